@@ -1,0 +1,49 @@
+"""The mes API: one Chalice app (Handler: app.app), routes in blueprints, Powertools as middleware.
+
+`holder_authorizer` and `enrolment_authorizer` are the API Gateway TOKEN authorizers (their own
+functions in template.yaml): an edge filter on signature, audience and expiry. The views verify the
+token again, with the revocation check, so behaviour is the same under any runtime."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Chalice, ConvertToMiddleware
+from chalicelib.routes import auth, enrolment, espaces
+from mes.observability import logger
+
+app = Chalice(app_name="mes")
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path="requestContext.requestId",
+                                                                          clear_state=True)))
+app.register_blueprint(enrolment.bp)
+app.register_blueprint(auth.bp)
+app.register_blueprint(espaces.bp)
+
+
+def _authorize(event: dict[str, Any], audience: str) -> dict[str, Any]:
+    from mes.bootstrap import get_container
+    from mes.domain.errors import DomainError
+
+    token = str(event.get("authorizationToken", ""))
+    scheme, _, value = token.partition(" ")
+    try:
+        if scheme.lower() != "bearer":
+            raise ValueError
+        container = get_container()
+        claims = container.tokens.verify(value.strip(), audience, container.clock())
+    except (DomainError, ValueError):
+        raise Exception("Unauthorized") from None  # API Gateway answers 401 (GatewayResponses: problem+json)
+    arn = event["methodArn"].split("/")
+    resource = "/".join(arn[:2]) + "/*"
+    return {"principalId": claims["sub"],
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": resource}]},
+            "context": {"aud": audience}}
+
+
+def holder_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _authorize(event, "mes-holder")
+
+
+def enrolment_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _authorize(event, "mes-enrolment")

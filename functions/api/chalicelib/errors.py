@@ -1,0 +1,51 @@
+"""One table from domain error codes to HTTP statuses; one place that renders problem+json."""
+
+from __future__ import annotations
+
+import json
+
+from chalice import Response
+from mes.domain.errors import DomainError
+from mes.observability import logger
+
+STATUS = {
+    "validation_error": 400,
+    "invalid_credentials": 401,
+    "unauthorized": 401,
+    "invalid_otp": 401,
+    "forbidden": 403,
+    "blocked": 403,
+    "not_found": 404,
+    "code_used": 409,
+    "deadline_passed": 409,
+    "state_conflict": 409,
+    "login_taken": 409,
+    "code_expired": 410,
+    "code_locked": 429,
+    "rate_limited": 429,
+}
+
+TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+          409: "Conflict", 410: "Gone", 429: "Too Many Requests", 500: "Internal Server Error"}
+
+
+def problem(status: int, code: str, detail: str, field: str | None = None, headers: dict | None = None) -> Response:
+    body = {"type": f"https://mes.example.org/problems/{code}", "title": TITLES.get(status, "Error"),
+            "status": status, "detail": detail, "code": code}
+    if field:
+        body["field"] = field
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
+                    headers={"Content-Type": "application/problem+json", **(headers or {})})
+
+
+def from_domain(error: DomainError) -> Response:
+    status = STATUS.get(error.code, 400)
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+    if status >= 400:
+        logger.info("request refused", extra={"code": error.code, "status": status, "field": error.field})
+    return problem(status, error.code, error.detail, error.field, headers)
+
+
+def internal_error() -> Response:
+    logger.exception("unhandled error")
+    return problem(500, "internal_error", "Une erreur technique est survenue. Réessayez plus tard.")

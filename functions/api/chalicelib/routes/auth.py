@@ -1,0 +1,36 @@
+"""Login: identifier + password, then a one-time code at every login (BR-11); logout."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+from mes.bootstrap import get_container
+from mes.services import auth
+
+from ..models import LoginRequest, LoginResponse, OtpRequest, TokenResponse
+from ..routing import route
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/auth/login", "POST", auth=None, body=LoginRequest, response=LoginResponse, status=202,
+       errors=(400, 401, 429))
+def login(body: LoginRequest) -> LoginResponse:
+    """Check identifier and password; a one-time code is sent on the holder's channel."""
+    c = get_container()
+    challenge = auth.login(c.account_deps(), login=body.login, password=body.password, now=c.clock())
+    return LoginResponse(challenge_id=challenge.challenge_id, channel=challenge.channel,
+                         expires_in=challenge.expires_in)
+
+
+@route(bp, "/auth/otp", "POST", auth=None, body=OtpRequest, response=TokenResponse, errors=(400, 401))
+def verify_otp(body: OtpRequest) -> TokenResponse:
+    """Exchange the one-time code for a holder token."""
+    c = get_container()
+    token, ttl = auth.verify_otp(c.account_deps(), challenge_id=body.challenge_id, otp=body.otp, now=c.clock())
+    return TokenResponse(access_token=token, token_type="Bearer", expires_in=ttl)
+
+
+@route(bp, "/auth/logout", "POST", auth="holder", status=204, errors=(401,))
+def logout(claims: dict) -> None:
+    """Revoke the token."""
+    auth.logout(get_container().account_deps(), claims)

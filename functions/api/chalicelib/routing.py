@@ -1,0 +1,117 @@
+"""`route()`: a Chalice route plus what the OpenAPI document and the template check need
+(auth, body model, response model, status). Views stay thin: they receive the validated body
+and the caller's claims, call one use case and return a model."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chalice import Blueprint, Response
+from mes.bootstrap import get_container
+from mes.domain.errors import DomainError, Unauthorized
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+
+from .errors import from_domain, internal_error, problem
+
+AUTHORIZERS = {"holder": "HolderAuth", "enrolment": "EnrolmentAuth", None: "NONE"}
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    path: str
+    method: str
+    name: str
+    auth: str | None
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    summary: str
+    errors: tuple[int, ...]
+
+
+REGISTRY: list[RouteSpec] = []
+
+
+def _field_of(exc: PydanticError) -> str:
+    loc = exc.errors()[0].get("loc", ())
+    return ".".join(str(p) for p in loc) or "body"
+
+
+def _parse_body(request: Any, model: type[BaseModel]) -> BaseModel:
+    raw = request.raw_body or b""
+    try:
+        data = json.loads(raw.decode("utf-8")) if raw else {}
+    except (ValueError, UnicodeDecodeError):
+        raise _BadBody("Le corps de la requête doit être un objet JSON valide.", "body") from None
+    if not isinstance(data, dict):
+        raise _BadBody("Le corps de la requête doit être un objet JSON.", "body")
+    try:
+        return model.model_validate(data)
+    except PydanticError as exc:
+        err = exc.errors()[0]
+        field = _field_of(exc)
+        if err.get("type") == "extra_forbidden":
+            detail = f"Champ inconnu : « {field} »."
+        elif err.get("type") == "missing":
+            detail = f"Champ obligatoire manquant : « {field} »."
+        else:
+            detail = f"Valeur invalide pour le champ « {field} »."
+        raise _BadBody(detail, field) from None
+
+
+class _BadBody(Exception):
+    def __init__(self, detail: str, field: str):
+        self.detail, self.field = detail, field
+
+
+def bearer_token(request: Any) -> str:
+    header = (request.headers or {}).get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    return token.strip()
+
+
+def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type[BaseModel] | None = None,
+          response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = (),
+          summary: str = "") -> Callable:
+    def decorator(view: Callable) -> Callable:
+        REGISTRY.append(RouteSpec(path, method, view.__name__, auth, body, response, status,
+                                  summary or (view.__doc__ or "").strip().split("\n")[0], errors))
+
+        @functools.wraps(view)
+        def wrapper(**params: str) -> Response:
+            request = bp.current_request
+            try:
+                kwargs: dict[str, Any] = dict(params)
+                if auth is not None:
+                    from mes.services.auth import authenticate
+                    from mes.services.enrolment import ENROLMENT_AUDIENCE, HOLDER_AUDIENCE
+                    audience = HOLDER_AUDIENCE if auth == "holder" else ENROLMENT_AUDIENCE
+                    container = get_container()
+                    kwargs["claims"] = authenticate(container.account_deps(), bearer_token(request), audience,
+                                                    container.clock())
+                if body is not None:
+                    kwargs["body"] = _parse_body(request, body)
+                result = view(**kwargs)
+            except _BadBody as exc:
+                return problem(400, "validation_error", exc.detail, exc.field)
+            except DomainError as exc:
+                return from_domain(exc)
+            except Exception:  # noqa: BLE001 - one error chain that never leaks internals
+                return internal_error()
+            if result is None:
+                return Response(body="", status_code=status)
+            payload = result.model_dump(mode="json", exclude_none=True) if isinstance(result, BaseModel) else result
+            return Response(body=json.dumps(payload, ensure_ascii=False), status_code=status,
+                            headers={"Content-Type": "application/json"})
+
+        bp.route(path, methods=[method])(wrapper)
+        return wrapper
+
+    return decorator

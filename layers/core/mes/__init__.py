@@ -1,0 +1,1 @@
+"""mes — an open, serverless implementation of Mon espace santé."""

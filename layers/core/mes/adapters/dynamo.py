@@ -1,0 +1,430 @@
+"""PynamoDB models and repositories. Models stay here and are mapped to domain objects.
+
+Index attributes are derived from the state in one place (`_index_attributes`): a pending espace
+carries `wave_pk/wave_sk` (sparse `by_wave` index, read by the notification wave), a notified one
+carries `due_pk/due_at` (sparse `by_due`, keys only, read by automatic creation). Any transition
+that leaves those states removes them, so both jobs read only what they must.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from mes.domain.errors import ConcurrentUpdate, LoginTaken
+from mes.domain.espace import Contact, Espace, Status
+from mes.ports import Challenge, Credential, Page, WaveBatch
+
+WAVE_SHARDS = 8
+DUE_SHARDS = 8
+MAX_TRANSACTION_RETRIES = 6
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_iso(value: str | None) -> datetime | None:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if value else None
+
+
+def shard_of(espace_id: str, shards: int) -> int:
+    return int(hashlib.sha256(espace_id.encode()).hexdigest()[:8], 16) % shards
+
+
+class _Base(Model):
+    class Meta:
+        abstract = True
+
+
+@cache
+def models(espaces: str, credentials: str, ephemeral: str, jobs: str, region: str) -> dict[str, type[Model]]:
+    """Model classes bound to the deployed table names (one set per container)."""
+    region_name = region
+
+    class ByNir(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "by_nir"
+            projection = AllProjection()
+        nir_hmac = UnicodeAttribute(hash_key=True)
+        birth_date = UnicodeAttribute(range_key=True)
+
+    class ByWave(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "by_wave"
+            projection = AllProjection()
+        wave_pk = UnicodeAttribute(hash_key=True)
+        wave_sk = UnicodeAttribute(range_key=True)
+
+    class ByDue(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "by_due"
+            projection = KeysOnlyProjection()
+        due_pk = UnicodeAttribute(hash_key=True)
+        due_at = UnicodeAttribute(range_key=True)
+
+    class ByGuardian(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "by_guardian"
+            projection = KeysOnlyProjection()
+        guardian_id = UnicodeAttribute(hash_key=True)
+        espace_id = UnicodeAttribute(range_key=True)
+
+    class EspaceModel(_Base):
+        class Meta:
+            table_name = espaces
+            region = region_name
+        espace_id = UnicodeAttribute(hash_key=True)
+        nir_hmac = UnicodeAttribute()
+        birth_date = UnicodeAttribute()
+        vitale_hmac = UnicodeAttribute()
+        first_name = UnicodeAttribute(default="")
+        last_name = UnicodeAttribute(default="")
+        department = UnicodeAttribute()
+        status = UnicodeAttribute()
+        email = UnicodeAttribute(null=True)
+        mobile = UnicodeAttribute(null=True)
+        address = UnicodeAttribute(null=True)
+        guardian_id = UnicodeAttribute(null=True)
+        guardian_name = UnicodeAttribute(null=True)
+        guardian_email = UnicodeAttribute(null=True)
+        guardian_mobile = UnicodeAttribute(null=True)
+        guardian_address = UnicodeAttribute(null=True)
+        code_seq = NumberAttribute(default=0)
+        code_used_seq = NumberAttribute(default=0)
+        code_attempts = NumberAttribute(default=0)
+        code_sent_at = UnicodeAttribute(null=True)
+        code_expires_at = UnicodeAttribute(null=True)
+        notified_at = UnicodeAttribute(null=True)
+        opposition_deadline = UnicodeAttribute(null=True)
+        opposed_at = UnicodeAttribute(null=True)
+        receipt_id = UnicodeAttribute(null=True)
+        created_at = UnicodeAttribute(null=True)
+        activated_at = UnicodeAttribute(null=True)
+        imported_at = UnicodeAttribute(null=True)
+        login = UnicodeAttribute(null=True)
+        otp_channel = UnicodeAttribute(default="email")
+        version = NumberAttribute(default=0)
+        wave_pk = UnicodeAttribute(null=True)
+        wave_sk = UnicodeAttribute(null=True)
+        due_pk = UnicodeAttribute(null=True)
+        due_at = UnicodeAttribute(null=True)
+        by_nir = ByNir()
+        by_wave = ByWave()
+        by_due = ByDue()
+        by_guardian = ByGuardian()
+
+    class CredentialModel(_Base):
+        class Meta:
+            table_name = credentials
+            region = region_name
+        login = UnicodeAttribute(hash_key=True)
+        espace_id = UnicodeAttribute()
+        password_hash = UnicodeAttribute()
+
+    class EphemeralModel(_Base):
+        class Meta:
+            table_name = ephemeral
+            region = region_name
+        pk = UnicodeAttribute(hash_key=True)
+        kind = UnicodeAttribute(null=True)
+        espace_id = UnicodeAttribute(null=True)
+        expires_at = UnicodeAttribute(null=True)
+        expires_at_epoch = NumberAttribute(null=True)
+        payload = UnicodeAttribute(null=True)
+        attempts = NumberAttribute(default=0)
+        used = BooleanAttribute(default=False)
+        hits = NumberAttribute(default=0)
+
+    class JobModel(_Base):
+        class Meta:
+            table_name = jobs
+            region = region_name
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+        espace_ids = ListAttribute(of=UnicodeAttribute, default=list)
+        claimed_at = UnicodeAttribute(null=True)
+        expires_at_epoch = NumberAttribute(null=True)
+
+    return {"espace": EspaceModel, "credential": CredentialModel, "ephemeral": EphemeralModel, "job": JobModel}
+
+
+def _index_attributes(espace: Espace) -> dict[str, str | None]:
+    attrs: dict[str, str | None] = {"wave_pk": None, "wave_sk": None, "due_pk": None, "due_at": None}
+    if espace.status == Status.PENDING:
+        attrs["wave_pk"] = f"pending#{shard_of(espace.espace_id, WAVE_SHARDS)}"
+        attrs["wave_sk"] = f"{espace.department}#{espace.espace_id}"
+    elif espace.status == Status.NOTIFIED and espace.opposition_deadline is not None:
+        attrs["due_pk"] = f"due#{shard_of(espace.espace_id, DUE_SHARDS)}"
+        attrs["due_at"] = iso(espace.opposition_deadline)
+    return attrs
+
+
+_TIMES = ("code_sent_at", "code_expires_at", "notified_at", "opposition_deadline", "opposed_at", "created_at",
+          "activated_at", "imported_at")
+_PLAIN = ("espace_id", "nir_hmac", "vitale_hmac", "first_name", "last_name", "department", "email", "mobile",
+          "address", "guardian_id", "code_seq", "code_used_seq", "code_attempts", "receipt_id", "login",
+          "otp_channel")
+
+
+class DynamoEspaceRepository:
+    def __init__(self, m: dict[str, type[Model]], connection: Connection | None = None):
+        self.Espace = m["espace"]
+        self.Job = m["job"]
+        self._region = self.Espace.Meta.region
+
+    def _connection(self) -> Connection:
+        return Connection(region=self._region)
+
+    # -- mapping ----------------------------------------------------------------------------
+    def to_model(self, espace: Espace, version: int) -> Model:
+        item = self.Espace()
+        for name in _PLAIN:
+            setattr(item, name, getattr(espace, name))
+        for name in _TIMES:
+            value = getattr(espace, name)
+            setattr(item, name, iso(value) if value else None)
+        item.birth_date = espace.birth_date.isoformat()
+        item.status = str(espace.status)
+        contact = espace.guardian_contact
+        item.guardian_name = contact.name if contact else None
+        item.guardian_email = contact.email if contact else None
+        item.guardian_mobile = contact.mobile if contact else None
+        item.guardian_address = contact.address if contact else None
+        item.version = version
+        for name, value in _index_attributes(espace).items():
+            setattr(item, name, value)
+        return item
+
+    def to_domain(self, item: Model) -> Espace:
+        kwargs: dict[str, Any] = {name: getattr(item, name) for name in _PLAIN}
+        for name in ("code_seq", "code_used_seq", "code_attempts"):
+            kwargs[name] = int(kwargs[name] or 0)
+        for name in _TIMES:
+            kwargs[name] = from_iso(getattr(item, name))
+        contact = None
+        if item.guardian_id:
+            contact = Contact(name=item.guardian_name or "", email=item.guardian_email,
+                              mobile=item.guardian_mobile, address=item.guardian_address)
+        return Espace(birth_date=date.fromisoformat(item.birth_date), status=Status(item.status),
+                      guardian_contact=contact, version=int(item.version or 0), **kwargs)
+
+    # -- single items -----------------------------------------------------------------------
+    def get(self, espace_id: str) -> Espace | None:
+        try:
+            return self.to_domain(self.Espace.get(espace_id, consistent_read=True))
+        except self.Espace.DoesNotExist:
+            return None
+
+    def get_many(self, espace_ids: Sequence[str]) -> list[Espace]:
+        return [self.to_domain(i) for i in self.Espace.batch_get(list(espace_ids), consistent_read=True)]
+
+    def find_by_nir(self, nir_hmac: str) -> list[Espace]:
+        return [self.to_domain(i) for i in self.Espace.by_nir.query(nir_hmac)]
+
+    def children_of(self, guardian_id: str) -> list[str]:
+        return [i.espace_id for i in self.Espace.by_guardian.query(guardian_id)]
+
+    def save(self, espace: Espace) -> None:
+        item = self.to_model(espace, espace.version + 1)
+        condition = (self.Espace.version == espace.version) if espace.version else self.Espace.espace_id.does_not_exist()
+        try:
+            item.save(condition=condition)
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate() from exc
+            raise
+        espace.version += 1
+
+    def add_new(self, espaces: Sequence[Espace]) -> int:
+        """One BatchGetItem per 100 to find those already known, one BatchWriteItem per 25 new.
+        Known people are never overwritten (a re-import cannot reset a notified person)."""
+        inserted = 0
+        for start in range(0, len(espaces), 100):
+            chunk = espaces[start:start + 100]
+            known = {i.espace_id for i in self.Espace.batch_get([e.espace_id for e in chunk],
+                                                                attributes_to_get=["espace_id"])}
+            with self.Espace.batch_write() as batch:
+                for espace in chunk:
+                    if espace.espace_id not in known:
+                        batch.save(self.to_model(espace, 1))
+                        inserted += 1
+        return inserted
+
+    # -- notification wave ------------------------------------------------------------------
+    def pending_page(self, shard: int, department: str | None, limit: int, start: Any | None) -> Page:
+        condition = self.Espace.wave_sk.startswith(f"{department}#") if department else None
+        result = self.Espace.by_wave.query(f"pending#{shard}", condition, limit=limit, last_evaluated_key=start)
+        items = [self.to_domain(i) for i in result]
+        return Page(items=items, next_key=result.last_evaluated_key)
+
+    def claim_for_wave(self, espaces: Sequence[Espace], batch: WaveBatch) -> list[str]:
+        remaining = list(espaces)
+        for _ in range(MAX_TRANSACTION_RETRIES):
+            if not remaining:
+                return []
+            record = self.Job(pk="wave#inflight", sk=batch.batch_id, espace_ids=[e.espace_id for e in remaining],
+                              claimed_at=iso(batch.claimed_at))
+            try:
+                with TransactWrite(connection=self._connection()) as tx:
+                    for espace in remaining:
+                        tx.save(self.to_model(espace, espace.version + 1),
+                                condition=(self.Espace.version == espace.version) & (self.Espace.status == "pending"))
+                    tx.save(record, condition=self.Job.sk.does_not_exist())
+            except TransactWriteError as exc:
+                failed = _failed_indexes(exc)
+                remaining = [e for i, e in enumerate(remaining) if i not in failed]
+                continue
+            for espace in remaining:
+                espace.version += 1
+            return [e.espace_id for e in remaining]
+        raise ConcurrentUpdate()
+
+    def inflight_batches(self) -> list[WaveBatch]:
+        return [WaveBatch(batch_id=i.sk, espace_ids=list(i.espace_ids), claimed_at=from_iso(i.claimed_at) or datetime.now(UTC))
+                for i in self.Job.query("wave#inflight", consistent_read=True)]
+
+    def finish_batch(self, batch_id: str) -> None:
+        self.Job(pk="wave#inflight", sk=batch_id).delete()
+
+    # -- automatic creation -----------------------------------------------------------------
+    def due_ids(self, shard: int, now: datetime, limit: int, start: Any | None) -> Page:
+        result = self.Espace.by_due.query(f"due#{shard}", self.Espace.due_at <= iso(now), limit=limit,
+                                          last_evaluated_key=start)
+        return Page(items=[i.espace_id for i in result], next_key=result.last_evaluated_key)
+
+    def mark_created(self, espace_ids: Sequence[str], now: datetime) -> int:
+        remaining = list(espace_ids)
+        E = self.Espace
+        for _ in range(MAX_TRANSACTION_RETRIES):
+            if not remaining:
+                return 0
+            try:
+                with TransactWrite(connection=self._connection()) as tx:
+                    for espace_id in remaining:
+                        tx.update(E(espace_id=espace_id), actions=[
+                            E.status.set("created"), E.created_at.set(iso(now)), E.due_pk.remove(),
+                            E.due_at.remove(), E.version.add(1),
+                        ], condition=(E.status == "notified") & (E.due_at <= iso(now)))
+            except TransactWriteError as exc:
+                failed = _failed_indexes(exc)
+                remaining = [e for i, e in enumerate(remaining) if i not in failed]
+                continue
+            return len(remaining)
+        raise ConcurrentUpdate()
+
+
+def _failed_indexes(exc: TransactWriteError) -> set[int]:
+    """Items whose condition failed; a conflict with another transaction is simply retried."""
+    reasons = exc.cancellation_reasons or []
+    failed = {i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"}
+    if not reasons:
+        raise exc
+    return failed
+
+
+class DynamoCredentialRepository:
+    def __init__(self, m: dict[str, type[Model]], espaces: DynamoEspaceRepository):
+        self.Credential = m["credential"]
+        self.espaces = espaces
+
+    def get(self, login: str) -> Credential | None:
+        try:
+            item = self.Credential.get(login)
+        except self.Credential.DoesNotExist:
+            return None
+        return Credential(login=item.login, espace_id=item.espace_id, password_hash=item.password_hash)
+
+    def activate(self, espace: Espace, credential: Credential) -> None:
+        E = self.espaces.Espace
+        try:
+            with TransactWrite(connection=Connection(region=self.Credential.Meta.region)) as tx:
+                tx.save(self.Credential(login=credential.login, espace_id=credential.espace_id,
+                                        password_hash=credential.password_hash),
+                        condition=self.Credential.login.does_not_exist())
+                tx.save(self.espaces.to_model(espace, espace.version + 1), condition=E.version == espace.version)
+        except TransactWriteError as exc:
+            failed = _failed_indexes(exc)
+            if 0 in failed:
+                raise LoginTaken() from exc
+            raise ConcurrentUpdate() from exc
+        espace.version += 1
+
+
+def _window(key: str, window_seconds: int, now: datetime) -> tuple[str, int]:
+    start = int(now.timestamp()) // window_seconds * window_seconds
+    return f"rl#{key}#{start}", start + window_seconds
+
+
+class DynamoEphemeralStore:
+    def __init__(self, m: dict[str, type[Model]]):
+        self.Item = m["ephemeral"]
+
+    def put_challenge(self, challenge: Challenge) -> None:
+        self.Item(pk=f"challenge#{challenge.challenge_id}", kind=challenge.kind, espace_id=challenge.espace_id,
+                  expires_at=iso(challenge.expires_at), expires_at_epoch=int(challenge.expires_at.timestamp()),
+                  payload=json.dumps({"otp_hashes": challenge.otp_hashes, "data": challenge.data}),
+                  attempts=0, used=False).save(condition=self.Item.pk.does_not_exist())
+
+    def get_challenge(self, challenge_id: str) -> Challenge | None:
+        try:
+            item = self.Item.get(f"challenge#{challenge_id}", consistent_read=True)
+        except self.Item.DoesNotExist:
+            return None
+        payload = json.loads(item.payload or "{}")
+        return Challenge(challenge_id=challenge_id, kind=item.kind or "", espace_id=item.espace_id or "",
+                         expires_at=from_iso(item.expires_at) or datetime.now(UTC), otp_hashes=payload["otp_hashes"],
+                         attempts=int(item.attempts or 0), used=bool(item.used), data=payload.get("data", {}))
+
+    def record_attempt(self, challenge_id: str) -> int:
+        item = self.Item(pk=f"challenge#{challenge_id}")
+        item.update(actions=[self.Item.attempts.add(1)])
+        return int(item.attempts)
+
+    def consume_challenge(self, challenge_id: str) -> bool:
+        item = self.Item(pk=f"challenge#{challenge_id}")
+        try:
+            item.update(actions=[self.Item.used.set(True)],
+                        condition=self.Item.pk.exists() & (self.Item.used == False))  # noqa: E712
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def revoke_token(self, jti: str, expires_at: datetime) -> None:
+        self.Item(pk=f"revoked#{jti}", kind="revoked", expires_at_epoch=int(expires_at.timestamp())).save()
+
+    def is_revoked(self, jti: str) -> bool:
+        return self._exists(f"revoked#{jti}")
+
+    def _exists(self, pk: str) -> bool:
+        try:
+            self.Item.get(pk, consistent_read=True, attributes_to_get=["pk"])
+            return True
+        except self.Item.DoesNotExist:
+            return False
+
+    def count(self, key: str, window_seconds: int, now: datetime) -> int:
+        pk, _ = _window(key, window_seconds, now)
+        try:
+            return int(self.Item.get(pk, consistent_read=True).hits or 0)
+        except self.Item.DoesNotExist:
+            return 0
+
+    def hit(self, key: str, window_seconds: int, now: datetime) -> int:
+        pk, end = _window(key, window_seconds, now)
+        item = self.Item(pk=pk)
+        item.update(actions=[self.Item.hits.add(1), self.Item.kind.set("counter"), self.Item.expires_at_epoch.set(end)])
+        return int(item.hits)

@@ -1,0 +1,107 @@
+"""The composition root: the one place that builds real adapters from the settings.
+
+Clients and keys are created lazily and kept for the container's life (cold start stays light:
+nothing here imports boto3 until a handler needs AWS)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+from mes.domain.keys import Keys
+from mes.settings import Settings, get_settings
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class Container:
+    def __init__(self, settings: Settings | None = None, clock: Callable[[], datetime] = utcnow):
+        self.settings = settings or get_settings()
+        self.clock = clock
+        self._clients: dict[str, Any] = {}
+
+    def client(self, name: str) -> Any:
+        if name not in self._clients:
+            import boto3
+            self._clients[name] = boto3.session.Session().client(name, region_name=self.settings.region)
+        return self._clients[name]
+
+    @cached_property
+    def keys(self) -> Keys:
+        from mes.adapters.aws import read_master_secret
+        return Keys.derive(read_master_secret(self.client("secretsmanager"), self.settings.app_secret_arn))
+
+    @cached_property
+    def _models(self) -> dict[str, Any]:
+        from mes.adapters.dynamo import models
+        s = self.settings
+        return models(s.espaces_table, s.credentials_table, s.ephemeral_table, s.jobs_table, s.region)
+
+    @cached_property
+    def espaces(self) -> Any:
+        from mes.adapters.dynamo import DynamoEspaceRepository
+        return DynamoEspaceRepository(self._models)
+
+    @cached_property
+    def credentials(self) -> Any:
+        from mes.adapters.dynamo import DynamoCredentialRepository
+        return DynamoCredentialRepository(self._models, self.espaces)
+
+    @cached_property
+    def ephemeral(self) -> Any:
+        from mes.adapters.dynamo import DynamoEphemeralStore
+        return DynamoEphemeralStore(self._models)
+
+    @cached_property
+    def notifier(self) -> Any:
+        from mes.adapters.aws import SesSnsNotifier
+        return SesSnsNotifier(self.client("ses"), self.client("sns"), self.settings.sender_email)
+
+    @cached_property
+    def printer(self) -> Any:
+        from mes.adapters.aws import S3LetterPrinter
+        return S3LetterPrinter(self.client("s3"), self.settings.letters_bucket, self.settings.data_key_arn)
+
+    @cached_property
+    def tokens(self) -> Any:
+        from mes.adapters.aws import KmsTokenService
+        return KmsTokenService(self.client("kms"), self.settings.token_key_id, self.settings.issuer)
+
+    @cached_property
+    def hasher(self) -> Any:
+        from mes.domain.passwords import Argon2Hasher
+        return Argon2Hasher()
+
+    def account_deps(self) -> Any:
+        from mes.services.enrolment import AccountDeps
+        return AccountDeps(repo=self.espaces, credentials=self.credentials, ephemeral=self.ephemeral,
+                           notifier=self.notifier, tokens=self.tokens, hasher=self.hasher, keys=self.keys,
+                           template_name=self.settings.ses_template, token_ttl=self.settings.token_ttl_seconds,
+                           enrolment_ttl=self.settings.enrolment_token_ttl_seconds)
+
+    def wave_deps(self) -> Any:
+        from mes.adapters.dynamo import WAVE_SHARDS
+        from mes.services.wave import WaveDeps
+        return WaveDeps(repo=self.espaces, notifier=self.notifier, printer=self.printer, keys=self.keys,
+                        template_name=self.settings.ses_template, shards=WAVE_SHARDS)
+
+
+_container: Container | None = None
+
+
+def get_container() -> Container:
+    global _container
+    if _container is None:
+        _container = Container()
+    return _container
+
+
+def set_container(container: Container | None) -> None:
+    """Tests and the local stack install their own container (or reset with None)."""
+    global _container
+    _container = container
+    get_settings.cache_clear()

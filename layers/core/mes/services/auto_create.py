@@ -1,0 +1,42 @@
+"""BR-08: daily automatic creation. Reads only the due people (sparse `by_due` index, keys only),
+transitions each with a condition (still notified, deadline passed): exactly once, never an
+opposed one, whatever the order of events or how many times the job runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from mes.ports import EspaceRepository
+
+PAGE = 100  # TransactWriteItems maximum
+
+
+@dataclass
+class AutoCreateResult:
+    created: int = 0
+    examined: int = 0
+    complete: bool = True
+
+    def as_dict(self) -> dict:
+        return {"created": self.created, "examined": self.examined, "complete": self.complete}
+
+
+def run_auto_create(repo: EspaceRepository, *, now: datetime, shards: int = 8,
+                    should_continue: Callable[[], bool] = lambda: True) -> AutoCreateResult:
+    result = AutoCreateResult()
+    for shard in range(shards):
+        start = None
+        while True:
+            if not should_continue():
+                result.complete = False
+                return result
+            page = repo.due_ids(shard, now, PAGE, start)
+            if page.items:
+                result.examined += len(page.items)
+                result.created += repo.mark_created(page.items, now)
+            start = page.next_key
+            if start is None:
+                break
+    return result

@@ -1,0 +1,249 @@
+"""Enrolment: sessions with the provisional code, opposition, activation, code renewal (BR-06 to BR-12)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from mes.domain import espace as lifecycle
+from mes.domain.codes import OTP_TTL_SECONDS, code_matches, derive_code, hash_otp, new_otp, otp_matches
+from mes.domain.errors import (
+    CodeExpired,
+    CodeLocked,
+    CodeUsed,
+    ConcurrentUpdate,
+    InvalidCredentials,
+    LoginTaken,
+    OtpInvalid,
+    RateLimited,
+    StateConflict,
+    Unauthorized,
+    ValidationError,
+)
+from mes.domain.espace import MAX_CODE_ATTEMPTS, Espace, Status
+from mes.domain.identity import (
+    normalise_mobile,
+    normalise_nir,
+    normalise_vitale_serial,
+    parse_birth_date,
+    validate_email,
+    validate_login,
+    validate_password,
+)
+from mes.domain.keys import Keys
+from mes.domain.texts import french_date
+from mes.ports import (
+    Challenge,
+    Credential,
+    CredentialRepository,
+    EphemeralStore,
+    EspaceRepository,
+    Notifier,
+    PasswordHasher,
+    TokenService,
+)
+
+ENROLMENT_AUDIENCE = "mes-enrolment"
+HOLDER_AUDIENCE = "mes-holder"
+MAX_OTP_SENDS_PER_10_MIN = 5  # BR-12: SMS cost
+MAX_RENEWALS_PER_DAY = 3
+
+
+@dataclass
+class AccountDeps:
+    repo: EspaceRepository
+    credentials: CredentialRepository
+    ephemeral: EphemeralStore
+    notifier: Notifier
+    tokens: TokenService
+    hasher: PasswordHasher
+    keys: Keys
+    template_name: Callable[[str], str]
+    token_ttl: int = 900
+    enrolment_ttl: int = 900
+
+
+def _identify(deps: AccountDeps, nir: str, birth_date: str, vitale_serial: str, now: datetime) -> list[Espace]:
+    """BR-01/02/03: an invalid NIR is a 400 before any lookup; the lookup is by HMAC only."""
+    clear = normalise_nir(nir)
+    birth = parse_birth_date(birth_date, today=now.date())
+    serial = normalise_vitale_serial(vitale_serial)
+    vitale_hmac = deps.keys.vitale_hmac(serial)
+    return [e for e in deps.repo.find_by_nir(deps.keys.nir_hmac(clear))
+            if e.birth_date == birth and hmac.compare_digest(e.vitale_hmac, vitale_hmac)]
+
+
+def _save_with_retry(deps: AccountDeps, espace_id: str, change: Callable[[Espace], None]) -> Espace:
+    for _ in range(3):
+        espace = deps.repo.get(espace_id)
+        if espace is None:
+            raise InvalidCredentials()
+        change(espace)
+        try:
+            deps.repo.save(espace)
+            return espace
+        except ConcurrentUpdate:
+            continue
+    raise ConcurrentUpdate()
+
+
+def start_session(deps: AccountDeps, *, nir: str, birth_date: str, vitale_serial: str, code: str,
+                  now: datetime) -> tuple[str, Espace]:
+    """POST /enrolment/sessions. Used/expired are told apart only once NIR + birth date + serial matched."""
+    people = _identify(deps, nir, birth_date, vitale_serial, now)
+    holding = [e for e in people if e.code_seq > 0]
+    if not holding:
+        raise InvalidCredentials()
+    chosen = next((e for e in holding if code_matches(deps.keys.code, e.espace_id, e.code_seq, code)), None)
+    if chosen is None:
+        # Wrong code: count it against each matching person (twins on one card share the attempts).
+        locked = False
+        for person in holding:
+            def bump(e: Espace) -> None:
+                e.code_attempts += 1
+            updated = _save_with_retry(deps, person.espace_id, bump)
+            locked = locked or updated.code_attempts >= MAX_CODE_ATTEMPTS
+        if locked:
+            raise CodeLocked()
+        raise InvalidCredentials()
+    if chosen.code_locked:
+        raise CodeLocked()
+    if chosen.current_code_used:
+        raise CodeUsed()
+    if chosen.code_expires_at is not None and now > chosen.code_expires_at:
+        raise CodeExpired()
+    if chosen.status not in lifecycle.ACTIVATABLE:
+        raise StateConflict()
+    token = deps.tokens.sign({
+        "aud": ENROLMENT_AUDIENCE, "sub": chosen.espace_id, "seq": chosen.code_seq, "jti": uuid.uuid4().hex,
+        "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=deps.enrolment_ttl)).timestamp()),
+    })
+    return token, chosen
+
+
+def _session_espace(deps: AccountDeps, claims: dict[str, Any]) -> Espace:
+    espace = deps.repo.get(claims["sub"])
+    if espace is None:
+        raise Unauthorized()
+    if espace.code_seq != claims.get("seq") or espace.current_code_used:
+        raise CodeUsed()
+    return espace
+
+
+def oppose(deps: AccountDeps, claims: dict[str, Any], *, now: datetime) -> Espace:
+    """BR-07: within the window; a receipt (id + date) as proof, also e-mailed when possible."""
+    espace = _session_espace(deps, claims)
+    receipt_id = f"OPP-{now:%Y%m%d}-{secrets.token_hex(4).upper()}"
+    lifecycle.oppose(espace, now, receipt_id)
+    deps.repo.save(espace)
+    contact = espace.delivery_contact()
+    if contact.email:
+        deps.notifier.send_templated(deps.template_name("opposition-receipt"), contact.email,
+                                     {"receipt_id": receipt_id, "at": french_date(now)})
+    return espace
+
+
+def _send_otp(deps: AccountDeps, channel: str, to: str, otp: str) -> None:
+    if channel == "sms":
+        deps.notifier.send_sms("otp", to, {"otp": otp})
+    else:
+        deps.notifier.send_templated(deps.template_name("otp"), to, {"otp": otp})
+
+
+def _limit_otp_sends(deps: AccountDeps, espace_id: str, now: datetime) -> None:
+    if deps.ephemeral.hit(f"otp-send:{espace_id}", 600, now) > MAX_OTP_SENDS_PER_10_MIN:
+        raise RateLimited(retry_after=600)
+
+
+def start_activation(deps: AccountDeps, claims: dict[str, Any], *, email: str, mobile: str | None,
+                     otp_channel: str, login: str, password: str, accept_terms: bool, now: datetime) -> Challenge:
+    """BR-10: contacts proven by one-time codes before anything is written to the espace."""
+    if accept_terms is not True:
+        raise ValidationError("Vous devez accepter les conditions générales d'utilisation.", field="accept_terms")
+    email = validate_email(email)
+    mobile = normalise_mobile(mobile) if mobile else None
+    if otp_channel not in ("email", "sms"):
+        raise ValidationError("Canal inconnu : « email » ou « sms ».", field="otp_channel")
+    if otp_channel == "sms" and not mobile:
+        raise ValidationError("Un numéro de mobile est nécessaire pour recevoir les codes par SMS.", field="mobile")
+    login = validate_login(login)
+    validate_password(password, login)
+    espace = _session_espace(deps, claims)
+    if espace.status not in lifecycle.ACTIVATABLE:
+        raise StateConflict()
+    if deps.credentials.get(login) is not None:
+        raise LoginTaken()
+    _limit_otp_sends(deps, espace.espace_id, now)
+    challenge_id = secrets.token_urlsafe(18)
+    otps = {"email": new_otp()}
+    if mobile:
+        otps["sms"] = new_otp()
+    challenge = Challenge(
+        challenge_id=challenge_id, kind="activation", espace_id=espace.espace_id,
+        expires_at=now + timedelta(seconds=OTP_TTL_SECONDS),
+        otp_hashes={ch: hash_otp(deps.keys.otp, challenge_id, v) for ch, v in otps.items()},
+        data={"login": login, "password_hash": deps.hasher.hash(password), "email": email, "mobile": mobile,
+              "otp_channel": otp_channel, "seq": espace.code_seq},
+    )
+    deps.ephemeral.put_challenge(challenge)
+    _send_otp(deps, "email", email, otps["email"])
+    if mobile:
+        _send_otp(deps, "sms", mobile, otps["sms"])
+    return challenge
+
+
+def _check_challenge(deps: AccountDeps, challenge_id: str, kind: str, now: datetime,
+                     proofs: dict[str, str | None]) -> Challenge:
+    challenge = deps.ephemeral.get_challenge(challenge_id) if isinstance(challenge_id, str) else None
+    if (challenge is None or challenge.kind != kind or challenge.used or now > challenge.expires_at
+            or challenge.attempts >= 5):
+        raise OtpInvalid()
+    ok = all(otp_matches(deps.keys.otp, challenge_id, proofs.get(ch) or "", h) for ch, h in challenge.otp_hashes.items())
+    if not ok:
+        deps.ephemeral.record_attempt(challenge_id)
+        raise OtpInvalid()
+    return challenge
+
+
+def confirm_activation(deps: AccountDeps, claims: dict[str, Any], *, challenge_id: str, otp: str,
+                       sms_otp: str | None, now: datetime) -> Espace:
+    challenge = _check_challenge(deps, challenge_id, "activation", now, {"email": otp, "sms": sms_otp})
+    if challenge.espace_id != claims["sub"] or challenge.data.get("seq") != claims.get("seq"):
+        raise OtpInvalid()
+    espace = _session_espace(deps, claims)
+    data = challenge.data
+    lifecycle.activate(espace, now, data["login"], data["email"], data.get("mobile"), data["otp_channel"])
+    deps.credentials.activate(espace, Credential(login=data["login"], espace_id=espace.espace_id,
+                                                 password_hash=data["password_hash"]))
+    deps.ephemeral.consume_challenge(challenge_id)
+    return espace
+
+
+def renew_code(deps: AccountDeps, *, nir: str, birth_date: str, vitale_serial: str, channel: str,
+               now: datetime) -> None:
+    """BR-09: the new code goes to the contact on file, never in the response; the answer is the
+    same whether the person exists, has a contact for that channel, or was rate-limited."""
+    if channel not in ("email", "sms"):
+        raise ValidationError("Canal inconnu : « email » ou « sms ».", field="channel")
+    people = _identify(deps, nir, birth_date, vitale_serial, now)
+    for person in people:
+        if person.status not in lifecycle.CODE_HOLDING or person.status == Status.ACTIVE:
+            continue
+        contact = person.delivery_contact()
+        to = contact.email if channel == "email" else contact.mobile
+        if not to:
+            continue
+        if deps.ephemeral.hit(f"renew:{person.espace_id}", 86400, now) > MAX_RENEWALS_PER_DAY:
+            continue
+        updated = _save_with_retry(deps, person.espace_id, lambda e: lifecycle.renew_code(e, now))
+        data = {"code": derive_code(deps.keys.code, updated.espace_id, updated.code_seq),
+                "expires": french_date(updated.code_expires_at or now)}
+        if channel == "sms":
+            deps.notifier.send_sms("renewal-code", to, data)
+        else:
+            deps.notifier.send_templated(deps.template_name("renewal-code"), to, data)

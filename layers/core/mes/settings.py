@@ -1,0 +1,62 @@
+"""Validated settings, read once from the environment (template.yaml Globals → Lambda env)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    stage: str = "local"
+    espaces_table: str
+    credentials_table: str
+    ephemeral_table: str
+    jobs_table: str
+    idempotency_table: str
+    documents_bucket: str
+    letters_bucket: str
+    population_bucket: str
+    data_key_arn: str
+    token_key_id: str
+    app_secret_arn: str
+    sender_email: str
+    ses_template_prefix: str
+    region: str = "eu-west-3"
+    token_ttl_seconds: int = 900
+    enrolment_token_ttl_seconds: int = 900
+    wave_shards: int = 8
+    due_shards: int = 8
+    issuer: str = "mes"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            stage=env.get("MES_STAGE", "local"),
+            espaces_table=env["ESPACES_TABLE"],
+            credentials_table=env["CREDENTIALS_TABLE"],
+            ephemeral_table=env["EPHEMERAL_TABLE"],
+            jobs_table=env["JOBS_TABLE"],
+            idempotency_table=env["IDEMPOTENCY_TABLE"],
+            documents_bucket=env["DOCUMENTS_BUCKET"],
+            letters_bucket=env["LETTERS_BUCKET"],
+            population_bucket=env["POPULATION_BUCKET"],
+            data_key_arn=env["DATA_KEY_ARN"],
+            token_key_id=env["TOKEN_KEY_ID"],
+            app_secret_arn=env["APP_SECRET_ARN"],
+            sender_email=env["SENDER_EMAIL"],
+            ses_template_prefix=env["SES_TEMPLATE_PREFIX"],
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-3",
+        )
+
+    def ses_template(self, name: str) -> str:
+        return f"{self.ses_template_prefix}-{name}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

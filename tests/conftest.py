@@ -1,0 +1,97 @@
+"""Shared fixtures: fake AWS credentials, moto built from template.yaml, a frozen clock, the
+Chalice test client, and a session-wide capture of every log line, scanned for leaks at the end."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+os.environ.update({
+    "AWS_DEFAULT_REGION": "eu-west-3", "AWS_REGION": "eu-west-3", "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing", "POWERTOOLS_SERVICE_NAME": "mes",
+    "POWERTOOLS_METRICS_NAMESPACE": "mes", "POWERTOOLS_LOG_LEVEL": "DEBUG",
+})
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from tests.support import leaks  # noqa: E402
+
+_capture = leaks.CaptureHandler()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _capture_every_log_line():
+    """After Powertools has set up its logger (it does not propagate), add the capture to it and
+    to the root logger (boto, moto, chalice)."""
+    from mes.observability import logger as powertools_logger
+
+    for target in (logging.getLogger(powertools_logger.name), logging.getLogger()):
+        target.addHandler(_capture)
+    logging.getLogger(powertools_logger.name).setLevel(logging.DEBUG)
+    yield
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    found = leaks.find_leaks(leaks.LINES, leaks.SENSITIVE)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.write_line(f"log scan: {len(leaks.LINES)} log lines checked, "
+                            f"{len(leaks.SENSITIVE)} sensitive values, {len(found)} leaks")
+    if found:
+        for value, line in found[:20]:
+            if reporter:
+                reporter.write_line(f"LEAK {value}: {line}")
+        session.exitstatus = 1
+
+
+class FrozenClock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now = self.now + timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def aws(clock: FrozenClock):
+    """A fresh moto account with every resource of template.yaml, and the container wired to it."""
+    import boto3
+    from moto import mock_aws
+
+    from mes.bootstrap import Container, set_container
+    from mes.settings import Settings
+    from mes_local.outbox import stamp_send_times
+    from mes_local.resources import provision
+
+    stamp_send_times()
+    saved = dict(os.environ)
+    with mock_aws():
+        stack = provision(boto3.session.Session(region_name="eu-west-3"))
+        os.environ.update(stack["env"])
+        container = Container(Settings.from_env(), clock=clock)
+        set_container(container)
+        try:
+            yield container
+        finally:
+            set_container(None)
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+@pytest.fixture
+def api(aws):
+    from chalice.test import Client
+
+    from mes_local.functions import api_app
+    with Client(api_app().app) as client:
+        yield client
