@@ -16,7 +16,10 @@ os.environ.update({
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
+from mes_local import motofix  # noqa: E402
 from tests.support import leaks  # noqa: E402
+
+motofix.apply()
 
 _capture = leaks.CaptureHandler()
 

@@ -1,0 +1,150 @@
+"""`make bench`: the figures of the README, one `name: value` line each.
+
+Costs are counted, not timed: AWS requests and DynamoDB items go through a botocore event hook
+(mes_local.awscount), so they are what AWS would bill and do not drift on a noisy machine.
+Runs on moto in-process (mock_aws)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from mes_local import awscount
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _fake_env() -> None:
+    os.environ.update({"AWS_DEFAULT_REGION": "eu-west-3", "AWS_REGION": "eu-west-3",
+                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                       "POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"})
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+@contextmanager
+def stack() -> Any:
+    import boto3
+    from moto import mock_aws
+
+    from mes_local import motofix
+    from mes_local.resources import provision
+    motofix.apply()
+    awscount.install()
+    with mock_aws():
+        env = provision(boto3.session.Session(region_name="eu-west-3"))["env"]
+        os.environ.update(env)
+        yield
+
+
+def fresh_container(clock: Callable[[], datetime] = lambda: NOW) -> Any:
+    """A cold container, as a new Lambda instance would have (secret and key fetched again)."""
+    from mes.bootstrap import Container, set_container
+    from mes.settings import Settings
+    container = Container(Settings.from_env(), clock=clock)
+    set_container(container)
+    return container
+
+
+def scheduled_event(at: datetime, detail: dict | None = None) -> dict[str, Any]:
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "eu-west-3",
+            "resources": [], "detail": detail or {}}
+
+
+def _import(container: Any, count: int, seed: int, department: str = "44") -> None:
+    from mes.services.population import import_population
+    from mes_local.population import generate
+    rows = generate(count, seed=seed, department=department, email_ratio=0.5)
+    import_population(list(enumerate(rows, start=2)), repo=container.espaces, keys=container.keys, now=NOW)
+
+
+def wave_requests_per_person(people: int = 10_000) -> dict[str, float]:
+    from mes_local.functions import invoke
+    with stack():
+        _import(fresh_container(), people, seed=1)
+        fresh_container()  # a cold container: the wave pays its own secret and key fetches
+        with awscount.counting() as counter:
+            result = invoke("wave", scheduled_event(NOW, {"department": "44"}))
+        notified = result["notified_email"] + result["notified_letter"]
+        assert notified == people, result
+        return {"wave.requests_per_person": round(counter.total / notified, 4),
+                "wave.ses_calls": counter.by_service("ses"), "wave.s3_puts": counter.requests["s3.PutObject"],
+                "wave.dynamodb_requests": counter.by_service("dynamodb"), "wave.people": notified,
+                "wave.batches": result["batches"]}
+
+
+def _notified(container: Any, count: int, seed: int, notified_at: datetime) -> list[Any]:
+    """Notified espaces written straight through the repository (set-up only, not measured)."""
+    import random
+
+    from mes.domain.espace import Espace, notify
+    from mes.services.population import espace_id_for
+    from mes_local.population import make_person
+    rng = random.Random(seed)
+    espaces = []
+    for i in range(count):
+        row = make_person(rng, i, "44")
+        from datetime import date
+        birth = date.fromisoformat(row["birth_date"])
+        espace = Espace(espace_id=espace_id_for(container.keys, row["nir"], birth, row["first_name"]),
+                        nir_hmac=container.keys.nir_hmac(row["nir"]), birth_date=birth,
+                        vitale_hmac=container.keys.vitale_hmac(row["vitale_serial"]), first_name=row["first_name"],
+                        last_name=row["last_name"], department="44", email=row["email"] or None,
+                        address=row["address"])
+        espaces.append(notify(espace, notified_at))
+    container.espaces.add_new(espaces)
+    return espaces
+
+
+def autocreate_items_read(due: int = 1_000, not_due: int = 19_000) -> float:
+    from mes_local.functions import invoke
+    with stack():
+        container = fresh_container()
+        _notified(container, due, seed=2, notified_at=NOW - timedelta(days=50))
+        _notified(container, not_due, seed=3, notified_at=NOW - timedelta(days=10))
+        fresh_container()
+        with awscount.counting() as counter:
+            result = invoke("auto_create", scheduled_event(NOW))
+        assert result["created"] == due, result
+        return round(counter.items_read / result["created"], 4)
+
+
+def cold_import_ratio(runs: int = 5) -> dict[str, float]:
+    from mes_local.functions import FUNCTIONS
+    api = str(FUNCTIONS / "api")
+    snippet = "import time; t=time.perf_counter(); {stmt}; print(time.perf_counter()-t)"
+
+    def median(stmt: str) -> float:
+        times = []
+        for _ in range(runs):
+            out = subprocess.run([sys.executable, "-c", snippet.format(stmt=stmt)], cwd=api, check=True,
+                                 capture_output=True, text=True, env={**os.environ, "PYTHONPATH": api})
+            times.append(float(out.stdout.strip().splitlines()[-1]))
+        return statistics.median(times)
+
+    baseline = median("import chalice, boto3")
+    app = median("import app")
+    return {"api.cold_import_ratio": round(app / baseline, 2), "api.cold_import_ms": round(app * 1000, 1),
+            "api.cold_import_baseline_ms": round(baseline * 1000, 1)}
+
+
+def main() -> None:
+    _fake_env()
+    figures: dict[str, Any] = {}
+    figures.update(wave_requests_per_person())
+    figures["autocreate.items_read_per_espace"] = autocreate_items_read()
+    figures["autocreate.items_read_per_espace_5k_not_due"] = autocreate_items_read(due=1_000, not_due=5_000)
+    figures.update(cold_import_ratio())
+    for name, value in figures.items():
+        print(f"{name}: {value}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,271 @@
+"""mes_local.resources.provision: template.yaml's stateful resources built in moto."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import string
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from mes_local.resources import load_template, provision
+
+GLOBAL_ENV_NAMES = set(load_template()["Globals"]["Function"]["Environment"]["Variables"])
+
+
+@pytest.fixture(scope="module")
+def moto_session() -> Iterator[boto3.session.Session]:
+    with mock_aws():
+        yield boto3.session.Session()
+
+
+@pytest.fixture(scope="module")
+def stack(moto_session: boto3.session.Session) -> dict[str, Any]:
+    return provision(moto_session)
+
+
+@pytest.fixture(scope="module")
+def env(stack: dict[str, Any]) -> dict[str, str]:
+    return stack["env"]
+
+
+def test_env_is_the_globals_resolved(stack: dict[str, Any], env: dict[str, str]) -> None:
+    assert set(env) == GLOBAL_ENV_NAMES
+    assert all(isinstance(v, str) and v for v in env.values())
+    refs = {k: v["ref"] for k, v in stack["resources"].items()}
+    assert env == {
+        "MES_STAGE": "local",
+        "ESPACES_TABLE": "mes-local-espaces",
+        "CREDENTIALS_TABLE": "mes-local-credentials",
+        "EPHEMERAL_TABLE": "mes-local-ephemeral",
+        "JOBS_TABLE": "mes-local-jobs",
+        "IDEMPOTENCY_TABLE": "mes-local-idempotency",
+        "DOCUMENTS_BUCKET": "mes-local-documents-123456789012",
+        "LETTERS_BUCKET": "mes-local-letters-123456789012",
+        "POPULATION_BUCKET": "mes-local-population-123456789012",
+        "DATA_KEY_ARN": stack["resources"]["DataKey"]["arn"],
+        "TOKEN_KEY_ID": refs["TokenSigningKey"],
+        "APP_SECRET_ARN": refs["AppSecret"],
+        "SENDER_EMAIL": "no-reply@mes.example.org",
+        "SES_TEMPLATE_PREFIX": "mes-local",
+        "POWERTOOLS_SERVICE_NAME": "mes",
+        "POWERTOOLS_METRICS_NAMESPACE": "mes",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    assert env["POPULATION_BUCKET"] == refs["PopulationBucket"]
+    assert env["DATA_KEY_ARN"].startswith("arn:aws:kms:eu-west-3:123456789012:key/")
+
+
+def test_only_stateful_types_are_created(stack: dict[str, Any]) -> None:
+    types = {v["type"] for v in stack["resources"].values()}
+    assert "AWS::Serverless::Function" not in types
+    assert stack["skipped"]["DocumentsBucketPolicy"] == "AWS::S3::BucketPolicy"
+    assert stack["skipped"]["ApiFunction"] == "AWS::Serverless::Function"
+
+
+def test_tables_with_their_indexes(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
+    ddb = moto_session.client("dynamodb")
+    table = ddb.describe_table(TableName=env["ESPACES_TABLE"])["Table"]
+    assert table["KeySchema"] == [{"AttributeName": "espace_id", "KeyType": "HASH"}]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    indexes = {
+        i["IndexName"]: ([(k["AttributeName"], k["KeyType"]) for k in i["KeySchema"]], i["Projection"]["ProjectionType"])
+        for i in table["GlobalSecondaryIndexes"]
+    }
+    assert indexes == {
+        "by_nir": ([("nir_hmac", "HASH"), ("birth_date", "RANGE")], "ALL"),
+        "by_wave": ([("wave_pk", "HASH"), ("wave_sk", "RANGE")], "ALL"),
+        "by_due": ([("due_pk", "HASH"), ("due_at", "RANGE")], "KEYS_ONLY"),
+        "by_guardian": ([("guardian_id", "HASH"), ("espace_id", "RANGE")], "KEYS_ONLY"),
+    }
+    credentials = ddb.describe_table(TableName=env["CREDENTIALS_TABLE"])["Table"]
+    assert [(i["IndexName"], i["Projection"]["ProjectionType"]) for i in credentials["GlobalSecondaryIndexes"]] == [
+        ("by_espace", "KEYS_ONLY")]
+    jobs = ddb.describe_table(TableName=env["JOBS_TABLE"])["Table"]
+    assert [k["AttributeName"] for k in jobs["KeySchema"]] == ["pk", "sk"]
+
+    ttl = {name: ddb.describe_time_to_live(TableName=env[name])["TimeToLiveDescription"]
+           for name in ("ESPACES_TABLE", "EPHEMERAL_TABLE", "JOBS_TABLE", "IDEMPOTENCY_TABLE")}
+    assert {k: (v["TimeToLiveStatus"], v["AttributeName"]) for k, v in ttl.items()} == {
+        "ESPACES_TABLE": ("ENABLED", "expires_at_epoch"),
+        "EPHEMERAL_TABLE": ("ENABLED", "expires_at_epoch"),
+        "JOBS_TABLE": ("ENABLED", "expires_at_epoch"),
+        "IDEMPOTENCY_TABLE": ("ENABLED", "expiration"),
+    }
+
+
+def test_sparse_index_only_holds_items_with_its_keys(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
+    ddb = moto_session.client("dynamodb")
+    table = env["ESPACES_TABLE"]
+    ddb.put_item(TableName=table, Item={"espace_id": {"S": "sparse-1"}, "wave_pk": {"S": "w#0"},
+                                        "wave_sk": {"S": "0001"}})
+    ddb.put_item(TableName=table, Item={"espace_id": {"S": "sparse-2"}})
+    items = ddb.query(TableName=table, IndexName="by_wave", KeyConditionExpression="wave_pk = :p",
+                      ExpressionAttributeValues={":p": {"S": "w#0"}})["Items"]
+    assert [i["espace_id"]["S"] for i in items] == ["sparse-1"]
+
+
+def test_buckets_default_to_the_data_key(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
+    s3 = moto_session.client("s3")
+    for name in ("DOCUMENTS_BUCKET", "LETTERS_BUCKET", "POPULATION_BUCKET"):
+        bucket = env[name]
+        assert s3.get_bucket_location(Bucket=bucket)["LocationConstraint"] == "eu-west-3"
+        (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms",
+                                                              "KMSMasterKeyID": env["DATA_KEY_ARN"]}
+        assert rule["BucketKeyEnabled"] is True
+        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                         "RestrictPublicBuckets": True}
+        s3.put_object(Bucket=bucket, Key="probe.txt", Body=b"x")
+        head = s3.head_object(Bucket=bucket, Key="probe.txt")
+        assert head["ServerSideEncryption"] == "aws:kms"
+        assert head["SSEKMSKeyId"] == env["DATA_KEY_ARN"]
+    assert s3.get_bucket_versioning(Bucket=env["DOCUMENTS_BUCKET"])["Status"] == "Enabled"
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=env["LETTERS_BUCKET"])["Rules"]
+    assert rule["Expiration"] == {"Days": 90}
+    # Bucket policies are not applied locally (moto ignores their conditions): see LOCAL-AWS.md.
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.get_bucket_policy(Bucket=env["DOCUMENTS_BUCKET"])
+
+
+def test_kms_keys(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
+    kms = moto_session.client("kms")
+    signing = kms.describe_key(KeyId=env["TOKEN_KEY_ID"])["KeyMetadata"]
+    assert (signing["KeySpec"], signing["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+    signature = kms.sign(KeyId=env["TOKEN_KEY_ID"], Message=b"header.payload", MessageType="RAW",
+                         SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+    assert kms.verify(KeyId=env["TOKEN_KEY_ID"], Message=b"header.payload", MessageType="RAW",
+                      Signature=signature, SigningAlgorithm="ECDSA_SHA_256")["SignatureValid"]
+    public = kms.get_public_key(KeyId=env["TOKEN_KEY_ID"])
+    assert public["PublicKey"] and public["KeyUsage"] == "SIGN_VERIFY"
+
+    data = kms.describe_key(KeyId=env["DATA_KEY_ARN"])["KeyMetadata"]
+    assert (data["KeySpec"], data["KeyUsage"]) == ("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT")
+    assert kms.get_key_rotation_status(KeyId=env["DATA_KEY_ARN"])["KeyRotationEnabled"] is True
+    assert kms.describe_key(KeyId="alias/mes-local-data")["KeyMetadata"]["Arn"] == env["DATA_KEY_ARN"]
+
+
+def test_secret_has_a_64_char_master(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
+    sm = moto_session.client("secretsmanager")
+    value = json.loads(sm.get_secret_value(SecretId=env["APP_SECRET_ARN"])["SecretString"])
+    assert set(value) == {"master"}
+    assert len(value["master"]) == 64
+    assert set(value["master"]) <= set(string.ascii_letters + string.digits)
+    assert sm.describe_secret(SecretId=env["APP_SECRET_ARN"])["KmsKeyId"] in (
+        env["DATA_KEY_ARN"], env["DATA_KEY_ARN"].rsplit("/", 1)[-1])
+
+
+def test_ses_identity_topic_and_queues(moto_session: boto3.session.Session, stack: dict[str, Any], env: dict[str, str]) -> None:
+    ses = moto_session.client("ses")
+    assert env["SENDER_EMAIL"] in ses.list_identities()["Identities"]
+    names = {t["Name"] for t in ses.list_templates()["TemplatesMetadata"]}
+    assert names == {f"mes-local-{n}" for n in ("wave-code", "renewal-code", "otp", "opposition-receipt")}
+
+    sns = moto_session.client("sns")
+    topic = stack["resources"]["OpsTopic"]["arn"]
+    assert topic in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+
+    sqs = moto_session.client("sqs")
+    for queue_id in ("WaveDLQ", "AutoCreateDLQ", "PopulationImportDLQ"):
+        url = stack["resources"][queue_id]["ref"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert attributes["MessageRetentionPeriod"] == "1209600"
+        assert attributes["SqsManagedSseEnabled"] == "true"
+        assert attributes["QueueArn"] == stack["resources"][queue_id]["arn"]
+
+
+RENDER_DATA = {
+    "wave-code": {"first_name": "Camille", "last_name": "Martin", "code": "K7P-4QX-92M",
+                  "deadline": "15 mars 2027", "for_child": ""},
+    "renewal-code": {"code": "ZX8-1PQ-77A", "expires": "1er mai 2027"},
+    "otp": {"otp": "493 201"},
+    "opposition-receipt": {"receipt_id": "OPP-2027-000123", "at": "2 mars 2027 à 14:05"},
+}
+
+
+def _render(session: boto3.session.Session, template: str, data: dict[str, Any]) -> dict[str, str]:
+    """SES TestRenderTemplate -> {"subject", "text/plain", "text/html"} (the MIME parts decoded)."""
+    raw = session.client("ses").test_render_template(TemplateName=template, TemplateData=json.dumps(data))
+    message = email.message_from_string(raw["RenderedTemplate"], policy=email.policy.default)
+    parts = {"subject": str(message["Subject"])}
+    for part in message.walk():
+        if not part.is_multipart():
+            parts[part.get_content_type()] = part.get_content()
+    return parts
+
+
+@pytest.mark.parametrize("name", sorted(RENDER_DATA))
+def test_render_template(moto_session: boto3.session.Session, env: dict[str, str], name: str) -> None:
+    data = RENDER_DATA[name]
+    rendered = _render(moto_session, f"{env['SES_TEMPLATE_PREFIX']}-{name}", data)
+    assert set(rendered) == {"subject", "text/plain", "text/html"}
+    assert rendered["subject"].startswith("Mon espace santé : ")
+    for part in ("text/plain", "text/html"):
+        assert "Mon espace santé" in rendered[part]
+        assert "Ce message est envoyé automatiquement" in rendered[part]
+        for value in data.values():
+            if isinstance(value, str):
+                assert value in rendered[part], f"{name} {part} lacks {value!r}"
+        assert "{{" not in rendered[part]
+    assert rendered["text/html"].lstrip().startswith("<!DOCTYPE html>")
+
+
+def test_render_wave_code_in_french(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
+    template = f"{env['SES_TEMPLATE_PREFIX']}-wave-code"
+    adult = _render(moto_session, template, RENDER_DATA["wave-code"])["text/plain"]
+    for phrase in ("Camille Martin, votre espace", "6 semaines", "vous y opposer jusqu'au 15 mars 2027",
+                   "carte Vitale", "date de naissance", "numéro de sécurité sociale", "fermé à tout moment",
+                   "K7P-4QX-92M"):
+        assert phrase in adult
+    assert "votre enfant" not in adult
+    assert "sur monespacesante.fr" in adult
+    # for_child is tested for truthiness: a boolean or the text the wave service passes.
+    for for_child in (True, " (pour votre enfant Camille)"):
+        child = _render(moto_session, template, {**RENDER_DATA["wave-code"], "for_child": for_child})
+        assert "pour votre enfant Camille Martin" in child["text/plain"]
+        assert "(NIR) de votre enfant" in child["text/plain"]
+        assert "pour votre enfant Camille Martin" in child["text/html"]
+
+
+def test_otp_says_ten_minutes_and_never_share(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
+    rendered = moto_session.client("ses").get_template(TemplateName=f"{env['SES_TEMPLATE_PREFIX']}-otp")["Template"]
+    assert "10 minutes" in rendered["TextPart"]
+    assert "Ne le communiquez jamais" in rendered["TextPart"]
+
+
+def test_templated_email_can_be_sent(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
+    ses = moto_session.client("ses")
+    ses.verify_email_identity(EmailAddress="camille@example.org")  # moto mimics the SES sandbox
+    message_id = ses.send_templated_email(
+        Source=env["SENDER_EMAIL"], Destination={"ToAddresses": ["camille@example.org"]},
+        Template=f"{env['SES_TEMPLATE_PREFIX']}-otp", TemplateData=json.dumps({"otp": "123456"}))["MessageId"]
+    assert message_id
+
+
+def test_provision_twice_gives_the_same_env(moto_session: boto3.session.Session, stack: dict[str, Any]) -> None:
+    kms = moto_session.client("kms")
+    keys_before = len(kms.list_keys()["Keys"])
+    secret_before = moto_session.client("secretsmanager").get_secret_value(SecretId=stack["env"]["APP_SECRET_ARN"])
+    again = provision(moto_session)
+    assert again["env"] == stack["env"]
+    assert {k: v["ref"] for k, v in again["resources"].items()} == {k: v["ref"] for k, v in stack["resources"].items()}
+    assert len(kms.list_keys()["Keys"]) == keys_before
+    secret_after = moto_session.client("secretsmanager").get_secret_value(SecretId=stack["env"]["APP_SECRET_ARN"])
+    assert secret_after["SecretString"] == secret_before["SecretString"]
+
+
+def test_another_stack_name_and_parameters(moto_session: boto3.session.Session, stack: dict[str, Any]) -> None:
+    other = provision(moto_session, stack_name="mes-qa", parameters={"Stage": "qa", "SenderEmail": "qa@mes.example.org"})
+    assert other["env"]["MES_STAGE"] == "qa"
+    assert other["env"]["ESPACES_TABLE"] == "mes-qa-espaces"
+    assert other["env"]["SES_TEMPLATE_PREFIX"] == "mes-qa"
+    assert other["env"]["SENDER_EMAIL"] == "qa@mes.example.org"
+    assert other["env"]["DATA_KEY_ARN"] != stack["env"]["DATA_KEY_ARN"]
+    with pytest.raises(ValueError, match="WaveScheduleState"):
+        provision(moto_session, stack_name="mes-bad", parameters={"WaveScheduleState": "MAYBE"})

@@ -1,0 +1,413 @@
+"""template.yaml: SAM transform + cfn-lint, and static security assertions."""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import json
+from typing import Any
+
+import pytest
+from cfnlint.api import ManualArgs, lint
+from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
+from samtranslator.translator.transform import transform
+
+from mes_local.resources import load_template
+
+REGION = "eu-west-3"
+
+# cfn-lint warnings tolerated on the transformed template, by rule id, each with its reason.
+# Keep it empty: an entry needs a comment saying why the warning is a false positive.
+ALLOWED_WARNINGS: dict[str, str] = {}
+
+GLOBAL_ENV_NAMES = {
+    "MES_STAGE", "ESPACES_TABLE", "CREDENTIALS_TABLE", "EPHEMERAL_TABLE", "JOBS_TABLE",
+    "IDEMPOTENCY_TABLE", "DOCUMENTS_BUCKET", "LETTERS_BUCKET", "POPULATION_BUCKET", "DATA_KEY_ARN",
+    "TOKEN_KEY_ID", "APP_SECRET_ARN", "SENDER_EMAIL", "SES_TEMPLATE_PREFIX", "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
+}
+BUCKETS = {"DocumentsBucket": "documents", "LettersBucket": "letters", "PopulationBucket": "population"}
+TABLES = {
+    "EspacesTable": ("espaces", "expires_at_epoch"),
+    "CredentialsTable": ("credentials", None),
+    "EphemeralTable": ("ephemeral", "expires_at_epoch"),
+    "JobsTable": ("jobs", "expires_at_epoch"),
+    "IdempotencyTable": ("idempotency", "expiration"),
+}
+DATA_KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
+
+
+class _NoManagedPolicies(ManagedPolicyLoader):
+    """Offline: SAM only needs the map to expand managed policy *names*; we use none."""
+
+    def __init__(self) -> None:  # no IAM client
+        pass
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def _with_s3_code_uris(template: dict[str, Any]) -> dict[str, Any]:
+    template = copy.deepcopy(template)
+    for resource in template["Resources"].values():
+        properties = resource.get("Properties") or {}
+        for key in ("CodeUri", "ContentUri"):
+            if key in properties:
+                properties[key] = "s3://bucket/key"
+    return template
+
+
+@pytest.fixture(scope="module")
+def transformed() -> dict[str, Any]:
+    return transform(_with_s3_code_uris(load_template()), {}, _NoManagedPolicies())
+
+
+def _resources(template: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# -------------------------------------------------------------------------------------------------
+# Transform and lint
+# -------------------------------------------------------------------------------------------------
+def test_sam_transform_and_cfn_lint_are_clean(transformed: dict[str, Any]) -> None:
+    matches = lint(json.dumps(transformed), config=ManualArgs(regions=[REGION], include_experimental=True))
+    errors = [m for m in matches if m.rule.id.startswith("E")]
+    warnings = [m for m in matches if m.rule.id.startswith("W") and m.rule.id not in ALLOWED_WARNINGS]
+    assert not errors, "\n".join(f"{m.rule.id} {m.message} {m.path}" for m in errors)
+    assert not warnings, "\n".join(f"{m.rule.id} {m.message} {m.path}" for m in warnings)
+
+
+def test_population_bucket_env_is_not_a_circular_ref(template: dict[str, Any]) -> None:
+    """POPULATION_BUCKET is the bucket's explicit name (Sub), not a Ref: the bucket's notification
+    (SAM S3 event) references PopulationImportFunction, so a Ref from the function's environment
+    makes a cycle (cfn-lint E3004, caught by the lint test above)."""
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["POPULATION_BUCKET"] == template["Resources"]["PopulationBucket"]["Properties"]["BucketName"]
+
+
+def test_load_template_understands_short_tags(template: dict[str, Any]) -> None:
+    assert template["AWSTemplateFormatVersion"] == "2010-09-09"
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["ESPACES_TABLE"] == {"Ref": "EspacesTable"}
+    assert variables["DATA_KEY_ARN"] == DATA_KEY_ARN
+    assert variables["SES_TEMPLATE_PREFIX"] == {"Fn::Sub": "${AWS::StackName}"}
+
+
+# -------------------------------------------------------------------------------------------------
+# Globals and parameters
+# -------------------------------------------------------------------------------------------------
+def test_parameters(template: dict[str, Any]) -> None:
+    parameters = template["Parameters"]
+    assert parameters["Stage"]["Default"] == "dev"
+    assert parameters["SenderEmail"]["Default"] == "no-reply@mes.example.org"
+    assert parameters["WaveScheduleState"]["Default"] == "DISABLED"
+    assert set(parameters["WaveScheduleState"]["AllowedValues"]) == {"ENABLED", "DISABLED"}
+
+
+def test_function_globals(template: dict[str, Any]) -> None:
+    function = template["Globals"]["Function"]
+    assert function["Runtime"] == "python3.11"
+    assert function["Architectures"] == ["arm64"]
+    assert (function["Timeout"], function["MemorySize"], function["Tracing"]) == (30, 512, "Active")
+    assert function["Layers"] == [{"Ref": "CoreLayer"}]
+    assert set(function["Environment"]["Variables"]) == GLOBAL_ENV_NAMES
+
+
+# -------------------------------------------------------------------------------------------------
+# Encryption, buckets, keys
+# -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("bucket_id", sorted(BUCKETS))
+def test_bucket_encryption_and_access(template: dict[str, Any], bucket_id: str) -> None:
+    properties = template["Resources"][bucket_id]["Properties"]
+    assert properties["BucketName"] == {"Fn::Sub": f"${{AWS::StackName}}-{BUCKETS[bucket_id]}-${{AWS::AccountId}}"}
+    (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": DATA_KEY_ARN}
+    assert rule["BucketKeyEnabled"] is True
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+    }
+    assert properties["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+
+
+def test_documents_are_versioned_and_letters_expire(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    assert resources["DocumentsBucket"]["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = resources["LettersBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert [(r["Status"], r["ExpirationInDays"]) for r in rules] == [("Enabled", 90)]
+
+
+@pytest.mark.parametrize("bucket_id", sorted(BUCKETS))
+def test_bucket_policy_denies_plain_http_and_non_kms_uploads(template: dict[str, Any], bucket_id: str) -> None:
+    policies = [p for p in _resources(template, "AWS::S3::BucketPolicy").values()
+                if p["Properties"]["Bucket"] == {"Ref": bucket_id}]
+    assert len(policies) == 1, f"{bucket_id} needs exactly one bucket policy"
+    assert f"{bucket_id}Policy" in template["Resources"]
+    statements = {s["Sid"]: s for s in policies[0]["Properties"]["PolicyDocument"]["Statement"]}
+    objects = {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{bucket_id}}}/*"}
+
+    tls = statements["DenyInsecureTransport"]
+    assert (tls["Effect"], tls["Principal"], tls["Action"]) == ("Deny", "*", "s3:*")
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert objects in _as_list(tls["Resource"])
+    assert {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{bucket_id}}}"} in _as_list(tls["Resource"])
+
+    non_kms = statements["DenyNonKmsUploads"]
+    assert (non_kms["Effect"], non_kms["Principal"], non_kms["Action"]) == ("Deny", "*", "s3:PutObject")
+    assert non_kms["Condition"] == {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}
+    assert _as_list(non_kms["Resource"]) == [objects]
+
+    wrong_key = statements["DenyWrongKmsKey"]
+    assert (wrong_key["Effect"], wrong_key["Action"]) == ("Deny", "s3:PutObject")
+    assert wrong_key["Condition"] == {
+        "StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": DATA_KEY_ARN}
+    }
+
+
+def test_kms_keys(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    data = resources["DataKey"]["Properties"]
+    assert data["EnableKeyRotation"] is True
+    assert data.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
+    root = {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+    for key_id in ("DataKey", "TokenSigningKey"):
+        statements = resources[key_id]["Properties"]["KeyPolicy"]["Statement"]
+        assert any(s["Principal"] == root and s["Action"] == "kms:*" and s["Effect"] == "Allow" for s in statements)
+        assert resources[key_id]["DeletionPolicy"] == "Retain"
+    signing = resources["TokenSigningKey"]["Properties"]
+    assert (signing["KeySpec"], signing["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+    assert "EnableKeyRotation" not in signing  # asymmetric keys cannot rotate: see docs/deploy.md
+    assert resources["DataKeyAlias"]["Properties"] == {
+        "AliasName": {"Fn::Sub": "alias/${AWS::StackName}-data"}, "TargetKeyId": {"Ref": "DataKey"}}
+
+
+def test_app_secret(template: dict[str, Any]) -> None:
+    properties = template["Resources"]["AppSecret"]["Properties"]
+    assert properties["KmsKeyId"] == {"Ref": "DataKey"}
+    assert properties["GenerateSecretString"] == {
+        "SecretStringTemplate": "{}", "GenerateStringKey": "master", "PasswordLength": 64, "ExcludePunctuation": True,
+    }
+
+
+# -------------------------------------------------------------------------------------------------
+# Tables
+# -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("table_id", sorted(TABLES))
+def test_tables(template: dict[str, Any], table_id: str) -> None:
+    suffix, ttl_attribute = TABLES[table_id]
+    properties = template["Resources"][table_id]["Properties"]
+    assert properties["TableName"] == {"Fn::Sub": f"${{AWS::StackName}}-{suffix}"}
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": {"Ref": "DataKey"}}
+    if ttl_attribute:
+        assert properties["TimeToLiveSpecification"] == {"AttributeName": ttl_attribute, "Enabled": True}
+    else:
+        assert "TimeToLiveSpecification" not in properties
+    declared = {a["AttributeName"] for a in properties["AttributeDefinitions"]}
+    used = {k["AttributeName"] for k in properties["KeySchema"]}
+    for index in properties.get("GlobalSecondaryIndexes", []):
+        used |= {k["AttributeName"] for k in index["KeySchema"]}
+    assert declared == used  # DynamoDB refuses unused attribute definitions
+
+
+def _indexes(template: dict[str, Any], table_id: str) -> dict[str, tuple[list[tuple[str, str]], str]]:
+    properties = template["Resources"][table_id]["Properties"]
+    return {
+        index["IndexName"]: ([(k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]],
+                             index["Projection"]["ProjectionType"])
+        for index in properties.get("GlobalSecondaryIndexes", [])
+    }
+
+
+def test_key_schemas_and_sparse_indexes(template: dict[str, Any]) -> None:
+    keys = {t: [(k["AttributeName"], k["KeyType"]) for k in template["Resources"][t]["Properties"]["KeySchema"]]
+            for t in TABLES}
+    assert keys == {
+        "EspacesTable": [("espace_id", "HASH")],
+        "CredentialsTable": [("login", "HASH")],
+        "EphemeralTable": [("pk", "HASH")],
+        "JobsTable": [("pk", "HASH"), ("sk", "RANGE")],
+        "IdempotencyTable": [("id", "HASH")],
+    }
+    assert _indexes(template, "EspacesTable") == {
+        "by_nir": ([("nir_hmac", "HASH"), ("birth_date", "RANGE")], "ALL"),
+        "by_wave": ([("wave_pk", "HASH"), ("wave_sk", "RANGE")], "ALL"),
+        "by_due": ([("due_pk", "HASH"), ("due_at", "RANGE")], "KEYS_ONLY"),
+        "by_guardian": ([("guardian_id", "HASH"), ("espace_id", "RANGE")], "KEYS_ONLY"),
+    }
+    assert _indexes(template, "CredentialsTable") == {"by_espace": ([("espace_id", "HASH")], "KEYS_ONLY")}
+    # Sparse: the index keys are never part of the table key, so items without them stay out.
+    for attribute in ("wave_pk", "wave_sk", "due_pk", "due_at"):
+        assert attribute not in dict(keys["EspacesTable"])
+
+
+# -------------------------------------------------------------------------------------------------
+# Functions, API, operations
+# -------------------------------------------------------------------------------------------------
+def _functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return _resources(template, "AWS::Serverless::Function")
+
+
+def _authorizer_functions(template: dict[str, Any]) -> set[str]:
+    authorizers = template["Resources"]["MesApi"]["Properties"]["Auth"]["Authorizers"]
+    return {a["FunctionArn"]["Fn::GetAtt"][0] for a in authorizers.values()}
+
+
+def test_every_function_has_a_dlq_or_serves_the_api(template: dict[str, Any]) -> None:
+    authorizers = _authorizer_functions(template)
+    assert authorizers == {"HolderAuthorizerFunction", "EnrolmentAuthorizerFunction"}
+    alarmed_queues = {a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+                      for a in _resources(template, "AWS::CloudWatch::Alarm").values()
+                      if a["Properties"]["AlarmActions"] == [{"Ref": "OpsTopic"}]}
+    for function_id, function in _functions(template).items():
+        properties = function["Properties"]
+        events = properties.get("Events") or {}
+        if function_id in authorizers or (events and all(e["Type"] == "Api" for e in events.values())):
+            continue
+        dlq = properties.get("DeadLetterQueue")
+        assert dlq and dlq["Type"] == "SQS", f"{function_id} has no dead-letter queue"
+        queue_id = dlq["TargetArn"]["Fn::GetAtt"][0]
+        queue = template["Resources"][queue_id]["Properties"]
+        assert queue == {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600}
+        assert queue_id in alarmed_queues, f"{queue_id} has no alarm to OpsTopic"
+
+
+def test_dlq_alarms(template: dict[str, Any]) -> None:
+    alarms = _resources(template, "AWS::CloudWatch::Alarm")
+    assert set(alarms) == {"WaveDLQAlarm", "AutoCreateDLQAlarm", "PopulationImportDLQAlarm"}
+    for alarm in alarms.values():
+        properties = alarm["Properties"]
+        assert (properties["Namespace"], properties["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+        assert (properties["ComparisonOperator"], properties["Threshold"]) == ("GreaterThanThreshold", 0)
+
+
+def test_every_function_has_a_log_group(template: dict[str, Any]) -> None:
+    groups = {g["Properties"]["LogGroupName"]["Fn::Sub"]: g["Properties"]["RetentionInDays"]
+              for g in _resources(template, "AWS::Logs::LogGroup").values()}
+    assert groups == {f"/aws/lambda/${{{f}}}": 90 for f in _functions(template)}
+
+
+def test_api_routes_state_their_authorizer(template: dict[str, Any]) -> None:
+    api = template["Resources"]["MesApi"]["Properties"]
+    assert api["StageName"] == {"Ref": "Stage"} and api["TracingEnabled"] is True
+    for name in ("HolderAuth", "EnrolmentAuth"):
+        identity = api["Auth"]["Authorizers"][name]["Identity"]
+        assert identity == {"Header": "Authorization", "ReauthorizeEvery": 0}
+    routes = {}
+    for function_id, function in _functions(template).items():
+        for event_id, event in (function["Properties"].get("Events") or {}).items():
+            if event["Type"] != "Api":
+                continue
+            properties = event["Properties"]
+            assert function_id == "ApiFunction"
+            assert properties["RestApiId"] == {"Ref": "MesApi"}
+            assert "Authorizer" in (properties.get("Auth") or {}), f"{event_id} must state its authorizer"
+            routes[(properties["Method"].upper(), properties["Path"])] = properties["Auth"]["Authorizer"]
+    # The initial routes; more are added over time (test_routes_openapi.py checks that the template
+    # and the Chalice app agree on all of them), so this is a subset check.
+    assert routes.items() >= {
+        ("POST", "/enrolment/sessions"): "NONE",
+        ("POST", "/enrolment/opposition"): "EnrolmentAuth",
+        ("POST", "/enrolment/activation"): "EnrolmentAuth",
+        ("POST", "/enrolment/activation/confirm"): "EnrolmentAuth",
+        ("POST", "/enrolment/codes"): "NONE",
+        ("POST", "/auth/login"): "NONE",
+        ("POST", "/auth/otp"): "NONE",
+        ("POST", "/auth/logout"): "HolderAuth",
+        ("GET", "/espaces/{espace_id}"): "HolderAuth",
+    }.items()
+    assert set(routes.values()) <= {"NONE", "HolderAuth", "EnrolmentAuth"}
+
+
+def test_handlers_and_schedules(template: dict[str, Any]) -> None:
+    functions = _functions(template)
+    handlers = {f: (p["Properties"]["CodeUri"], p["Properties"]["Handler"]) for f, p in functions.items()}
+    assert handlers == {
+        "ApiFunction": ("functions/api", "app.app"),
+        "HolderAuthorizerFunction": ("functions/api", "app.holder_authorizer"),
+        "EnrolmentAuthorizerFunction": ("functions/api", "app.enrolment_authorizer"),
+        "WaveFunction": ("functions/wave", "handler.handler"),
+        "AutoCreateFunction": ("functions/auto_create", "handler.handler"),
+        "PopulationImportFunction": ("functions/population_import", "handler.handler"),
+    }
+    wave = functions["WaveFunction"]["Properties"]
+    assert (wave["Timeout"], wave["ReservedConcurrentExecutions"]) == (900, 1)
+    (schedule,) = wave["Events"].values()
+    assert schedule["Properties"]["Schedule"] == "cron(0/15 7-19 ? * MON-FRI *)"
+    assert schedule["Properties"]["State"] == {"Ref": "WaveScheduleState"}
+    auto = functions["AutoCreateFunction"]["Properties"]
+    assert (auto["Timeout"], auto["ReservedConcurrentExecutions"]) == (900, 1)
+    (schedule,) = auto["Events"].values()
+    assert (schedule["Properties"]["Schedule"], schedule["Properties"]["State"]) == ("cron(0 2 * * ? *)", "ENABLED")
+    (drop,) = functions["PopulationImportFunction"]["Properties"]["Events"].values()
+    assert drop["Type"] == "S3" and drop["Properties"]["Bucket"] == {"Ref": "PopulationBucket"}
+    assert drop["Properties"]["Filter"]["S3Key"]["Rules"] == [{"Name": "suffix", "Value": ".csv"}]
+
+
+# -------------------------------------------------------------------------------------------------
+# IAM (on the transformed template: what CloudFormation will really create)
+# -------------------------------------------------------------------------------------------------
+def _allow_statements(transformed: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for role_id, role in _resources(transformed, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies") or []:
+            for statement in _as_list(policy["PolicyDocument"]["Statement"]):
+                if statement["Effect"] == "Allow":
+                    found.append((role_id, statement))
+    return found
+
+
+def test_no_wildcard_action_and_no_scan(transformed: dict[str, Any]) -> None:
+    statements = _allow_statements(transformed)
+    assert statements
+    for role_id, statement in statements:
+        actions = _as_list(statement["Action"])
+        assert "*" not in actions, f"{role_id} grants Action *"
+        for action in actions:
+            assert not action.endswith(":*"), f"{role_id} grants every action of a service: {action}"
+            assert not fnmatch.fnmatch("dynamodb:scan", action.lower()), f"{role_id} grants dynamodb:Scan"
+
+
+def test_star_resources_only_for_sms(transformed: dict[str, Any]) -> None:
+    for role_id, statement in _allow_statements(transformed):
+        if "*" in _as_list(statement["Resource"]):
+            assert _as_list(statement["Action"]) == ["sns:Publish"], f"{role_id}: {statement}"
+            assert role_id == "ApiFunctionRole"
+
+
+def test_managed_policies_are_only_the_sam_defaults(transformed: dict[str, Any]) -> None:
+    allowed = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
+    for role_id, role in _resources(transformed, "AWS::IAM::Role").items():
+        for arn in role["Properties"].get("ManagedPolicyArns") or []:
+            name = arn["Fn::Sub"].rsplit("/", 1)[-1] if isinstance(arn, dict) else arn.rsplit("/", 1)[-1]
+            assert name in allowed, f"{role_id} has managed policy {arn}"
+
+
+# -------------------------------------------------------------------------------------------------
+# SES templates
+# -------------------------------------------------------------------------------------------------
+SES_TEMPLATES = {
+    "WaveCodeTemplate": ("wave-code", {"first_name", "last_name", "code", "deadline", "for_child"}),
+    "RenewalCodeTemplate": ("renewal-code", {"code", "expires"}),
+    "OtpTemplate": ("otp", {"otp"}),
+    "OppositionReceiptTemplate": ("opposition-receipt", {"receipt_id", "at"}),
+}
+
+
+@pytest.mark.parametrize("template_id", sorted(SES_TEMPLATES))
+def test_ses_templates(template: dict[str, Any], template_id: str) -> None:
+    import re
+
+    name, fields = SES_TEMPLATES[template_id]
+    ses = template["Resources"][template_id]["Properties"]["Template"]
+    assert ses["TemplateName"] == {"Fn::Sub": f"${{AWS::StackName}}-{name}"}
+    for part in ("SubjectPart", "TextPart", "HtmlPart"):
+        assert ses[part].strip()
+    for part in ("TextPart", "HtmlPart"):
+        used = set(re.findall(r"\{\{\s*(?:#if\s+)?([a-z_]+)\s*\}\}", ses[part])) - {"else"}
+        assert used == fields, f"{template_id}.{part} uses {used}"
+    assert template["Resources"]["SenderIdentity"]["Properties"] == {"EmailIdentity": {"Ref": "SenderEmail"}}
