@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Chalice, ConvertToMiddleware
+
 from chalicelib.routes import auth, enrolment, espaces
 from mes.observability import logger
 

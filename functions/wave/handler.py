@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+
 from mes.bootstrap import Container, get_container
 from mes.jobs import run_scheduled
 from mes.observability import logger, metrics

@@ -12,9 +12,10 @@ from typing import Any
 def build() -> dict[str, Any]:
     from mes_local.functions import api_app
     api_app()
+    from pydantic.json_schema import models_json_schema
+
     from chalicelib.models import Problem
     from chalicelib.routing import REGISTRY
-    from pydantic.json_schema import models_json_schema
 
     models = {m for spec in REGISTRY for m in (spec.body, spec.response) if m is not None} | {Problem}
     _, defs = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import unicodedata
 from datetime import date, timedelta
 
 from stdnum.fr import nir as stdnum_nir
@@ -15,6 +16,10 @@ from mes.services.population import COLUMNS
 FIRST = ["Camille", "Louis", "Léa", "Hugo", "Chloé", "Jules", "Manon", "Gabriel", "Inès", "Arthur", "Zoé", "Raphaël"]
 LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"]
 DEPARTMENTS = ["44", "75", "69", "13", "2A", "33", "59", "35"]
+
+
+def _ascii(name: str) -> str:
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 
 def make_nir(rng: random.Random, birth: date, department: str, sex: int | None = None) -> str:
@@ -36,7 +41,7 @@ def make_person(rng: random.Random, index: int, department: str | None = None, e
     return {
         "nir": make_nir(rng, birth, department), "birth_date": birth.isoformat(),
         "vitale_serial": f"{rng.randint(0, 10**11 - 1):011d}", "last_name": last, "first_name": first,
-        "email": f"{first.lower().replace('é', 'e').replace('ï', 'i').replace('ë', 'e')}.{last.lower()}.{index}@example.org"
+        "email": f"{_ascii(first)}.{_ascii(last)}.{index}@example.org"
         if with_email else "",
         "mobile": f"+336{rng.randint(0, 10**8 - 1):08d}" if rng.random() < 0.7 else "",
         "address": f"{rng.randint(1, 200)} rue de la République, {department}000 Ville",

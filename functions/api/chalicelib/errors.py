@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from chalice import Response
+
 from mes.domain.errors import DomainError
 from mes.observability import logger
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalice import Blueprint, Response
-from mes.bootstrap import get_container
-from mes.domain.errors import DomainError, Unauthorized
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
+
+from mes.bootstrap import get_container
+from mes.domain.errors import DomainError, Unauthorized
 
 from .errors import from_domain, internal_error, problem
 

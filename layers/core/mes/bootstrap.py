@@ -24,10 +24,15 @@ class Container:
         self.clock = clock
         self._clients: dict[str, Any] = {}
 
+    @cached_property
+    def _session(self) -> Any:
+        import boto3
+        return boto3.session.Session(region_name=self.settings.region)
+
     def client(self, name: str) -> Any:
+        """One boto3 session per container: botocore loads each service model once."""
         if name not in self._clients:
-            import boto3
-            self._clients[name] = boto3.session.Session().client(name, region_name=self.settings.region)
+            self._clients[name] = self._session.client(name, region_name=self.settings.region)
         return self._clients[name]
 
     @cached_property

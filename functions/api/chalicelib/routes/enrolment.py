@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalice import Blueprint
+
 from mes.bootstrap import get_container
 from mes.domain.espace import Espace
 from mes.services import enrolment

@@ -1,0 +1,324 @@
+"""`mes`: the command line of the local stack (see "The local stack" in the API contract).
+
+It talks to the stack started by `make run` (same MES_AWS_ENDPOINT, default
+http://127.0.0.1:5000): the function environment (table and bucket names...) is read from the
+SSM parameter the stack wrote, and the **same handlers** as the Lambdas are invoked in this
+process. stdout carries only the command's output (handler logs are WARNING+ unless -v)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from mes_local.functions import HANDLERS, ROOT
+from mes_local.stack import ENV_PARAMETER, REGION, endpoint_from_env, use_local_aws
+
+NOT_RUNNING = ("mes: the local stack is not reachable at {endpoint} ({reason}).\n"
+               "Start it with `make run` (or `python -m mes_local.stack`), or set MES_AWS_ENDPOINT.")
+
+
+class CliError(Exception):
+    """A message for the user and an exit status."""
+
+    def __init__(self, message: str, status: int = 1):
+        super().__init__(message)
+        self.status = status
+
+
+# -------------------------------------------------------------------------------------------------
+# Connecting to the running stack
+# -------------------------------------------------------------------------------------------------
+def connect(verbose: bool = False) -> dict[str, str]:
+    """Point this process at the stack and load its function environment into os.environ."""
+    endpoint = endpoint_from_env()
+    use_local_aws(endpoint)
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    ssm = boto3.session.Session(region_name=REGION).client(
+        "ssm", config=Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 1}))
+    try:
+        env = json.loads(ssm.get_parameter(Name=ENV_PARAMETER)["Parameter"]["Value"])
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        reason = "no mes stack there yet (still starting?)" if code == "ParameterNotFound" else code
+        raise CliError(NOT_RUNNING.format(endpoint=endpoint, reason=reason)) from None
+    except (BotoCoreError, OSError) as exc:
+        raise CliError(NOT_RUNNING.format(endpoint=endpoint, reason=type(exc).__name__)) from None
+    os.environ.update(env)
+    # After the stack's env (which says INFO): keep stdout for the command's output.
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "DEBUG" if verbose else "WARNING"
+    if not verbose:
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    from mes.bootstrap import set_container
+    set_container(None)  # settings are read again from the environment just loaded
+    return env
+
+
+@contextlib.contextmanager
+def _handler_output(verbose: bool) -> Iterator[None]:
+    """Anything a handler prints (metrics, logs written with print) goes to stderr."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def _invoke(name: str, event: dict[str, Any], verbose: bool) -> Any:
+    from mes_local.functions import invoke
+    with _handler_output(verbose):
+        return invoke(name, event)
+
+
+def _event(name: str) -> dict[str, Any]:
+    return json.loads((ROOT / "events" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def parse_time(value: str) -> datetime:
+    """ISO 8601: `2026-03-01` (midnight UTC), `2026-03-01T09:00:00Z`, with an offset, or naive (UTC)."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        else:
+            parsed = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 time: {value!r} (e.g. 2026-03-01 or 2026-03-01T09:00:00Z)") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _scheduled_event(name: str, at: datetime | None, detail: dict[str, Any]) -> dict[str, Any]:
+    event = _event(name)
+    event["id"] = str(uuid.uuid4())
+    event["time"] = (at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    event["detail"] = detail
+    return event
+
+
+def _yes(value: Any) -> str:
+    return "yes" if value else "no"
+
+
+# -------------------------------------------------------------------------------------------------
+# Commands
+# -------------------------------------------------------------------------------------------------
+def cmd_population_generate(args: argparse.Namespace) -> int:
+    from mes_local.population import generate, to_csv
+    if args.count < 0:
+        raise CliError("mes: --count must be positive", 2)
+    department = args.department.upper() if args.department else None
+    sys.stdout.write(to_csv(generate(args.count, seed=args.seed, department=department)))
+    return 0
+
+
+def cmd_population_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        body = path.read_bytes()
+        body.decode("utf-8-sig")
+    except OSError as exc:
+        raise CliError(f"mes: cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CliError(f"mes: {path} is not a UTF-8 CSV file") from None
+    connect(args.verbose)
+    from mes.bootstrap import get_container
+    from mes.domain.errors import DomainError
+
+    settings = get_container().settings
+    key = f"imports/{uuid.uuid4().hex}-{path.name}"
+    get_container().client("s3").put_object(
+        Bucket=settings.population_bucket, Key=key, Body=body, ServerSideEncryption="aws:kms",
+        SSEKMSKeyId=settings.data_key_arn)
+    event = _event("population_import")
+    event["Records"][0]["s3"]["bucket"]["name"] = settings.population_bucket
+    event["Records"][0]["s3"]["object"]["key"] = key
+    event["Records"][0]["s3"]["object"]["size"] = len(body)
+    try:
+        result = _invoke("population_import", event, args.verbose)
+    except DomainError as exc:  # e.g. an incomplete CSV header: the file cannot be read at all
+        raise CliError(f"mes: {path} cannot be imported: {getattr(exc, 'detail', exc)}") from None
+    report = result["files"][0]
+    print(f"rows: {report['rows']}")
+    print(f"imported: {report['imported']}")
+    print(f"already known: {report['already_known']}")
+    print(f"rejected: {report['rejected']}")
+    for error in report["errors"]:
+        print(f"line {error['line']}: field {error['field'] or '-'}: {error['detail']}")
+    return 0
+
+
+def cmd_wave_run(args: argparse.Namespace) -> int:
+    detail: dict[str, Any] = {}
+    if args.department:
+        detail["department"] = args.department.upper()
+    if args.limit is not None:
+        detail["limit"] = args.limit
+    event = _scheduled_event("wave", args.at, detail)
+    connect(args.verbose)
+    result = _invoke("wave", event, args.verbose)
+    print(f"notified by e-mail: {result['notified_email']}")
+    print(f"notified by letter: {result['notified_letter']}")
+    print(f"complete: {_yes(result.get('complete', True))}")
+    return 0
+
+
+def cmd_auto_create_run(args: argparse.Namespace) -> int:
+    event = _scheduled_event("auto_create", args.at, {})
+    connect(args.verbose)
+    result = _invoke("auto_create", event, args.verbose)
+    print(f"created: {result['created']}")
+    if "examined" in result:
+        print(f"examined: {result['examined']}")
+    print(f"complete: {_yes(result.get('complete', True))}")
+    return 0
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    path = Path(args.event)
+    try:
+        event = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CliError(f"mes: cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise CliError(f"mes: {path} is not JSON: {exc}") from None
+    connect(args.verbose)
+    result = _invoke(args.function, event, args.verbose)
+    print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+_SHOWN_FIELDS = ("code", "otp", "deadline", "expires", "receipt_id", "at")
+
+
+def _line(entry: dict[str, Any]) -> str:
+    data = entry.get("data") or {}
+    fields = " ".join(f"{k}={data[k]}" for k in _SHOWN_FIELDS if data.get(k))
+    where = f" ({data['address']})" if entry["channel"] == "letter" and data.get("address") else ""
+    return f"{entry.get('sent_at') or '-'}  {entry['channel']:<6} {entry['recipient']}{where}  " \
+           f"{entry['template']}  {fields}".rstrip()
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    env = connect(args.verbose)
+    from mes_local import outbox
+    try:
+        data = outbox.http_data(endpoint_from_env())
+    except OSError as exc:
+        raise CliError(NOT_RUNNING.format(endpoint=endpoint_from_env(), reason=str(exc))) from None
+    import boto3
+    s3 = boto3.session.Session(region_name=REGION).client("s3")
+    entries = outbox.collect(data, s3, env.get("LETTERS_BUCKET"), env.get("SES_TEMPLATE_PREFIX", ""))
+    entries = [e for e in entries if outbox.matches(e, args.to)]
+    if args.json:
+        keys = ("channel", "recipient", "template", "data", "sent_at")
+        print(json.dumps([{k: e.get(k) for k in keys} for e in entries], indent=2, ensure_ascii=False))
+    elif not entries:
+        print("nothing sent" + (f" to {args.to}" if args.to else ""))
+    else:
+        for entry in entries:
+            print(_line(entry))
+    return 0
+
+
+def cmd_pro_token(args: argparse.Namespace) -> int:
+    print("mes pro-token: pas encore disponible — le jeton PS (Pro Santé Connect local) arrive avec le "
+          "ticket « professionnels de santé ».\n"
+          "mes pro-token: not available yet — PS tokens (local Pro Santé Connect stand-in) arrive with "
+          "the professionals issue.", file=sys.stderr)
+    return 2
+
+
+# -------------------------------------------------------------------------------------------------
+# Parser
+# -------------------------------------------------------------------------------------------------
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="show the handlers' logs (on stdout) and metrics (on stderr)")
+
+    parser = argparse.ArgumentParser(
+        prog="mes", parents=[common], description="Drive the mes local stack (start it with `make run`).",
+        epilog="Environment: MES_AWS_ENDPOINT (default http://127.0.0.1:5000).")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    population = commands.add_parser("population", parents=[common], help="import or generate a population")
+    population_commands = population.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = population_commands.add_parser("import", parents=[common], help="import a CSV file (population function)")
+    p.add_argument("file", metavar="FILE.csv")
+    p.set_defaults(run=cmd_population_import)
+    p = population_commands.add_parser("generate", parents=[common], help="synthetic people as CSV on stdout")
+    p.add_argument("--count", type=_positive_int, required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--department", help="e.g. 44, 2A (default: a mix)")
+    p.set_defaults(run=cmd_population_generate)
+
+    wave = commands.add_parser("wave", parents=[common], help="the notification wave")
+    wave_commands = wave.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = wave_commands.add_parser("run", parents=[common], help="invoke the wave function")
+    p.add_argument("--department")
+    p.add_argument("--limit", type=_positive_int)
+    p.add_argument("--at", type=parse_time, help="the event time, ISO 8601 (default: now)")
+    p.set_defaults(run=cmd_wave_run)
+
+    auto = commands.add_parser("auto-create", parents=[common], help="the daily automatic creation")
+    auto_commands = auto.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = auto_commands.add_parser("run", parents=[common], help="invoke the auto-create function")
+    p.add_argument("--at", type=parse_time, help="the event time, ISO 8601 (default: now)")
+    p.set_defaults(run=cmd_auto_create_run)
+
+    p = commands.add_parser("invoke", parents=[common], help="invoke any function with a JSON event")
+    p.add_argument("function", metavar="FUNCTION", choices=sorted(HANDLERS),
+                   help="one of: " + ", ".join(sorted(HANDLERS)))
+    p.add_argument("--event", required=True, metavar="FILE", help="e.g. events/wave.json")
+    p.set_defaults(run=cmd_invoke)
+
+    p = commands.add_parser("outbox", parents=[common], help="what was sent: e-mails, SMS, letters")
+    p.add_argument("--to", metavar="RECIPIENT", help="an e-mail, a mobile, or part of a postal address")
+    p.add_argument("--json", action="store_true", help="a JSON list of {channel, recipient, template, data, sent_at}")
+    p.set_defaults(run=cmd_outbox)
+
+    p = commands.add_parser("pro-token", parents=[common], help="a PS token (arrives with the professionals issue)")
+    p.add_argument("--rpps")
+    p.add_argument("--profession")
+    p.add_argument("--structure", metavar="FINESS")
+    p.add_argument("--name")
+    p.set_defaults(run=cmd_pro_token)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.verbose = getattr(args, "verbose", False)
+    try:
+        status = args.run(args)
+    except CliError as exc:
+        print(str(exc), file=sys.stderr)
+        status = exc.status
+    except KeyboardInterrupt:
+        status = 130
+    sys.stdout.flush()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""The local stack, in one foreground process (`make run` = `python -m mes_local.stack`).
+
+moto in server mode (``MES_AWS_ENDPOINT``, default http://127.0.0.1:5000), the resources of
+``template.yaml`` provisioned in it, the resolved function environment stored in the SSM
+parameter ``/mes-local/env`` (how the ``mes`` CLI finds table and bucket names from the endpoint
+alone), demo data (``MES_DEMO=0`` to skip), then the Chalice API on
+``http://127.0.0.1:$MES_API_PORT`` (default 8000), which also answers ``GET /openapi.json``.
+Ctrl-C (or SIGTERM) stops everything."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from typing import Any
+from urllib.parse import urlparse
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:5000"
+DEFAULT_API_PORT = 8000
+REGION = "eu-west-3"
+STACK_NAME = "mes-local"
+ENV_PARAMETER = "/mes-local/env"
+
+# Variables that could send a local process to a real account or ignore the local endpoint.
+_UNSAFE_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_ROLE_ARN",
+               "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+               "AWS_CONTAINER_CREDENTIALS_FULL_URI")
+
+
+def endpoint_from_env() -> str:
+    return (os.environ.get("MES_AWS_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+
+
+def use_local_aws(endpoint: str) -> None:
+    """Fake credentials, the region, and every AWS client pointed at the local endpoint (botocore
+    honours AWS_ENDPOINT_URL). Shared with the CLI: a local process never reaches a real account."""
+    for name in _UNSAFE_ENV:
+        os.environ.pop(name, None)
+    os.environ.update({
+        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    })
+
+
+def _host_port(endpoint: str) -> tuple[str, int]:
+    parsed = urlparse(endpoint)
+    if parsed.scheme != "http" or not parsed.hostname:
+        raise SystemExit(f"MES_AWS_ENDPOINT must look like http://127.0.0.1:5000 (got {endpoint!r})")
+    return parsed.hostname, parsed.port or 80
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _stop_on_signal(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _quiet_logs(verbose: bool) -> None:
+    """moto's werkzeug logs one line per AWS call: only with -v."""
+    if not verbose:
+        for name in ("werkzeug", "botocore", "boto3", "urllib3"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def store_env(session: Any, env: dict[str, str]) -> None:
+    session.client("ssm", region_name=REGION).put_parameter(
+        Name=ENV_PARAMETER, Value=json.dumps(env, sort_keys=True), Type="String", Overwrite=True,
+        Description="mes local stack: the resolved function environment (read by the mes CLI)")
+
+
+def make_api_server(host: str, port: int, access_log: bool = True) -> Any:
+    """Chalice's LocalDevServer for the mes app (what `chalice local` builds), plus /openapi.json.
+    Without `access_log`, requests are not logged (a parent that never reads our stderr pipe
+    must not block the stack)."""
+    from chalice.config import Config
+    from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
+
+    from mes_local import openapi
+    from mes_local.functions import api_app
+
+    app = api_app().app
+    document = json.dumps(openapi.build(), indent=2, ensure_ascii=False).encode("utf-8")
+
+    class Handler(ChaliceRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler naming
+            if self.path.split("?", 1)[0] == "/openapi.json":
+                self._send_http_response(200, {"Content-Type": "application/json"}, document)
+            else:
+                self._generic_handle()
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base signature
+            if access_log:
+                super().log_message(format, *args)
+
+        def log_error(self, format: str, *args: Any) -> None:  # noqa: A002
+            super().log_message(format, *args)  # always shown
+
+    # As chalice.local.create_local_server does: thread-local current_request for the threaded server.
+    if not isinstance(app, LocalChalice):
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice
+    config = Config.create(chalice_stage="local", app_name="mes", lambda_timeout=30)
+    return LocalDevServer(app, config, host, port, handler_cls=Handler)
+
+
+def banner(api: str, endpoint: str, demo: dict[str, Any] | None, seconds: float) -> str:
+    lines = [
+        f"mes local stack ready in {seconds:.1f} s",
+        f"  API          {api}    (OpenAPI: {api}/openapi.json)",
+        f"  fake AWS     {endpoint}    (moto; env MES_AWS_ENDPOINT)",
+        "  CLI          mes --help    (population, wave, auto-create, invoke, outbox)",
+    ]
+    if demo:
+        lines.append(f"  demo login   {demo['login']} / {demo['password']}    "
+                     f"(one-time code: mes outbox --to {demo['email']})")
+    else:
+        lines.append("  demo data    not loaded (MES_DEMO=0)")
+    lines.append("Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mes_local.stack", description=__doc__.split("\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every AWS call and debug lines")
+    args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(line_buffering=True)
+    started = time.monotonic()
+
+    endpoint = endpoint_from_env()
+    host, port = _host_port(endpoint)
+    api_port = int(os.environ.get("MES_API_PORT") or DEFAULT_API_PORT)
+    api_host = "127.0.0.1"
+    for what, (h, p) in (("fake AWS (MES_AWS_ENDPOINT)", (host, port)), ("API (MES_API_PORT)", (api_host, api_port))):
+        if not _port_free(h, p):
+            print(f"mes: port {h}:{p} for the {what} is already in use — is another stack running?",
+                  file=sys.stderr)
+            return 1
+
+    use_local_aws(endpoint)
+    _quiet_logs(args.verbose)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, _stop_on_signal)
+
+    from moto.server import ThreadedMotoServer
+
+    from mes_local.outbox import stamp_send_times
+
+    stamp_send_times()  # before any message object is created by the in-process moto server
+    try:  # moto's TransactWriteItems copies whole tables: a local wave of thousands would crawl
+        from mes_local import motofix
+        motofix.apply()
+    except ImportError:  # pragma: no cover - the fix is optional
+        pass
+    moto = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    moto.start()
+    server = None
+    try:
+        import boto3
+
+        from mes_local.resources import provision
+
+        session = boto3.session.Session(region_name=REGION)
+        result = provision(session, stack_name=STACK_NAME, region=REGION)
+        os.environ.update(result["env"])
+        if args.verbose:
+            os.environ["POWERTOOLS_LOG_LEVEL"] = "DEBUG"
+        store_env(session, result["env"])
+
+        demo = None
+        if os.environ.get("MES_DEMO", "1").strip().lower() not in ("0", "false", "no", "off"):
+            from mes_local.demo import load_demo
+            try:
+                from mes.bootstrap import get_container
+                demo = load_demo(get_container())
+            except Exception:  # noqa: BLE001 - the stack stays usable; the failure is shown
+                import traceback
+                traceback.print_exc()
+                print("mes: loading the demo data failed (see above); the stack runs without it.",
+                      file=sys.stderr)
+
+        access_log = args.verbose or sys.stderr.isatty()
+        server = make_api_server(api_host, api_port, access_log=access_log)
+        print(banner(f"http://{api_host}:{api_port}", endpoint, demo, time.monotonic() - started), flush=True)
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server is not None:
+            server.server.server_close()
+        moto.stop()
+        print("mes local stack stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
