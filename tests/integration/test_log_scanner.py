@@ -1,0 +1,28 @@
+"""The suite-wide log scan (tests/conftest.py) can fail, and it really sees the application's logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from tests.support import leaks
+
+
+def test_the_scanner_flags_nirs_tokens_and_remembered_values():
+    lines = ['{"message": "lookup", "nir": "185057800608436"}',
+             '{"message": "auth", "token": "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"}',
+             '{"message": "otp sent", "value": "483920"}',
+             '{"message": "espace created", "espace_id": "5f0c2a4e-1d2b-4c3a-9e8f-7a6b5c4d3e2f"}']
+    found = leaks.find_leaks(lines, {"483920"})
+    assert {line for _, line in found} == set(lines[:3])
+
+
+def test_every_api_log_line_is_captured(api):
+    before = len(leaks.LINES)
+    api.http.post("/auth/login", headers={"Content-Type": "application/json"},
+                  body=json.dumps({"login": "nobody.here", "password": "whatever-password"}))
+    new = leaks.LINES[before:]
+    assert any("request refused" in line and "invalid_credentials" in line for line in new)
+    # the capture formats like Powertools does: JSON with the correlation fields
+    assert all(json.loads(line)["service"] == "mes" for line in new if line.startswith("{") and '"service"' in line)
+    assert logging.getLogger("mes").handlers
