@@ -23,7 +23,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from mes.domain.errors import ConcurrentUpdate, LoginTaken
-from mes.domain.espace import Contact, Espace, Status
+from mes.domain.espace import Contact, Espace, HolderSettings, Status
 from mes.ports import Challenge, Credential, Page, WaveBatch
 
 WAVE_SHARDS = 8
@@ -115,6 +115,7 @@ def models(espaces: str, credentials: str, ephemeral: str, jobs: str, region: st
         imported_at = UnicodeAttribute(null=True)
         login = UnicodeAttribute(null=True)
         otp_channel = UnicodeAttribute(default="email")
+        settings_json = UnicodeAttribute(null=True)
         version = NumberAttribute(default=0)
         wave_pk = UnicodeAttribute(null=True)
         wave_sk = UnicodeAttribute(null=True)
@@ -202,6 +203,7 @@ class DynamoEspaceRepository:
         item.guardian_email = contact.email if contact else None
         item.guardian_mobile = contact.mobile if contact else None
         item.guardian_address = contact.address if contact else None
+        item.settings_json = json.dumps(espace.settings.as_dict())
         item.version = version
         for name, value in _index_attributes(espace).items():
             setattr(item, name, value)
@@ -217,8 +219,9 @@ class DynamoEspaceRepository:
         if item.guardian_id:
             contact = Contact(name=item.guardian_name or "", email=item.guardian_email,
                               mobile=item.guardian_mobile, address=item.guardian_address)
+        settings = HolderSettings.from_dict(json.loads(item.settings_json) if item.settings_json else None)
         return Espace(birth_date=date.fromisoformat(item.birth_date), status=Status(item.status),
-                      guardian_contact=contact, version=int(item.version or 0), **kwargs)
+                      guardian_contact=contact, version=int(item.version or 0), settings=settings, **kwargs)
 
     # -- single items -----------------------------------------------------------------------
     def get(self, espace_id: str) -> Espace | None:
@@ -248,18 +251,29 @@ class DynamoEspaceRepository:
         espace.version += 1
 
     def add_new(self, espaces: Sequence[Espace]) -> int:
-        """One BatchGetItem per 100 to find those already known, one BatchWriteItem per 25 new.
-        Known people are never overwritten (a re-import cannot reset a notified person)."""
+        """Conditional puts (the id must not exist), 100 per transaction: a known person is never
+        overwritten, even by a concurrent import (a re-import cannot reset a notified person).
+        Those that exist are dropped from the transaction, which is retried with the others."""
         inserted = 0
         for start in range(0, len(espaces), 100):
-            chunk = espaces[start:start + 100]
-            known = {i.espace_id for i in self.Espace.batch_get([e.espace_id for e in chunk],
-                                                                attributes_to_get=["espace_id"])}
-            with self.Espace.batch_write() as batch:
-                for espace in chunk:
-                    if espace.espace_id not in known:
-                        batch.save(self.to_model(espace, 1))
-                        inserted += 1
+            remaining = list(espaces[start:start + 100])
+            for _ in range(MAX_TRANSACTION_RETRIES):
+                if not remaining:
+                    break
+                try:
+                    with TransactWrite(connection=self._connection()) as tx:
+                        for espace in remaining:
+                            tx.save(self.to_model(espace, 1), condition=self.Espace.espace_id.does_not_exist())
+                except TransactWriteError as exc:
+                    failed = _failed_indexes(exc)
+                    remaining = [e for i, e in enumerate(remaining) if i not in failed]
+                    continue
+                for espace in remaining:
+                    espace.version = 1
+                inserted += len(remaining)
+                break
+            else:
+                raise ConcurrentUpdate()
         return inserted
 
     # -- notification wave ------------------------------------------------------------------
@@ -300,7 +314,7 @@ class DynamoEspaceRepository:
 
     # -- automatic creation -----------------------------------------------------------------
     def due_ids(self, shard: int, now: datetime, limit: int, start: Any | None) -> Page:
-        result = self.Espace.by_due.query(f"due#{shard}", self.Espace.due_at <= iso(now), limit=limit,
+        result = self.Espace.by_due.query(f"due#{shard}", self.Espace.due_at < iso(now), limit=limit,
                                           last_evaluated_key=start)
         return Page(items=[i.espace_id for i in result], next_key=result.last_evaluated_key)
 
@@ -316,7 +330,7 @@ class DynamoEspaceRepository:
                         tx.update(E(espace_id=espace_id), actions=[
                             E.status.set("created"), E.created_at.set(iso(now)), E.due_pk.remove(),
                             E.due_at.remove(), E.version.add(1),
-                        ], condition=(E.status == "notified") & (E.due_at <= iso(now)))
+                        ], condition=(E.status == "notified") & (E.due_at < iso(now)))
             except TransactWriteError as exc:
                 failed = _failed_indexes(exc)
                 remaining = [e for i, e in enumerate(remaining) if i not in failed]

@@ -48,6 +48,29 @@ class Contact:
 
 
 @dataclass
+class HolderSettings:
+    """What the holder decides (API.md settings). Emergency modes are allowed unless refused (BR-34)."""
+
+    documents_masked_by_default: bool = False  # BR-25
+    notifications: dict[str, bool] = field(default_factory=lambda: {"documents": True, "messages": True,
+                                                                      "accesses": True})  # BR-27, BR-36, BR-39
+    emergency: dict[str, bool] = field(default_factory=lambda: {"samu": True, "break_glass": True,
+                                                                  "masked_documents": True})  # BR-34
+
+    def as_dict(self) -> dict:
+        return {"documents_masked_by_default": self.documents_masked_by_default,
+                "notifications": dict(self.notifications), "emergency": dict(self.emergency)}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> HolderSettings:
+        base = cls()
+        data = data or {}
+        return cls(documents_masked_by_default=bool(data.get("documents_masked_by_default", False)),
+                   notifications={**base.notifications, **(data.get("notifications") or {})},
+                   emergency={**base.emergency, **(data.get("emergency") or {})})
+
+
+@dataclass
 class Espace:
     espace_id: str
     nir_hmac: str
@@ -77,7 +100,7 @@ class Espace:
     otp_channel: str = "email"
     imported_at: datetime | None = None
     version: int = 0
-    extra: dict = field(default_factory=dict)
+    settings: HolderSettings = field(default_factory=HolderSettings)
 
     @property
     def is_child(self) -> bool:

@@ -73,9 +73,18 @@ def validate_login(value: str) -> str:
         raise ValidationError(
             "L'identifiant doit faire 8 à 100 caractères parmi a-z, 0-9, « _ », « . » et « - ».", field="login"
         )
-    if re.fullmatch(r"[0-9]{13}([0-9]{2})?", value) or _IBAN.match(value):
+    if re.fullmatch(r"[0-9]{13}([0-9]{2})?", value) or _IBAN.match(value) or _is_nir(value):
         raise ValidationError("L'identifiant ne peut pas être un NIR ni un IBAN.", field="login")
     return value
+
+
+def _is_nir(value: str) -> bool:
+    """Any spelling python-stdnum would accept as a NIR (dots, dashes, 2a/2b in lower case)."""
+    try:
+        normalise_nir(re.sub(r"[._-]", "", value).upper())
+    except ValidationError:
+        return False
+    return True
 
 
 # BR-13: we follow the ANSSI/CNIL recommendation adopted by MES: at least 12 characters, no

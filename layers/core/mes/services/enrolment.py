@@ -235,6 +235,10 @@ def renew_code(deps: AccountDeps, *, nir: str, birth_date: str, vitale_serial: s
         if person.status not in lifecycle.CODE_HOLDING or person.status == Status.ACTIVE:
             continue
         contact = person.delivery_contact()
+        if person.guardian_id:  # the guardian's current contact, not the copy made at import
+            guardian = deps.repo.get(person.guardian_id)
+            if guardian is not None:
+                contact = guardian.delivery_contact()
         to = contact.email if channel == "email" else contact.mobile
         if not to:
             continue

@@ -81,8 +81,17 @@ def _parse(keys: Keys, row: dict[str, str], now: datetime) -> tuple[Espace, tupl
     first_name = row.get("first_name", "")
     guardian = None
     if row.get("guardian_nir"):
-        guardian = (normalise_nir(row["guardian_nir"]),
-                    parse_birth_date(row.get("guardian_birth_date", ""), today=now.date()))
+        try:
+            guardian_nir = normalise_nir(row["guardian_nir"])
+        except ValidationError as exc:
+            raise ValidationError(exc.detail.replace("Le NIR", "Le NIR du représentant légal"),
+                                  field="guardian_nir") from exc
+        try:
+            guardian_birth = parse_birth_date(row.get("guardian_birth_date", ""), today=now.date())
+        except ValidationError as exc:
+            raise ValidationError("La date de naissance du représentant légal est invalide.",
+                                  field="guardian_birth_date") from exc
+        guardian = (guardian_nir, guardian_birth)
     elif not email and not address:
         raise ValidationError("Ni e-mail ni adresse postale : impossible d'envoyer le code.", field="address")
     espace = Espace(

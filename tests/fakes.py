@@ -1,0 +1,487 @@
+"""In-memory implementations of every port of `mes.ports`, with the semantics of the real adapters
+(`mes.adapters.dynamo`, `mes.adapters.aws`). `tests/contract/` runs one test class against these and
+the DynamoDB adapter so the two cannot drift.
+
+What is mirrored on purpose:
+- objects go in and out as copies (a caller never mutates the store by accident);
+- datetimes are stored at second precision in UTC (DynamoDB stores ISO strings without microseconds);
+- `save` is conditioned on the version read (0 = must not exist) and bumps it, as a conditional put;
+- the sparse indexes: only `pending` espaces are in the wave index (sharded, sorted by
+  "department#espace_id"), only `notified` espaces with a deadline are in the due index (sharded,
+  sorted by deadline); a page is at most `limit` items and carries a key when the limit was reached;
+- `claim_for_wave` and `mark_created` leave out, without failing, the items whose condition fails;
+- `CredentialRepository.activate` is one transaction: login must be new, espace version must match.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from mes.domain.errors import ConcurrentUpdate, LoginTaken, Unauthorized
+from mes.domain.espace import Espace, Status
+from mes.domain.keys import Keys
+from mes.ports import Challenge, Credential, Page, WaveBatch
+
+SHARDS = 8
+TIME_FIELDS = ("code_sent_at", "code_expires_at", "notified_at", "opposition_deadline", "opposed_at", "created_at",
+               "activated_at", "imported_at")
+
+
+def second(value: datetime) -> datetime:
+    """What a datetime looks like after a DynamoDB round trip."""
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def shard_of(espace_id: str, shards: int) -> int:
+    """Same spreading as the DynamoDB adapter."""
+    return int(hashlib.sha256(espace_id.encode()).hexdigest()[:8], 16) % shards
+
+
+class InjectedCrash(RuntimeError):
+    """Raised by a fake told to fail (simulates a Lambda dying mid-way)."""
+
+
+class ManualClock:
+    """A frozen clock the test moves by hand."""
+
+    def __init__(self, now: datetime | None = None):
+        self.now = now or datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now = self.now + timedelta(**kwargs)
+
+
+# ------------------------------------------------------------------------------------------------
+# Repositories
+# ------------------------------------------------------------------------------------------------
+class FakeEspaceRepository:
+    def __init__(self, wave_shards: int = SHARDS, due_shards: int = SHARDS):
+        self.items: dict[str, Espace] = {}
+        self.batches: dict[str, WaveBatch] = {}
+        self.wave_shards = wave_shards
+        self.due_shards = due_shards
+        self.calls: list[str] = []  # method names, so a test can assert "no lookup happened"
+
+    # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _stored(espace: Espace, version: int) -> Espace:
+        stored = copy.deepcopy(espace)
+        for name in TIME_FIELDS:
+            value = getattr(stored, name)
+            if value is not None:
+                setattr(stored, name, second(value))
+        if stored.guardian_id is None:
+            stored.guardian_contact = None  # only persisted for a child
+        stored.status = Status(stored.status)
+        stored.version = version
+        return stored
+
+    def _out(self, espace: Espace) -> Espace:
+        return copy.deepcopy(espace)
+
+    # -- single items ----------------------------------------------------------------------
+    def get(self, espace_id: str) -> Espace | None:
+        self.calls.append("get")
+        stored = self.items.get(espace_id)
+        return self._out(stored) if stored else None
+
+    def get_many(self, espace_ids: Sequence[str]) -> list[Espace]:
+        self.calls.append("get_many")
+        return [self._out(self.items[i]) for i in dict.fromkeys(espace_ids) if i in self.items]
+
+    def find_by_nir(self, nir_hmac: str) -> list[Espace]:
+        self.calls.append("find_by_nir")
+        found = [e for e in self.items.values() if e.nir_hmac == nir_hmac]
+        return [self._out(e) for e in sorted(found, key=lambda e: e.birth_date.isoformat())]
+
+    def children_of(self, guardian_id: str) -> list[str]:
+        self.calls.append("children_of")
+        return sorted(e.espace_id for e in self.items.values() if e.guardian_id == guardian_id)
+
+    def save(self, espace: Espace) -> None:
+        self.calls.append("save")
+        current = self.items.get(espace.espace_id)
+        if espace.version == 0:
+            if current is not None:
+                raise ConcurrentUpdate()
+        elif current is None or current.version != espace.version:
+            raise ConcurrentUpdate()
+        self.items[espace.espace_id] = self._stored(espace, espace.version + 1)
+        espace.version += 1
+
+    def add_new(self, espaces: Sequence[Espace]) -> int:
+        self.calls.append("add_new")
+        inserted = 0
+        for espace in espaces:
+            if espace.espace_id not in self.items:
+                self.items[espace.espace_id] = self._stored(espace, 1)
+                inserted += 1
+        return inserted
+
+    # -- notification wave -----------------------------------------------------------------
+    def pending_page(self, shard: int, department: str | None, limit: int, start: Any | None) -> Page:
+        self.calls.append("pending_page")
+        keyed = sorted(
+            (f"{e.department}#{e.espace_id}", e) for e in self.items.values()
+            if e.status == Status.PENDING and shard_of(e.espace_id, self.wave_shards) == shard
+            and (department is None or e.department == department)
+        )
+        selected = [(k, e) for k, e in keyed if start is None or k > start][:limit]
+        next_key = selected[-1][0] if selected and len(selected) == limit else None
+        return Page(items=[self._out(e) for _, e in selected], next_key=next_key)
+
+    def claim_for_wave(self, espaces: Sequence[Espace], batch: WaveBatch) -> list[str]:
+        self.calls.append("claim_for_wave")
+        claimed = [e for e in espaces
+                   if (s := self.items.get(e.espace_id)) is not None and s.version == e.version
+                   and s.status == Status.PENDING]
+        if not claimed:
+            return []
+        if batch.batch_id in self.batches:
+            raise ConcurrentUpdate()
+        for espace in claimed:
+            self.items[espace.espace_id] = self._stored(espace, espace.version + 1)
+            espace.version += 1
+        self.batches[batch.batch_id] = WaveBatch(batch_id=batch.batch_id, espace_ids=[e.espace_id for e in claimed],
+                                                 claimed_at=second(batch.claimed_at))
+        return [e.espace_id for e in claimed]
+
+    def inflight_batches(self) -> list[WaveBatch]:
+        self.calls.append("inflight_batches")
+        return [copy.deepcopy(self.batches[k]) for k in sorted(self.batches)]
+
+    def finish_batch(self, batch_id: str) -> None:
+        self.calls.append("finish_batch")
+        self.batches.pop(batch_id, None)
+
+    # -- automatic creation ----------------------------------------------------------------
+    @staticmethod
+    def _due(espace: Espace, now: datetime) -> bool:
+        # Same comparison as the adapter: ISO strings at second precision, `due_at < now` (the
+        # deadline instant still belongs to the opposition window, BR-07).
+        return (espace.status == Status.NOTIFIED and espace.opposition_deadline is not None
+                and second(espace.opposition_deadline) < second(now))
+
+    def due_ids(self, shard: int, now: datetime, limit: int, start: Any | None) -> Page:
+        self.calls.append("due_ids")
+        keyed = sorted(
+            (second(e.opposition_deadline), e.espace_id) for e in self.items.values()  # type: ignore[arg-type]
+            if self._due(e, now) and shard_of(e.espace_id, self.due_shards) == shard
+        )
+        selected = [k for k in keyed if start is None or k > start][:limit]
+        next_key = selected[-1] if selected and len(selected) == limit else None
+        return Page(items=[espace_id for _, espace_id in selected], next_key=next_key)
+
+    def mark_created(self, espace_ids: Sequence[str], now: datetime) -> int:
+        self.calls.append("mark_created")
+        created = 0
+        for espace_id in espace_ids:
+            stored = self.items.get(espace_id)
+            if stored is None or not self._due(stored, now):
+                continue
+            stored.status = Status.CREATED
+            stored.created_at = second(now)
+            stored.version += 1
+            created += 1
+        return created
+
+
+class FakeCredentialRepository:
+    def __init__(self, espaces: FakeEspaceRepository):
+        self.espaces = espaces
+        self.items: dict[str, Credential] = {}
+
+    def get(self, login: str) -> Credential | None:
+        found = self.items.get(login)
+        return copy.deepcopy(found) if found else None
+
+    def activate(self, espace: Espace, credential: Credential) -> None:
+        """One transaction: nothing is written unless both conditions hold."""
+        if credential.login in self.items:
+            raise LoginTaken()
+        current = self.espaces.items.get(espace.espace_id)
+        if current is None or current.version != espace.version:
+            raise ConcurrentUpdate()
+        self.items[credential.login] = copy.deepcopy(credential)
+        self.espaces.items[espace.espace_id] = self.espaces._stored(espace, espace.version + 1)
+        espace.version += 1
+
+
+class FakeEphemeralStore:
+    def __init__(self) -> None:
+        self.challenges: dict[str, Challenge] = {}
+        self.revoked: dict[str, datetime] = {}
+        self.counters: dict[str, int] = {}
+
+    def put_challenge(self, challenge: Challenge) -> None:
+        if challenge.challenge_id in self.challenges:
+            raise RuntimeError("challenge already exists")  # the adapter's conditional put fails too
+        stored = copy.deepcopy(challenge)
+        stored.expires_at = second(stored.expires_at)
+        stored.attempts, stored.used = 0, False
+        self.challenges[challenge.challenge_id] = stored
+
+    def get_challenge(self, challenge_id: str) -> Challenge | None:
+        found = self.challenges.get(challenge_id)
+        return copy.deepcopy(found) if found else None
+
+    def record_attempt(self, challenge_id: str) -> int:
+        found = self.challenges.get(challenge_id)
+        if found is None:
+            return 0
+        found.attempts += 1
+        return found.attempts
+
+    def consume_challenge(self, challenge_id: str) -> bool:
+        found = self.challenges.get(challenge_id)
+        if found is None or found.used:
+            return False
+        found.used = True
+        return True
+
+    def revoke_token(self, jti: str, expires_at: datetime) -> None:
+        self.revoked[jti] = expires_at
+
+    def is_revoked(self, jti: str) -> bool:
+        return jti in self.revoked
+
+    @staticmethod
+    def _window(key: str, window_seconds: int, now: datetime) -> str:
+        start = int(now.timestamp()) // window_seconds * window_seconds
+        return f"rl#{key}#{start}"
+
+    def count(self, key: str, window_seconds: int, now: datetime) -> int:
+        return self.counters.get(self._window(key, window_seconds, now), 0)
+
+    def hit(self, key: str, window_seconds: int, now: datetime) -> int:
+        window = self._window(key, window_seconds, now)
+        self.counters[window] = self.counters.get(window, 0) + 1
+        return self.counters[window]
+
+
+# ------------------------------------------------------------------------------------------------
+# Outbound: e-mails, SMS, letters
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class Sent:
+    channel: str  # "email" | "sms"
+    template: str
+    to: str
+    data: dict[str, str]
+    bulk: bool = False
+
+
+class _Breakable:
+    def __init__(self) -> None:
+        self._crashes: dict[str, list[int]] = {}
+        self._calls: dict[str, int] = {}
+
+    def break_next(self, method: str, after: int = 0) -> None:
+        """The call to `method` that comes after `after` more successful ones raises InjectedCrash."""
+        self._crashes.setdefault(method, []).append(self._calls.get(method, 0) + after)
+
+    def heal(self) -> None:
+        """Forget the crashes not triggered yet."""
+        self._crashes.clear()
+
+    def _maybe_crash(self, method: str) -> None:
+        index = self._calls.get(method, 0)
+        self._calls[method] = index + 1
+        if index in self._crashes.get(method, []):
+            self._crashes[method].remove(index)
+            raise InjectedCrash(f"injected crash in {method}")
+
+
+class RecordingNotifier(_Breakable):
+    SES_BULK_MAX = 50
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[Sent] = []
+        self.bulk_calls: list[tuple[str, int]] = []  # (template, number of destinations)
+
+    def send_bulk_templated(self, template: str, destinations: Sequence[tuple[str, dict[str, str]]]) -> None:
+        self._maybe_crash("send_bulk_templated")
+        if len(destinations) > self.SES_BULK_MAX:
+            raise ValueError(f"SES accepts at most {self.SES_BULK_MAX} destinations, got {len(destinations)}")
+        self.bulk_calls.append((template, len(destinations)))
+        self.sent.extend(Sent("email", template, to, dict(data), bulk=True) for to, data in destinations)
+
+    def send_templated(self, template: str, to: str, data: dict[str, str]) -> None:
+        self._maybe_crash("send_templated")
+        self.sent.append(Sent("email", template, to, dict(data)))
+
+    def send_sms(self, template: str, to: str, data: dict[str, str]) -> None:
+        self._maybe_crash("send_sms")
+        self.sent.append(Sent("sms", template, to, dict(data)))
+
+    def to(self, address: str, template: str | None = None) -> list[Sent]:
+        return [s for s in self.sent if s.to == address and (template is None or template in s.template)]
+
+    def last_otp(self, address: str) -> str:
+        otps = [s.data["otp"] for s in self.to(address) if "otp" in s.data]
+        assert otps, f"no one-time code sent to {address}"
+        return otps[-1]
+
+
+class RecordingPrinter(_Breakable):
+    """One print file per batch id: writing the same id again replaces the file (an S3 put)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: dict[str, list[dict[str, str]]] = {}
+        self.writes: list[str] = []
+
+    def write_batch(self, batch_id: str, letters: Iterable[dict[str, str]]) -> str:
+        self._maybe_crash("write_batch")
+        self.files[batch_id] = [dict(letter) for letter in letters]
+        self.writes.append(batch_id)
+        return f"letters/{batch_id}.csv"
+
+    @property
+    def letters(self) -> list[dict[str, str]]:
+        return [letter for batch in self.files.values() for letter in batch]
+
+
+# ------------------------------------------------------------------------------------------------
+# Tokens and passwords
+# ------------------------------------------------------------------------------------------------
+_LOCAL_KEY = ec.generate_private_key(ec.SECP256R1())
+
+
+class LocalTokenService:
+    """ES256 with a key generated locally (KMS stand-in). Algorithm pinned; `aud`, `iss`, `exp`
+    required and checked, `exp` against the `now` given (the injected clock), like the adapter."""
+
+    ALGORITHM = "ES256"
+
+    def __init__(self, issuer: str = "mes", private_key: ec.EllipticCurvePrivateKey | None = None, kid: str = "local"):
+        self.issuer = issuer
+        self.private_key = private_key or _LOCAL_KEY
+        self.public_key = self.private_key.public_key()
+        self.kid = kid
+        self.signed: list[dict[str, Any]] = []
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        payload = {"iss": self.issuer, **claims}
+        self.signed.append(payload)
+        return jwt.encode(payload, self.private_key, algorithm=self.ALGORITHM, headers={"kid": self.kid})
+
+    def verify(self, token: str, audience: str, now: datetime) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") != self.ALGORITHM or header.get("kid") != self.kid:
+                raise Unauthorized()
+            claims = jwt.decode(token, self.public_key, algorithms=[self.ALGORITHM], audience=audience,
+                                issuer=self.issuer,
+                                options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"],
+                                         "verify_exp": False, "verify_iat": False})
+        except jwt.PyJWTError as exc:
+            raise Unauthorized() from exc
+        if not isinstance(claims.get("exp"), int) or claims["exp"] <= int(now.timestamp()):
+            raise Unauthorized()
+        return claims
+
+
+class FakeHasher:
+    """Cheap and deterministic; counts the dummy verifications (same work for unknown logins)."""
+
+    def __init__(self) -> None:
+        self.dummy_calls = 0
+        self.verify_calls = 0
+
+    def hash(self, password: str) -> str:
+        return "fake$" + hashlib.sha256(password.encode()).hexdigest()
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.verify_calls += 1
+        return hmac.compare_digest(password_hash, self.hash(password))
+
+    def dummy_verify(self, password: str) -> None:
+        self.dummy_calls += 1
+        self.verify(self.hash("dummy"), password)
+
+
+# ------------------------------------------------------------------------------------------------
+# Wiring
+# ------------------------------------------------------------------------------------------------
+MASTER_SECRET = "unit-test-master-secret-0123456789abcdef"
+
+
+def template_name(name: str) -> str:
+    return f"mes-test-{name}"
+
+
+@dataclass
+class FakeSystem:
+    """Every port, wired the way `mes.bootstrap.Container` wires the real adapters."""
+
+    repo: FakeEspaceRepository = field(default_factory=FakeEspaceRepository)
+    ephemeral: FakeEphemeralStore = field(default_factory=FakeEphemeralStore)
+    notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
+    printer: RecordingPrinter = field(default_factory=RecordingPrinter)
+    tokens: LocalTokenService = field(default_factory=LocalTokenService)
+    hasher: FakeHasher = field(default_factory=FakeHasher)
+    keys: Keys = field(default_factory=lambda: Keys.derive(MASTER_SECRET))
+    credentials: FakeCredentialRepository = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.credentials = FakeCredentialRepository(self.repo)
+
+    def account_deps(self) -> Any:
+        from mes.services.enrolment import AccountDeps
+        return AccountDeps(repo=self.repo, credentials=self.credentials, ephemeral=self.ephemeral,
+                           notifier=self.notifier, tokens=self.tokens, hasher=self.hasher, keys=self.keys,
+                           template_name=template_name)
+
+    def wave_deps(self) -> Any:
+        from mes.services.wave import WaveDeps
+        return WaveDeps(repo=self.repo, notifier=self.notifier, printer=self.printer, keys=self.keys,
+                        template_name=template_name, shards=self.repo.wave_shards)
+
+
+# ------------------------------------------------------------------------------------------------
+# People
+# ------------------------------------------------------------------------------------------------
+def make_nir(sex: int, birth: date, department: str, commune: int = 123, order: int = 456) -> str:
+    """A valid NIR (key = 97 - n mod 97, with 2A→19 and 2B→18)."""
+    body = f"{sex}{birth.year % 100:02d}{birth.month:02d}{department}{commune:03d}{order:03d}"
+    number = int(body.replace("2A", "19").replace("2B", "18"))
+    return body + f"{97 - number % 97:02d}"
+
+
+def person(index: int, *, department: str = "44", email: bool = True, mobile: bool = False, address: bool = True,
+           birth: date | None = None, guardian: dict[str, str] | None = None) -> dict[str, str]:
+    """One row of the insurer's population file; distinct NIR and serial per index."""
+    birth = birth or date(1950, 1, 1) + timedelta(days=97 * index % 20000)
+    nir_department = department if len(department) == 2 else department[:2]
+    return {
+        "nir": make_nir(1 + index % 2, birth, nir_department, commune=100 + index // 999, order=1 + index % 999),
+        "birth_date": birth.isoformat(),
+        "vitale_serial": f"{10_000_000_000 + index:011d}",
+        "last_name": "Martin",
+        "first_name": f"Prenom{index}",
+        "email": f"person{index}@example.org" if email and guardian is None else "",
+        "mobile": f"+3361234{index:04d}" if mobile else "",
+        "address": f"{index} rue de la Paix, {department}000 Ville" if address and guardian is None else "",
+        "department": department,
+        "guardian_nir": guardian["nir"] if guardian else "",
+        "guardian_birth_date": guardian["birth_date"] if guardian else "",
+    }
+
+
+def rows(*people: dict[str, str]) -> list[tuple[int, dict[str, str]]]:
+    """As `mes.services.population.read_csv` returns them: (line number, row), line 1 is the header."""
+    return [(i + 2, dict(p)) for i, p in enumerate(people)]
