@@ -10,7 +10,7 @@ from typing import Any
 
 from chalice import Chalice, ConvertToMiddleware
 
-from chalicelib.routes import auth, enrolment, espaces
+from chalicelib.routes import auth, documents, enrolment, espaces
 from mes.observability import logger
 
 app = Chalice(app_name="mes")
@@ -19,6 +19,7 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(correla
 app.register_blueprint(enrolment.bp)
 app.register_blueprint(auth.bp)
 app.register_blueprint(espaces.bp)
+app.register_blueprint(documents.bp)
 
 
 def _authorize(event: dict[str, Any], audience: str) -> dict[str, Any]:

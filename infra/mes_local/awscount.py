@@ -20,6 +20,7 @@ class AwsCounter:
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
         self.items_read = 0
+        self.object_bytes: Counter[str] = Counter()  # S3 object bytes moved, per operation
 
     @property
     def total(self) -> int:
@@ -49,6 +50,19 @@ def _after_call(http_response: Any, parsed: Any, model: Any, **kwargs: Any) -> N
         counter.items_read += items
 
 
+def _object_bytes_in(params: Any, **kwargs: Any) -> None:
+    body = params.get("Body") if isinstance(params, dict) else None
+    size = len(body) if isinstance(body, bytes | str) else 0
+    for counter in list(_active):
+        counter.object_bytes["PutObject"] += size
+
+
+def _object_bytes_out(http_response: Any, parsed: Any, model: Any, **kwargs: Any) -> None:
+    size = int(parsed.get("ContentLength") or 0) if isinstance(parsed, dict) else 0
+    for counter in list(_active):
+        counter.object_bytes["GetObject"] += size
+
+
 def _install() -> None:
     global _installed
     if _installed:
@@ -59,6 +73,8 @@ def _install() -> None:
         client = original(self, *args, **kwargs)
         client.meta.events.register("before-send", _before_send)
         client.meta.events.register("after-call.dynamodb", _after_call)
+        client.meta.events.register("before-call.s3.PutObject", _object_bytes_in)
+        client.meta.events.register("after-call.s3.GetObject", _object_bytes_out)
         return client
 
     botocore.session.Session.create_client = create_client  # type: ignore[method-assign]

@@ -135,12 +135,71 @@ def cold_import_ratio(runs: int = 5) -> dict[str, float]:
             "api.cold_import_baseline_ms": round(baseline * 1000, 1)}
 
 
+def _holder(container: Any) -> tuple[str, dict[str, str]]:
+    """An active espace and a holder token for it (set-up only)."""
+    from mes.domain.espace import Espace, Status
+    espace = Espace(espace_id=str(uuid.uuid4()), nir_hmac="bench", birth_date=NOW.date().replace(year=1980),
+                    vitale_hmac="bench", first_name="Bench", last_name="Holder", department="44",
+                    status=Status.ACTIVE, email="bench@example.org")
+    container.espaces.add_new([espace])
+    token = container.tokens.sign({"aud": "mes-holder", "sub": espace.espace_id, "jti": uuid.uuid4().hex,
+                                   "iat": int(NOW.timestamp()), "exp": int(NOW.timestamp()) + 900})
+    return espace.espace_id, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def documents_figures(count: int = 120) -> dict[str, Any]:
+    import json
+
+    import requests
+    from chalice.test import Client
+
+    from mes.domain.documents import AuthorType, DocStatus, Document, new_document_id
+    from mes_local.functions import api_app
+    from mes_local.queues import drain
+    figures: dict[str, Any] = {}
+    with stack():
+        container = fresh_container()
+        espace_id, headers = _holder(container)
+        for i in range(count):
+            document_id = new_document_id(NOW + timedelta(seconds=i))
+            container.documents.create(Document(
+                espace_id=espace_id, document_id=document_id, title=f"doc {i}", category="BIOLOGIE",
+                filename="a.pdf", content_type="application/pdf", size=10, author_type=AuthorType.PATIENT,
+                author_id=espace_id, created_at=NOW, object_key=f"documents/{espace_id}/{document_id}",
+                status=DocStatus.AVAILABLE))
+        with Client(api_app().app) as client:
+            with awscount.counting() as counter:
+                page = client.http.get("/espaces/me/documents?limit=50", headers=headers).json_body
+            assert len(page["items"]) == 50
+            figures["documents.list_requests_per_page"] = counter.requests["dynamodb.Query"]
+            figures["documents.list_dynamodb_requests_per_page_with_auth"] = counter.by_service("dynamodb")
+
+            # Real uploads through presigned POSTs, then the validation function.
+            content = b"%PDF-1.4\n" + b"x" * 200_000
+            with awscount.counting() as counter:
+                for i in range(5):
+                    r = client.http.post("/espaces/me/documents", headers=headers, body=json.dumps({
+                        "title": f"upload {i}", "category": "BIOLOGIE", "filename": "b.pdf",
+                        "content_type": "application/pdf", "size": len(content)}))
+                    form = r.json_body["upload"]
+                    requests.post(form["url"], data=form["fields"], files={"file": ("b.pdf", content)}, timeout=30)
+                api_bytes = sum(counter.object_bytes.values())
+            with awscount.counting() as counter:
+                drain(container.client("sqs"), container.settings.document_scan_queue_url, "document_scan")
+            from mes.adapters.s3_documents import HEAD_BYTES
+            beyond_header = max(0, counter.object_bytes["GetObject"] - 5 * HEAD_BYTES)
+            figures["documents.bytes_through_lambda"] = api_bytes + beyond_header
+            figures["documents.validation_bytes_read_per_document"] = counter.object_bytes["GetObject"] // 5
+    return figures
+
+
 def main() -> None:
     _fake_env()
     figures: dict[str, Any] = {}
     figures.update(wave_requests_per_person())
     figures["autocreate.items_read_per_espace"] = autocreate_items_read()
     figures["autocreate.items_read_per_espace_5k_not_due"] = autocreate_items_read(due=1_000, not_due=5_000)
+    figures.update(documents_figures())
     figures.update(cold_import_ratio())
     for name, value in figures.items():
         print(f"{name}: {value}", flush=True)

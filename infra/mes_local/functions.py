@@ -11,7 +11,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
 HANDLERS = {"wave": "wave", "auto-create": "auto_create", "auto_create": "auto_create",
-            "population-import": "population_import", "population_import": "population_import"}
+            "population-import": "population_import", "population_import": "population_import",
+            "document-scan": "document_scan", "document_scan": "document_scan",
+            "hidden-release": "hidden_release", "hidden_release": "hidden_release"}
 
 
 def load(name: str) -> ModuleType:

@@ -27,6 +27,10 @@ def build() -> dict[str, Any]:
         if params:
             op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
                                 for p in params]
+        if spec.query:
+            for name, field in spec.query.model_fields.items():
+                op.setdefault("parameters", []).append({"name": name, "in": "query", "required": field.is_required(),
+                                                        "schema": {"type": "integer" if name == "limit" else "string"}})
         if spec.auth:
             op["security"] = [{spec.auth: []}]
         if spec.body:

@@ -2,10 +2,12 @@
 
 ``template.yaml`` is the single source of truth. moto cannot deploy a SAM template (its
 CloudFormation does not run the transform), so this module reads the template itself and
-creates, through boto3, every resource the code talks to: DynamoDB tables, S3 buckets, KMS keys
-and aliases, the Secrets Manager secret, SES identity and templates, SNS topics and SQS queues.
-Functions, IAM, alarms, log groups, bucket policies and the API are skipped (see ``SKIPPED``
-reasons in the returned dict): locally, handlers are invoked in-process.
+creates, through boto3, every resource the code talks to: DynamoDB tables, S3 buckets (with
+their CORS rules and their notifications to SQS queues), KMS keys and aliases, the Secrets Manager
+secret, SES identity and templates, SNS topics, SQS queues (dead-letter redrive included) and their
+queue policies. Functions, IAM, alarms, log groups, bucket policies, GuardDuty and the API are
+skipped (see the ``skipped`` reasons in the returned dict): locally, handlers are invoked in-process
+and S3 -> SQS notifications are drained by the local stack.
 
 Typical use (moto ``mock_aws`` in tests, a moto server in the local stack)::
 
@@ -14,7 +16,9 @@ Typical use (moto ``mock_aws`` in tests, a moto server in the local stack)::
 
 Bucket policies are deliberately not applied: moto evaluates every matching ``Deny`` statement
 while ignoring its ``Condition`` (a TLS-only policy would block everything). They are asserted
-statically by ``tests/infra``.
+statically by ``tests/infra``. Queue policies are applied (moto stores them and does not let them
+get in the way of S3 notifications). ``AWS::GuardDuty::*`` (malware scan) has no local equivalent:
+locally, nothing tags the uploaded objects ``GuardDutyMalwareScanStatus``; the local tooling does.
 """
 
 from __future__ import annotations
@@ -500,6 +504,13 @@ class _Provisioner:
                 LifecycleConfiguration={"Rules": [_lifecycle_rule(i, r) for i, r in
                                                   enumerate(lifecycle.get("Rules") or [])]},
             )
+        cors = props.get("CorsConfiguration")
+        if cors:
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={
+                "CORSRules": [_cors_rule(rule) for rule in cors.get("CorsRules") or []]})
+        notifications = props.get("NotificationConfiguration")
+        if notifications:
+            self._bucket_notifications(name, notifications)
         tags = list(props.get("Tags") or [])
         if tags:
             s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags})
@@ -510,6 +521,46 @@ class _Provisioner:
             "RegionalDomainName": f"{name}.s3.{self.region}.{suffix}",
             "WebsiteURL": f"http://{name}.s3-website.{self.region}.{suffix}",
         }
+
+    def _bucket_notifications(self, bucket: str, props: dict[str, Any]) -> None:
+        """CloudFormation's NotificationConfiguration -> PutBucketNotificationConfiguration.
+
+        Queue and topic destinations must already exist: their ARNs come from ``Fn::GetAtt``, so
+        the creation order puts them (and the queue policy the bucket ``DependsOn``) first. Lambda
+        destinations are refused: functions are not provisioned locally. ``Filter.S3Key.Rules``
+        become ``Filter.Key.FilterRules``. S3 sends an
+        ``s3:TestEvent`` message to each destination whenever the configuration is written (so
+        does moto); to stay idempotent, an unchanged configuration is not written again.
+        """
+        s3 = self.client("s3")
+        if props.get("LambdaConfigurations"):
+            raise TemplateError(f"bucket {bucket}: LambdaConfigurations cannot be provisioned locally")
+        config: dict[str, Any] = {}
+        for cfn_key, api_key, target_key, api_target in (
+            ("QueueConfigurations", "QueueConfigurations", "Queue", "QueueArn"),
+            ("TopicConfigurations", "TopicConfigurations", "Topic", "TopicArn"),
+        ):
+            entries = []
+            for index, entry in enumerate(props.get(cfn_key) or []):
+                api_entry: dict[str, Any] = {
+                    "Id": f"{api_target[:-3].lower()}-{index}",
+                    api_target: entry[target_key],
+                    "Events": [entry["Event"]],
+                }
+                rules = (((entry.get("Filter") or {}).get("S3Key") or {}).get("Rules")) or []
+                if rules:
+                    api_entry["Filter"] = {"Key": {"FilterRules": [
+                        {"Name": rule["Name"], "Value": rule["Value"]} for rule in rules]}}
+                entries.append(api_entry)
+            if entries:
+                config[api_key] = entries
+        # EventBridgeConfiguration is not applied: in AWS its only consumer is GuardDuty Malware
+        # Protection, which has no local equivalent, and moto does not report it back (so writing
+        # it would make every provisioning rewrite the configuration and send a new s3:TestEvent).
+        current = s3.get_bucket_notification_configuration(Bucket=bucket)
+        current.pop("ResponseMetadata", None)
+        if _comparable_notifications(current) != _comparable_notifications(config):
+            s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
 
     # -- KMS -------------------------------------------------------------------------------------
     def _aliases_of(self, logical_id: str) -> list[str]:
@@ -673,9 +724,49 @@ class _Provisioner:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         return url, {"Arn": arn, "QueueName": name, "QueueUrl": url}
 
+    def sqs_queue_policy(self, logical_id: str, props: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """``AWS::SQS::QueuePolicy``: the ``Policy`` attribute of each queue (by URL, as ``Ref`` gives)."""
+        sqs = self.client("sqs")
+        document = props["PolicyDocument"]
+        policy = document if isinstance(document, str) else json.dumps(document)
+        for url in props.get("Queues") or []:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+        return self.default_name(logical_id), {"Id": self.default_name(logical_id)}
+
 
 def _ints(throughput: dict[str, Any]) -> dict[str, int]:
     return {k: int(v) for k, v in throughput.items()}
+
+
+def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's CorsRules entry -> the S3 API's CORSRules entry."""
+    entry: dict[str, Any] = {
+        "AllowedMethods": list(rule["AllowedMethods"]),
+        "AllowedOrigins": list(rule["AllowedOrigins"]),
+    }
+    for cfn_key, api_key in (("AllowedHeaders", "AllowedHeaders"), ("ExposedHeaders", "ExposeHeaders")):
+        if rule.get(cfn_key):
+            entry[api_key] = list(rule[cfn_key])
+    if rule.get("MaxAge") is not None:
+        entry["MaxAgeSeconds"] = int(rule["MaxAge"])
+    if rule.get("Id"):
+        entry["ID"] = rule["Id"]
+    return entry
+
+
+def _comparable_notifications(config: dict[str, Any]) -> Any:
+    """A notification configuration without the parts S3 may add or reorder (ids, rule order)."""
+    comparable: dict[str, Any] = {}
+    for key in ("QueueConfigurations", "TopicConfigurations", "LambdaFunctionConfigurations"):
+        entries = []
+        for entry in config.get(key) or []:
+            target = entry.get("QueueArn") or entry.get("TopicArn") or entry.get("LambdaFunctionArn")
+            rules = ((entry.get("Filter") or {}).get("Key") or {}).get("FilterRules") or []
+            entries.append((target, tuple(sorted(entry.get("Events") or [])),
+                            tuple(sorted((r["Name"].lower(), r["Value"]) for r in rules))))
+        if entries:
+            comparable[key] = sorted(entries)
+    return comparable
 
 
 def _lifecycle_rule(index: int, rule: dict[str, Any]) -> dict[str, Any]:
@@ -709,6 +800,7 @@ _CREATORS: dict[str, tuple[str, str]] = {
     "AWS::SES::Template": ("ses_template", "Arn"),
     "AWS::SNS::Topic": ("sns_topic", "TopicArn"),
     "AWS::SQS::Queue": ("sqs_queue", "Arn"),
+    "AWS::SQS::QueuePolicy": ("sqs_queue_policy", "Id"),
 }
 SUPPORTED_TYPES = frozenset(_CREATORS)
 

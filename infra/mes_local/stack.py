@@ -172,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     moto = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     moto.start()
     server = None
+    pollers: list[Any] = []
     try:
         import boto3
 
@@ -196,6 +197,14 @@ def main(argv: list[str] | None = None) -> int:
                 print("mes: loading the demo data failed (see above); the stack runs without it.",
                       file=sys.stderr)
 
+        # Event sources moto cannot run: S3 → SQS → document validation (issue #3).
+        from mes.bootstrap import get_container as _container
+        from mes_local.queues import Poller
+        if os.environ.get("DOCUMENT_SCAN_QUEUE_URL"):
+            pollers.append(Poller(_container().client("sqs"), os.environ["DOCUMENT_SCAN_QUEUE_URL"], "document_scan"))
+        for poller in pollers:
+            poller.start()
+
         access_log = args.verbose or sys.stderr.isatty()
         server = make_api_server(api_host, api_port, access_log=access_log)
         print(banner(f"http://{api_host}:{api_port}", endpoint, demo, time.monotonic() - started), flush=True)
@@ -203,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        for poller in pollers:
+            poller.stop()
         if server is not None:
             server.server.server_close()
         moto.stop()

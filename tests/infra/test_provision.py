@@ -8,6 +8,7 @@ import json
 import string
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote_plus
 
 import boto3
 import pytest
@@ -45,6 +46,8 @@ def test_env_is_the_globals_resolved(stack: dict[str, Any], env: dict[str, str])
         "EPHEMERAL_TABLE": "mes-local-ephemeral",
         "JOBS_TABLE": "mes-local-jobs",
         "IDEMPOTENCY_TABLE": "mes-local-idempotency",
+        "DOCUMENTS_TABLE": "mes-local-documents",
+        "DOCUMENT_SCAN_QUEUE_URL": refs["DocumentScanQueue"],
         "DOCUMENTS_BUCKET": "mes-local-documents-123456789012",
         "LETTERS_BUCKET": "mes-local-letters-123456789012",
         "POPULATION_BUCKET": "mes-local-population-123456789012",
@@ -59,6 +62,7 @@ def test_env_is_the_globals_resolved(stack: dict[str, Any], env: dict[str, str])
     }
     assert env["POPULATION_BUCKET"] == refs["PopulationBucket"]
     assert env["DATA_KEY_ARN"].startswith("arn:aws:kms:eu-west-3:123456789012:key/")
+    assert env["DOCUMENT_SCAN_QUEUE_URL"].endswith("/123456789012/mes-local-DocumentScanQueue")
 
 
 def test_only_stateful_types_are_created(stack: dict[str, Any]) -> None:
@@ -66,6 +70,10 @@ def test_only_stateful_types_are_created(stack: dict[str, Any]) -> None:
     assert "AWS::Serverless::Function" not in types
     assert stack["skipped"]["DocumentsBucketPolicy"] == "AWS::S3::BucketPolicy"
     assert stack["skipped"]["ApiFunction"] == "AWS::Serverless::Function"
+    # The malware scan is AWS-only: no GuardDuty plan nor its role locally.
+    assert stack["skipped"]["MalwareProtectionPlan"] == "AWS::GuardDuty::MalwareProtectionPlan"
+    assert stack["skipped"]["MalwareProtectionRole"] == "AWS::IAM::Role"
+    assert stack["resources"]["DocumentScanQueuePolicy"]["type"] == "AWS::SQS::QueuePolicy"
 
 
 def test_tables_with_their_indexes(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
@@ -88,6 +96,18 @@ def test_tables_with_their_indexes(moto_session: boto3.session.Session, env: dic
         ("by_espace", "KEYS_ONLY")]
     jobs = ddb.describe_table(TableName=env["JOBS_TABLE"])["Table"]
     assert [k["AttributeName"] for k in jobs["KeySchema"]] == ["pk", "sk"]
+    documents = ddb.describe_table(TableName=env["DOCUMENTS_TABLE"])["Table"]
+    assert [(k["AttributeName"], k["KeyType"]) for k in documents["KeySchema"]] == [
+        ("espace_id", "HASH"), ("document_id", "RANGE")]
+    assert {
+        i["IndexName"]: ([(k["AttributeName"], k["KeyType"]) for k in i["KeySchema"]], i["Projection"]["ProjectionType"])
+        for i in documents["GlobalSecondaryIndexes"]
+    } == {
+        "by_category": ([("espace_category", "HASH"), ("document_id", "RANGE")], "ALL"),
+        "by_hidden": ([("hidden_pk", "HASH"), ("hidden_due", "RANGE")], "KEYS_ONLY"),
+    }
+    assert ddb.describe_continuous_backups(TableName=env["DOCUMENTS_TABLE"])["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
 
     ttl = {name: ddb.describe_time_to_live(TableName=env[name])["TimeToLiveDescription"]
            for name in ("ESPACES_TABLE", "EPHEMERAL_TABLE", "JOBS_TABLE", "IDEMPOTENCY_TABLE")}
@@ -165,14 +185,15 @@ def test_ses_identity_topic_and_queues(moto_session: boto3.session.Session, stac
     ses = moto_session.client("ses")
     assert env["SENDER_EMAIL"] in ses.list_identities()["Identities"]
     names = {t["Name"] for t in ses.list_templates()["TemplatesMetadata"]}
-    assert names == {f"mes-local-{n}" for n in ("wave-code", "renewal-code", "otp", "opposition-receipt")}
+    assert names == {f"mes-local-{n}" for n in ("wave-code", "renewal-code", "otp", "opposition-receipt",
+                                                "new-document", "hidden-document-notice")}
 
     sns = moto_session.client("sns")
     topic = stack["resources"]["OpsTopic"]["arn"]
     assert topic in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
 
     sqs = moto_session.client("sqs")
-    for queue_id in ("WaveDLQ", "AutoCreateDLQ", "PopulationImportDLQ"):
+    for queue_id in ("WaveDLQ", "AutoCreateDLQ", "PopulationImportDLQ", "HiddenReleaseDLQ", "DocumentScanDLQ"):
         url = stack["resources"][queue_id]["ref"]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         assert attributes["MessageRetentionPeriod"] == "1209600"
@@ -186,6 +207,8 @@ RENDER_DATA = {
     "renewal-code": {"code": "ZX8-1PQ-77A", "expires": "1er mai 2027"},
     "otp": {"otp": "493 201"},
     "opposition-receipt": {"receipt_id": "OPP-2027-000123", "at": "2 mars 2027 à 14:05"},
+    "new-document": {"first_name": "Camille"},
+    "hidden-document-notice": {"first_name": "Camille", "release_date": "3 avril 2027"},
 }
 
 
@@ -248,12 +271,101 @@ def test_templated_email_can_be_sent(moto_session: boto3.session.Session, env: d
     assert message_id
 
 
+def test_document_notices_say_no_more_than_needed(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
+    new = _render(moto_session, f"{env['SES_TEMPLATE_PREFIX']}-new-document", RENDER_DATA["new-document"])
+    assert "Un nouveau document a été ajouté à votre profil Mon espace santé" in new["text/plain"]
+    hidden = _render(moto_session, f"{env['SES_TEMPLATE_PREFIX']}-hidden-document-notice",
+                     RENDER_DATA["hidden-document-notice"])
+    assert "après une consultation" in hidden["text/plain"]
+    assert "au plus tard le 3 avril 2027" in hidden["text/plain"]
+    for rendered in (new, hidden):
+        for part in ("text/plain", "text/html"):
+            assert "http" not in rendered[part].replace("<!DOCTYPE html>", "")  # no link to phish with
+
+
+# -------------------------------------------------------------------------------------------------
+# Documents: scan queue, redrive, queue policy, CORS, S3 -> SQS
+# -------------------------------------------------------------------------------------------------
+def _queue_attributes(session: boto3.session.Session, url: str) -> dict[str, str]:
+    return session.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+
+
+def _receive_all(session: boto3.session.Session, url: str) -> list[dict[str, Any]]:
+    """Every visible message (deleted as read), bodies parsed."""
+    sqs = session.client("sqs")
+    bodies = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return bodies
+        for message in messages:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_scan_queue_redrive_and_policy(moto_session: boto3.session.Session, stack: dict[str, Any],
+                                       env: dict[str, str]) -> None:
+    attributes = _queue_attributes(moto_session, env["DOCUMENT_SCAN_QUEUE_URL"])
+    assert attributes["VisibilityTimeout"] == "180"
+    assert attributes["SqsManagedSseEnabled"] == "true"
+    assert json.loads(attributes["RedrivePolicy"]) == {
+        "deadLetterTargetArn": stack["resources"]["DocumentScanDLQ"]["arn"], "maxReceiveCount": 5}
+    (statement,) = json.loads(attributes["Policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert statement["Resource"] == stack["resources"]["DocumentScanQueue"]["arn"]
+    assert statement["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": f"arn:aws:s3:::{env['DOCUMENTS_BUCKET']}"},
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+    }
+
+
+def test_documents_bucket_cors_and_notification(moto_session: boto3.session.Session, stack: dict[str, Any],
+                                                env: dict[str, str]) -> None:
+    s3 = moto_session.client("s3")
+    assert s3.get_bucket_cors(Bucket=env["DOCUMENTS_BUCKET"])["CORSRules"] == [{
+        "ID": "BrowserUploadsAndDownloads", "AllowedMethods": ["POST", "PUT", "GET"], "AllowedOrigins": ["*"],
+        "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}]
+    configuration = s3.get_bucket_notification_configuration(Bucket=env["DOCUMENTS_BUCKET"])
+    (queue,) = configuration["QueueConfigurations"]
+    assert queue["QueueArn"] == stack["resources"]["DocumentScanQueue"]["arn"]
+    assert queue["Events"] == ["s3:ObjectCreated:*"]
+    assert queue["Filter"] == {"Key": {"FilterRules": [{"Name": "prefix", "Value": "documents/"}]}}
+    for other in ("LETTERS_BUCKET", "POPULATION_BUCKET"):
+        assert "QueueConfigurations" not in s3.get_bucket_notification_configuration(Bucket=env[other])
+
+
+def test_upload_under_documents_reaches_the_scan_queue(moto_session: boto3.session.Session,
+                                                       env: dict[str, str]) -> None:
+    """The queue policy does not get in the way of S3 -> SQS in moto; only documents/ is announced."""
+    s3 = moto_session.client("s3")
+    url = env["DOCUMENT_SCAN_QUEUE_URL"]
+    _receive_all(moto_session, url)  # the s3:TestEvent sent when the notification was configured
+    key = "documents/esp-0001/doc 0001.pdf"
+    s3.put_object(Bucket=env["DOCUMENTS_BUCKET"], Key=key, Body=b"%PDF-1.7\n",
+                  ServerSideEncryption="aws:kms", SSEKMSKeyId=env["DATA_KEY_ARN"])
+    s3.put_object(Bucket=env["DOCUMENTS_BUCKET"], Key="elsewhere/not-a-document", Body=b"x")
+    bodies = _receive_all(moto_session, url)
+    (body,) = bodies
+    (record,) = body["Records"]
+    assert record["eventSource"] == "aws:s3"
+    assert record["eventName"].startswith("ObjectCreated:")
+    assert record["s3"]["bucket"]["name"] == env["DOCUMENTS_BUCKET"]
+    # Keys arrive URL-encoded (a space becomes "+"): decode with unquote_plus.
+    assert unquote_plus(record["s3"]["object"]["key"]) == key
+
+
 def test_provision_twice_gives_the_same_env(moto_session: boto3.session.Session, stack: dict[str, Any]) -> None:
     kms = moto_session.client("kms")
     keys_before = len(kms.list_keys()["Keys"])
     secret_before = moto_session.client("secretsmanager").get_secret_value(SecretId=stack["env"]["APP_SECRET_ARN"])
+    sqs = moto_session.client("sqs")
+    _receive_all(moto_session, stack["env"]["DOCUMENT_SCAN_QUEUE_URL"])
     again = provision(moto_session)
     assert again["env"] == stack["env"]
+    # An unchanged bucket notification is not rewritten (each write sends S3's s3:TestEvent).
+    assert sqs.receive_message(QueueUrl=stack["env"]["DOCUMENT_SCAN_QUEUE_URL"]).get("Messages", []) == []
+    assert json.loads(_queue_attributes(moto_session, stack["env"]["DOCUMENT_SCAN_QUEUE_URL"])["RedrivePolicy"])[
+        "maxReceiveCount"] == 5
     assert {k: v["ref"] for k, v in again["resources"].items()} == {k: v["ref"] for k, v in stack["resources"].items()}
     assert len(kms.list_keys()["Keys"]) == keys_before
     secret_after = moto_session.client("secretsmanager").get_secret_value(SecretId=stack["env"]["APP_SECRET_ARN"])

@@ -22,7 +22,7 @@ ALLOWED_WARNINGS: dict[str, str] = {}
 
 GLOBAL_ENV_NAMES = {
     "MES_STAGE", "ESPACES_TABLE", "CREDENTIALS_TABLE", "EPHEMERAL_TABLE", "JOBS_TABLE",
-    "IDEMPOTENCY_TABLE", "DOCUMENTS_BUCKET", "LETTERS_BUCKET", "POPULATION_BUCKET", "DATA_KEY_ARN",
+    "IDEMPOTENCY_TABLE", "DOCUMENTS_TABLE", "DOCUMENT_SCAN_QUEUE_URL", "DOCUMENTS_BUCKET", "LETTERS_BUCKET", "POPULATION_BUCKET", "DATA_KEY_ARN",
     "TOKEN_KEY_ID", "APP_SECRET_ARN", "SENDER_EMAIL", "SES_TEMPLATE_PREFIX", "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
 }
@@ -33,8 +33,16 @@ TABLES = {
     "EphemeralTable": ("ephemeral", "expires_at_epoch"),
     "JobsTable": ("jobs", "expires_at_epoch"),
     "IdempotencyTable": ("idempotency", "expiration"),
+    "DocumentsTable": ("documents", None),
 }
 DATA_KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
+DOCUMENTS_BUCKET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${DocumentsBucket}"}
+DOCUMENT_OBJECTS_ARN = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${DocumentsBucket}/documents/*"}
+VALIDATION_OBJECT_ARN = {
+    "Fn::Sub": "arn:${AWS::Partition}:s3:::${DocumentsBucket}/malware-protection-resource-validation-object"}
+# SAM attaches this AWS managed policy to the role of every function with an SQS event (it cannot
+# be turned off): sqs:ReceiveMessage/DeleteMessage/GetQueueAttributes on any queue.
+SQS_EVENT_MANAGED_POLICY = "AWSLambdaSQSQueueExecutionRole"
 
 
 class _NoManagedPolicies(ManagedPolicyLoader):
@@ -158,9 +166,16 @@ def test_bucket_policy_denies_plain_http_and_non_kms_uploads(template: dict[str,
     non_kms = statements["DenyNonKmsUploads"]
     assert (non_kms["Effect"], non_kms["Principal"], non_kms["Action"]) == ("Deny", "*", "s3:PutObject")
     assert non_kms["Condition"] == {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}
-    assert _as_list(non_kms["Resource"]) == [objects]
-
     wrong_key = statements["DenyWrongKmsKey"]
+    for deny in (non_kms, wrong_key):
+        if bucket_id == "DocumentsBucket":
+            # Every object but GuardDuty's validation object (see test_malware_protection_plan).
+            assert "Resource" not in deny
+            assert _as_list(deny["NotResource"]) == [VALIDATION_OBJECT_ARN]
+        else:
+            assert "NotResource" not in deny
+            assert _as_list(deny["Resource"]) == [objects]
+
     assert (wrong_key["Effect"], wrong_key["Action"]) == ("Deny", "s3:PutObject")
     assert wrong_key["Condition"] == {
         "StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": DATA_KEY_ARN}
@@ -232,6 +247,7 @@ def test_key_schemas_and_sparse_indexes(template: dict[str, Any]) -> None:
         "EphemeralTable": [("pk", "HASH")],
         "JobsTable": [("pk", "HASH"), ("sk", "RANGE")],
         "IdempotencyTable": [("id", "HASH")],
+        "DocumentsTable": [("espace_id", "HASH"), ("document_id", "RANGE")],
     }
     assert _indexes(template, "EspacesTable") == {
         "by_nir": ([("nir_hmac", "HASH"), ("birth_date", "RANGE")], "ALL"),
@@ -240,9 +256,17 @@ def test_key_schemas_and_sparse_indexes(template: dict[str, Any]) -> None:
         "by_guardian": ([("guardian_id", "HASH"), ("espace_id", "RANGE")], "KEYS_ONLY"),
     }
     assert _indexes(template, "CredentialsTable") == {"by_espace": ([("espace_id", "HASH")], "KEYS_ONLY")}
+    assert _indexes(template, "DocumentsTable") == {
+        "by_category": ([("espace_category", "HASH"), ("document_id", "RANGE")], "ALL"),
+        "by_hidden": ([("hidden_pk", "HASH"), ("hidden_due", "RANGE")], "KEYS_ONLY"),
+    }
     # Sparse: the index keys are never part of the table key, so items without them stay out.
     for attribute in ("wave_pk", "wave_sk", "due_pk", "due_at"):
         assert attribute not in dict(keys["EspacesTable"])
+    for attribute in ("hidden_pk", "hidden_due"):
+        assert attribute not in dict(keys["DocumentsTable"])
+    resources = template["Resources"]
+    assert resources["DocumentsTable"]["DeletionPolicy"] == resources["DocumentsTable"]["UpdateReplacePolicy"] == "Retain"
 
 
 # -------------------------------------------------------------------------------------------------
@@ -257,16 +281,32 @@ def _authorizer_functions(template: dict[str, Any]) -> set[str]:
     return {a["FunctionArn"]["Fn::GetAtt"][0] for a in authorizers.values()}
 
 
+def _alarmed_queues(template: dict[str, Any]) -> set[str]:
+    return {a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+            for a in _resources(template, "AWS::CloudWatch::Alarm").values()
+            if a["Properties"]["AlarmActions"] == [{"Ref": "OpsTopic"}]}
+
+
 def test_every_function_has_a_dlq_or_serves_the_api(template: dict[str, Any]) -> None:
+    """Asynchronous functions have a Lambda DLQ; SQS-fed functions a redrive to a DLQ; both alarmed."""
     authorizers = _authorizer_functions(template)
     assert authorizers == {"HolderAuthorizerFunction", "EnrolmentAuthorizerFunction"}
-    alarmed_queues = {a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
-                      for a in _resources(template, "AWS::CloudWatch::Alarm").values()
-                      if a["Properties"]["AlarmActions"] == [{"Ref": "OpsTopic"}]}
+    alarmed_queues = _alarmed_queues(template)
     for function_id, function in _functions(template).items():
         properties = function["Properties"]
         events = properties.get("Events") or {}
         if function_id in authorizers or (events and all(e["Type"] == "Api" for e in events.values())):
+            continue
+        if events and all(e["Type"] == "SQS" for e in events.values()):
+            # A Lambda DLQ does not apply to an event source mapping: the source queue's redrive does.
+            assert "DeadLetterQueue" not in properties
+            for event in events.values():
+                source_id = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+                redrive = template["Resources"][source_id]["Properties"]["RedrivePolicy"]
+                dlq_id = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+                assert template["Resources"][dlq_id]["Properties"] == {
+                    "SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600}
+                assert dlq_id in alarmed_queues, f"{dlq_id} has no alarm to OpsTopic"
             continue
         dlq = properties.get("DeadLetterQueue")
         assert dlq and dlq["Type"] == "SQS", f"{function_id} has no dead-letter queue"
@@ -278,7 +318,10 @@ def test_every_function_has_a_dlq_or_serves_the_api(template: dict[str, Any]) ->
 
 def test_dlq_alarms(template: dict[str, Any]) -> None:
     alarms = _resources(template, "AWS::CloudWatch::Alarm")
-    assert set(alarms) == {"WaveDLQAlarm", "AutoCreateDLQAlarm", "PopulationImportDLQAlarm"}
+    assert set(alarms) == {"WaveDLQAlarm", "AutoCreateDLQAlarm", "PopulationImportDLQAlarm", "HiddenReleaseDLQAlarm",
+                           "DocumentScanDLQAlarm"}
+    queues = _resources(template, "AWS::SQS::Queue")
+    assert {q for q in queues if q.endswith("DLQ")} == _alarmed_queues(template)
     for alarm in alarms.values():
         properties = alarm["Properties"]
         assert (properties["Namespace"], properties["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
@@ -319,6 +362,14 @@ def test_api_routes_state_their_authorizer(template: dict[str, Any]) -> None:
         ("POST", "/auth/otp"): "NONE",
         ("POST", "/auth/logout"): "HolderAuth",
         ("GET", "/espaces/{espace_id}"): "HolderAuth",
+        # issue #3: documents and holder settings
+        ("POST", "/espaces/{espace_id}/documents"): "HolderAuth",
+        ("GET", "/espaces/{espace_id}/documents"): "HolderAuth",
+        ("GET", "/espaces/{espace_id}/documents/{document_id}"): "HolderAuth",
+        ("PATCH", "/espaces/{espace_id}/documents/{document_id}"): "HolderAuth",
+        ("DELETE", "/espaces/{espace_id}/documents/{document_id}"): "HolderAuth",
+        ("GET", "/espaces/{espace_id}/settings"): "HolderAuth",
+        ("PATCH", "/espaces/{espace_id}/settings"): "HolderAuth",
     }.items()
     assert set(routes.values()) <= {"NONE", "HolderAuth", "EnrolmentAuth"}
 
@@ -333,6 +384,8 @@ def test_handlers_and_schedules(template: dict[str, Any]) -> None:
         "WaveFunction": ("functions/wave", "handler.handler"),
         "AutoCreateFunction": ("functions/auto_create", "handler.handler"),
         "PopulationImportFunction": ("functions/population_import", "handler.handler"),
+        "DocumentScanFunction": ("functions/document_scan", "handler.handler"),
+        "HiddenReleaseFunction": ("functions/hidden_release", "handler.handler"),
     }
     wave = functions["WaveFunction"]["Properties"]
     assert (wave["Timeout"], wave["ReservedConcurrentExecutions"]) == (900, 1)
@@ -346,6 +399,14 @@ def test_handlers_and_schedules(template: dict[str, Any]) -> None:
     (drop,) = functions["PopulationImportFunction"]["Properties"]["Events"].values()
     assert drop["Type"] == "S3" and drop["Properties"]["Bucket"] == {"Ref": "PopulationBucket"}
     assert drop["Properties"]["Filter"]["S3Key"]["Rules"] == [{"Name": "suffix", "Value": ".csv"}]
+    release = functions["HiddenReleaseFunction"]["Properties"]
+    assert (release["Timeout"], release["ReservedConcurrentExecutions"]) == (900, 1)
+    assert release["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["HiddenReleaseDLQ", "Arn"]}}
+    (schedule,) = release["Events"].values()
+    assert schedule["Type"] == "Schedule"
+    assert (schedule["Properties"]["Schedule"], schedule["Properties"]["State"]) == ("cron(30 2 * * ? *)", "ENABLED")
+    scan = functions["DocumentScanFunction"]["Properties"]
+    assert (scan["Timeout"], scan["MemorySize"]) == (60, 512)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -379,9 +440,14 @@ def test_star_resources_only_for_sms(transformed: dict[str, Any]) -> None:
             assert role_id == "ApiFunctionRole"
 
 
-def test_managed_policies_are_only_the_sam_defaults(transformed: dict[str, Any]) -> None:
-    allowed = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
+def test_managed_policies_are_only_the_sam_defaults(template: dict[str, Any], transformed: dict[str, Any]) -> None:
+    sqs_fed = {f"{f}Role" for f, p in _functions(template).items()
+               if any(e["Type"] == "SQS" for e in (p["Properties"].get("Events") or {}).values())}
+    assert sqs_fed == {"DocumentScanFunctionRole"}
     for role_id, role in _resources(transformed, "AWS::IAM::Role").items():
+        allowed = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
+        if role_id in sqs_fed:
+            allowed.add(SQS_EVENT_MANAGED_POLICY)
         for arn in role["Properties"].get("ManagedPolicyArns") or []:
             name = arn["Fn::Sub"].rsplit("/", 1)[-1] if isinstance(arn, dict) else arn.rsplit("/", 1)[-1]
             assert name in allowed, f"{role_id} has managed policy {arn}"
@@ -395,6 +461,8 @@ SES_TEMPLATES = {
     "RenewalCodeTemplate": ("renewal-code", {"code", "expires"}),
     "OtpTemplate": ("otp", {"otp"}),
     "OppositionReceiptTemplate": ("opposition-receipt", {"receipt_id", "at"}),
+    "NewDocumentTemplate": ("new-document", {"first_name"}),
+    "HiddenDocumentNoticeTemplate": ("hidden-document-notice", {"first_name", "release_date"}),
 }
 
 
@@ -411,3 +479,214 @@ def test_ses_templates(template: dict[str, Any], template_id: str) -> None:
         used = set(re.findall(r"\{\{\s*(?:#if\s+)?([a-z_]+)\s*\}\}", ses[part])) - {"else"}
         assert used == fields, f"{template_id}.{part} uses {used}"
     assert template["Resources"]["SenderIdentity"]["Properties"] == {"EmailIdentity": {"Ref": "SenderEmail"}}
+
+
+# -------------------------------------------------------------------------------------------------
+# Documents (issue #3): upload notification, scan queue, malware protection, who may do what
+# -------------------------------------------------------------------------------------------------
+DOCUMENTS_TABLE_ARN = {"Fn::GetAtt": ["DocumentsTable", "Arn"]}
+
+
+def _grants(transformed: dict[str, Any], role_id: str) -> dict[str, list[Any]]:
+    """action -> the resources a role's Allow statements grant it on (conditions left aside)."""
+    grants: dict[str, list[Any]] = {}
+    for found_role, statement in _allow_statements(transformed):
+        if found_role != role_id:
+            continue
+        for action in _as_list(statement["Action"]):
+            grants.setdefault(action, []).extend(_as_list(statement["Resource"]))
+    return grants
+
+
+def _grants_action(pattern: str, action: str) -> bool:
+    """Whether an IAM action pattern (maybe with wildcards) covers ``action``."""
+    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
+
+
+def test_documents_bucket_notifies_the_scan_queue(template: dict[str, Any]) -> None:
+    bucket = template["Resources"]["DocumentsBucket"]
+    notifications = bucket["Properties"]["NotificationConfiguration"]
+    assert notifications["QueueConfigurations"] == [{
+        "Event": "s3:ObjectCreated:*",
+        "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "documents/"}]}},
+        "Queue": {"Fn::GetAtt": ["DocumentScanQueue", "Arn"]},
+    }]
+    assert set(notifications) == {"QueueConfigurations", "EventBridgeConfiguration"}
+    # GuardDuty turns EventBridge on for the bucket itself; a stack update must not turn it off.
+    assert notifications["EventBridgeConfiguration"] == {"EventBridgeEnabled": True}
+    # S3 checks it may send to the queue when the notification is written: the policy comes first.
+    assert _as_list(bucket["DependsOn"]) == ["DocumentScanQueuePolicy"]
+
+
+def test_documents_bucket_cors_allows_direct_browser_transfers(template: dict[str, Any]) -> None:
+    (rule,) = template["Resources"]["DocumentsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert set(rule["AllowedMethods"]) == {"POST", "PUT", "GET"}
+    assert (rule["AllowedOrigins"], rule["AllowedHeaders"], rule["MaxAge"]) == (["*"], ["*"], 3000)
+    for other in ("LettersBucket", "PopulationBucket"):
+        assert "CorsConfiguration" not in template["Resources"][other]["Properties"]
+
+
+def test_scan_queue_policy_admits_only_the_documents_bucket(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    policy = resources["DocumentScanQueuePolicy"]
+    assert policy["Type"] == "AWS::SQS::QueuePolicy"
+    assert policy["Properties"]["Queues"] == [{"Ref": "DocumentScanQueue"}]
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert (statement["Effect"], statement["Principal"], statement["Action"]) == (
+        "Allow", {"Service": "s3.amazonaws.com"}, "sqs:SendMessage")
+    assert statement["Resource"] == {"Fn::GetAtt": ["DocumentScanQueue", "Arn"]}
+    # By the bucket's explicit name (a Ref would be circular: the bucket DependsOn this policy).
+    bucket_name = resources["DocumentsBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    assert statement["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket_name}"}},
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+    }
+
+
+def test_scan_queue_redrives_to_an_alarmed_dlq(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    queue = resources["DocumentScanQueue"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True  # S3 can send to SSE-SQS (not to aws/sqs SSE-KMS)
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["DocumentScanDLQ", "Arn"]},
+                                      "maxReceiveCount": 5}
+    timeout = resources["DocumentScanFunction"]["Properties"]["Timeout"]
+    assert queue["VisibilityTimeout"] == 180 and queue["VisibilityTimeout"] >= 3 * timeout
+    assert resources["DocumentScanDLQ"]["Properties"] == {"SqsManagedSseEnabled": True,
+                                                          "MessageRetentionPeriod": 1209600}
+    assert "DocumentScanDLQ" in _alarmed_queues(template)
+
+
+def test_scan_function_reports_partial_batch_failures(template: dict[str, Any], transformed: dict[str, Any]) -> None:
+    (event,) = template["Resources"]["DocumentScanFunction"]["Properties"]["Events"].values()
+    assert event == {"Type": "SQS", "Properties": {
+        "Queue": {"Fn::GetAtt": ["DocumentScanQueue", "Arn"]}, "BatchSize": 10,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+    (mapping,) = [m["Properties"] for m in _resources(transformed, "AWS::Lambda::EventSourceMapping").values()
+                  if m["Properties"]["FunctionName"] == {"Ref": "DocumentScanFunction"}]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["DocumentScanQueue", "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_only_the_scan_function_and_the_api_delete_document_objects(transformed: dict[str, Any]) -> None:
+    deleters: dict[str, set[str]] = {}
+    for role_id, statement in _allow_statements(transformed):
+        for pattern in _as_list(statement["Action"]):
+            for action in ("s3:DeleteObject", "s3:DeleteObjectVersion"):
+                if _grants_action(pattern, action):
+                    deleters.setdefault(role_id, set()).add(action)
+                    assert _as_list(statement["Resource"]) == [DOCUMENT_OBJECTS_ARN], (role_id, statement)
+    both = {"s3:DeleteObject", "s3:DeleteObjectVersion"}
+    assert deleters == {"ApiFunctionRole": both, "DocumentScanFunctionRole": both}
+    # Deleting every version means listing them first.
+    for role_id in deleters:
+        assert _grants(transformed, role_id)["s3:ListBucketVersions"] == [DOCUMENTS_BUCKET_ARN]
+    # Bucket policies only deny.
+    for policy in _resources(transformed, "AWS::S3::BucketPolicy").values():
+        assert {s["Effect"] for s in policy["Properties"]["PolicyDocument"]["Statement"]} == {"Deny"}
+
+
+def test_who_may_touch_document_objects(transformed: dict[str, Any]) -> None:
+    """Object actions on the documents bucket: documents/* only, except GuardDuty's validation object."""
+    writers = set()
+    for role_id, statement in _allow_statements(transformed):
+        resources = _as_list(statement["Resource"])
+        on_documents_bucket = [r for r in resources if "${DocumentsBucket}/" in json.dumps(r)]
+        if not on_documents_bucket:
+            continue
+        assert on_documents_bucket in ([DOCUMENT_OBJECTS_ARN], [VALIDATION_OBJECT_ARN]), (role_id, statement)
+        if any(_grants_action(a, "s3:PutObject") for a in _as_list(statement["Action"])):
+            writers.add((role_id, json.dumps(on_documents_bucket)))
+    assert writers == {("ApiFunctionRole", json.dumps([DOCUMENT_OBJECTS_ARN])),
+                       ("MalwareProtectionRole", json.dumps([VALIDATION_OBJECT_ARN]))}
+
+
+def test_presign_role_can_sign_sse_kms_uploads_and_downloads(transformed: dict[str, Any]) -> None:
+    """Presigned URLs are authorised by the signer's role: the API role itself must be allowed to put
+    and get the objects and to use DataKey (GenerateDataKey for an SSE-KMS upload, Decrypt to read)."""
+    grants = _grants(transformed, "ApiFunctionRole")
+    for action in ("s3:PutObject", "s3:GetObject"):
+        assert grants[action] == [DOCUMENT_OBJECTS_ARN]
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        assert grants[action] == [DATA_KEY_ARN]
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                   "dynamodb:Query", "dynamodb:ConditionCheckItem"):
+        assert DOCUMENTS_TABLE_ARN in grants[action]
+        assert {"Fn::Sub": "${DocumentsTable.Arn}/index/*"} in grants[action]
+    # The DeleteItem the API needs is on the documents only, not on the espaces or credentials.
+    assert grants["dynamodb:DeleteItem"] == [DOCUMENTS_TABLE_ARN, {"Fn::Sub": "${DocumentsTable.Arn}/index/*"}]
+
+
+def test_scan_and_release_functions_least_privilege(transformed: dict[str, Any]) -> None:
+    scan = _grants(transformed, "DocumentScanFunctionRole")
+    for action in ("s3:GetObject", "s3:GetObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion"):
+        assert scan[action] == [DOCUMENT_OBJECTS_ARN]
+    assert scan["kms:Decrypt"] == [DATA_KEY_ARN]
+    assert "kms:GenerateDataKey" not in scan and "s3:PutObject" not in scan
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                   "dynamodb:ConditionCheckItem"):
+        assert DOCUMENTS_TABLE_ARN in scan[action]
+    assert scan["dynamodb:GetItem"] == [DOCUMENTS_TABLE_ARN, {"Fn::GetAtt": ["EspacesTable", "Arn"]}]
+    assert "dynamodb:Query" not in scan
+    assert scan["secretsmanager:GetSecretValue"] == [{"Ref": "AppSecret"}]
+    assert len(scan["ses:SendTemplatedEmail"]) == 2
+
+    release = _grants(transformed, "HiddenReleaseFunctionRole")
+    assert release["dynamodb:Query"] == [{"Fn::Sub": "${DocumentsTable.Arn}/index/by_hidden"}]
+    assert release["dynamodb:GetItem"] == [DOCUMENTS_TABLE_ARN, {"Fn::GetAtt": ["EspacesTable", "Arn"]},
+                                           {"Fn::GetAtt": ["IdempotencyTable", "Arn"]}]
+    for action in ("dynamodb:PutItem", "dynamodb:UpdateItem"):
+        assert release[action] == [DOCUMENTS_TABLE_ARN, {"Fn::GetAtt": ["IdempotencyTable", "Arn"]}]
+    assert release["dynamodb:ConditionCheckItem"] == [DOCUMENTS_TABLE_ARN]
+    assert release["dynamodb:DeleteItem"] == [{"Fn::GetAtt": ["IdempotencyTable", "Arn"]}]
+    assert not any(a.startswith("s3:") for a in release)
+    assert release["kms:Decrypt"] == [DATA_KEY_ARN]  # AppSecret is encrypted with DataKey
+
+
+def test_malware_protection_plan(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    plan = resources["MalwareProtectionPlan"]
+    assert plan["Type"] == "AWS::GuardDuty::MalwareProtectionPlan"
+    assert plan["Properties"] == {
+        "Role": {"Fn::GetAtt": ["MalwareProtectionRole", "Arn"]},
+        "ProtectedResource": {"S3Bucket": {"BucketName": {"Ref": "DocumentsBucket"},
+                                           "ObjectPrefixes": ["documents/"]}},
+        "Actions": {"Tagging": {"Status": "ENABLED"}},
+    }
+    role = resources["MalwareProtectionRole"]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [{
+        "Effect": "Allow", "Principal": {"Service": "malware-protection-plan.guardduty.amazonaws.com"},
+        "Action": "sts:AssumeRole"}]
+    (policy,) = role["Policies"]
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    grants = {(s["Sid"], a) for s in statements.values() for a in _as_list(s["Action"])}
+    assert {a for _, a in grants} == {
+        "events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets",
+        "events:DescribeRule", "events:ListTargetsByRule",
+        "s3:PutObjectTagging", "s3:GetObjectTagging", "s3:PutObjectVersionTagging", "s3:GetObjectVersionTagging",
+        "s3:PutBucketNotification", "s3:GetBucketNotification", "s3:PutObject", "s3:ListBucket",
+        "s3:GetObject", "s3:GetObjectVersion", "kms:GenerateDataKey", "kms:Decrypt",
+    }
+    managed_rule = {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/"
+                               "DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*"}
+    assert statements["AllowManagedRuleToSendS3EventsToGuardDuty"]["Resource"] == managed_rule
+    assert statements["AllowManagedRuleToSendS3EventsToGuardDuty"]["Condition"] == {
+        "StringLike": {"events:ManagedBy": "malware-protection-plan.guardduty.amazonaws.com"}}
+    assert statements["AllowGuardDutyToMonitorEventBridgeManagedRule"]["Resource"] == managed_rule
+    for sid in ("AllowPostScanTag", "AllowMalwareScan"):
+        assert statements[sid]["Resource"] == DOCUMENT_OBJECTS_ARN
+    for sid in ("AllowEnableS3EventBridgeEvents", "AllowCheckBucketOwnership"):
+        assert statements[sid]["Resource"] == DOCUMENTS_BUCKET_ARN
+    assert (statements["AllowPutValidationObject"]["Action"], statements["AllowPutValidationObject"]["Resource"]) == (
+        "s3:PutObject", VALIDATION_OBJECT_ARN)
+    kms = statements["AllowDecryptForMalwareScan"]
+    assert kms["Resource"] == DATA_KEY_ARN
+    assert kms["Condition"] == {"StringLike": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}
+
+
+def test_new_resources_have_outputs_and_env(template: dict[str, Any]) -> None:
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["DOCUMENTS_TABLE"] == {"Ref": "DocumentsTable"}
+    assert variables["DOCUMENT_SCAN_QUEUE_URL"] == {"Ref": "DocumentScanQueue"}
+    outputs = template["Outputs"]
+    assert outputs["DocumentsTableName"]["Value"] == {"Ref": "DocumentsTable"}
+    assert outputs["DocumentScanQueueUrl"]["Value"] == {"Ref": "DocumentScanQueue"}

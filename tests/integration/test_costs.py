@@ -35,3 +35,33 @@ def test_auto_create_reads_only_the_due_people(aws, clock):
     assert result["created"] == 60
     assert counter.items_read / result["created"] <= 1.1
     assert counter.requests["dynamodb.Scan"] == 0
+
+
+def test_a_document_page_costs_one_query_and_no_document_bytes_pass_through_the_api(api, aws, clock):
+    import json
+
+    from mes.domain.documents import AuthorType, DocStatus, Document, new_document_id
+    who = flows.holder(api, aws, clock, seed=44, email="costs@example.org", login="costs.holder")
+    for i in range(60):
+        document_id = new_document_id(clock() + timedelta(seconds=i))
+        aws.documents.create(Document(
+            espace_id=who["espace_id"], document_id=document_id, title="t", category="BIOLOGIE", filename="a.pdf",
+            content_type="application/pdf", size=10, author_type=AuthorType.PATIENT, author_id=who["espace_id"],
+            created_at=clock(), object_key=f"documents/{who['espace_id']}/{document_id}",
+            status=DocStatus.AVAILABLE))
+    with awscount.counting() as counter:
+        page = api.http.get("/espaces/me/documents?limit=50", headers=who["headers"]).json_body
+    assert len(page["items"]) == 50 and page["next_cursor"]
+    assert counter.requests["dynamodb.Query"] == 1
+    assert counter.by_service("dynamodb") == 2  # + the token revocation check; nothing per item
+
+    content = b"%PDF-1.4\n" + b"x" * 50_000
+    with awscount.counting() as counter:
+        r = api.http.post("/espaces/me/documents", headers=who["headers"], body=json.dumps(
+            {"title": "t", "category": "BIOLOGIE", "filename": "b.pdf", "content_type": "application/pdf",
+             "size": len(content)}))
+        flows.upload(r.json_body["upload"], content)
+    assert sum(counter.object_bytes.values()) == 0  # the upload went straight to S3
+    with awscount.counting() as counter:
+        flows.scan(aws)
+    assert counter.object_bytes["GetObject"] <= 4096  # the validation reads the header only

@@ -71,3 +71,49 @@ def read_letters(container: Any) -> list[dict[str, str]]:
         body = s3.get_object(Bucket=container.settings.letters_bucket, Key=obj["Key"])["Body"].read().decode()
         rows.extend(csv.DictReader(io.StringIO(body)))
     return rows
+
+
+def holder(api: Any, container: Any, clock: Any, *, seed: int, email: str, login: str,
+           password: str = "une phrase de passe assez longue") -> dict[str, Any]:
+    """An activated, logged-in holder, made only through the wave, the API and the outbox."""
+    row = people(1, seed=seed, department="44")[0]
+    row["email"] = email
+    population(container, [row])
+    scheduled("wave", clock(), {"department": "44"})
+    ident = {k: row[k] for k in ("nir", "birth_date", "vitale_serial")}
+    r = api.http.post("/enrolment/sessions", headers={"Content-Type": "application/json"},
+                      body=json.dumps({**ident, "code": last_code(container, email)}))
+    assert r.status_code == 201, r.body
+    etoken = r.json_body["enrolment_token"]
+    remember(etoken, password)
+    auth = {"Authorization": f"Bearer {etoken}", "Content-Type": "application/json"}
+    r = api.http.post("/enrolment/activation", headers=auth, body=json.dumps(
+        {"email": email, "otp_channel": "email", "login": login, "password": password, "accept_terms": True}))
+    assert r.status_code == 202, r.body
+    otp = sent(container, email, "otp")[-1]["data"]["otp"]
+    r = api.http.post("/enrolment/activation/confirm", headers=auth,
+                      body=json.dumps({"challenge_id": r.json_body["challenge_id"], "otp": otp}))
+    assert r.status_code == 201, r.body
+    espace_id = r.json_body["espace"]["id"]
+    r = api.http.post("/auth/login", headers={"Content-Type": "application/json"},
+                      body=json.dumps({"login": login, "password": password}))
+    otp = sent(container, email, "otp")[-1]["data"]["otp"]
+    r = api.http.post("/auth/otp", headers={"Content-Type": "application/json"},
+                      body=json.dumps({"challenge_id": r.json_body["challenge_id"], "otp": otp}))
+    token = r.json_body["access_token"]
+    remember(token)
+    return {"token": token, "espace_id": espace_id, "row": row,
+            "headers": {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}}
+
+
+def upload(form: dict[str, Any], content: bytes, filename: str = "document") -> int:
+    """What a browser does with the presigned POST: straight to S3, never through the API."""
+    import requests
+    response = requests.post(form["url"], data=form["fields"], files={"file": (filename, content)}, timeout=30)
+    return response.status_code
+
+
+def scan(container: Any) -> dict[str, int]:
+    """The S3 → SQS → validation function event source, as the local stack runs it."""
+    from mes_local.queues import drain
+    return drain(container.client("sqs"), container.settings.document_scan_queue_url, "document_scan")

@@ -24,6 +24,7 @@ STATUS = {
     "code_expired": 410,
     "code_locked": 429,
     "rate_limited": 429,
+    "quota_exceeded": 429,
 }
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 
 class Body(BaseModel):
@@ -132,3 +132,102 @@ class Problem(Out):
     detail: str
     code: str
     field: str | None = None
+
+
+# --- documents (issue #3) ------------------------------------------------------------------------
+class DocumentUploadRequest(Body):
+    title: StrictStr
+    category: StrictStr = Field(description="BR-22: SYNTHESE, ORD_SOIN, RADIO_SC, BIOLOGIE, CPT_REND, DEPISTAG, "
+                                            "CERT_MED, AUTR_DOC, DOC_ADM, DIR_ANT, CAR_VAC, VDP, REMB")
+    filename: StrictStr
+    content_type: StrictStr
+    size: StrictInt = Field(description="declared size in bytes (≤ 5,000,000 for holders)")
+
+
+class DocumentPatch(Body):
+    masked: StrictBool
+
+
+class DocumentListQuery(Body):
+    category: str | None = None
+    cursor: str | None = None
+    limit: int | None = None
+
+
+class DocumentOut(Out):
+    id: str
+    title: str
+    category: str
+    filename: str
+    content_type: str
+    size: int
+    status: str
+    masked: bool
+    author_type: str
+    created_at: str
+    reject_reason: str | None = None
+
+
+class Upload(Out):
+    method: str
+    url: str
+    fields: dict[str, str] | None = None
+    headers: dict[str, str] | None = None
+    expires_in: int
+
+
+class Download(Out):
+    url: str
+    expires_in: int
+
+
+class DocumentCreated(Out):
+    document: DocumentOut
+    upload: Upload
+
+
+class DocumentDetail(DocumentOut):
+    download: Download | None = None
+
+
+class DocumentList(Out):
+    items: list[DocumentOut]
+    next_cursor: str | None
+
+
+class EmergencySettings(Out):
+    samu: bool
+    break_glass: bool
+    masked_documents: bool
+
+
+class NotificationSettings(Out):
+    documents: bool
+    messages: bool
+    accesses: bool
+
+
+class SettingsOut(Out):
+    emergency: EmergencySettings
+    documents_masked_by_default: bool
+    otp_channel: str
+    notifications: NotificationSettings
+
+
+class EmergencyPatch(Body):
+    samu: StrictBool | None = None
+    break_glass: StrictBool | None = None
+    masked_documents: StrictBool | None = None
+
+
+class NotificationPatch(Body):
+    documents: StrictBool | None = None
+    messages: StrictBool | None = None
+    accesses: StrictBool | None = None
+
+
+class SettingsPatch(Body):
+    emergency: EmergencyPatch | None = None
+    documents_masked_by_default: StrictBool | None = None
+    otp_channel: Literal["email", "sms"] | None = None
+    notifications: NotificationPatch | None = None

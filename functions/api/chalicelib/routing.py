@@ -30,6 +30,7 @@ class RouteSpec:
     auth: str | None
     body: type[BaseModel] | None
     response: type[BaseModel] | None
+    query: type[BaseModel] | None
     status: int
     summary: str
     errors: tuple[int, ...]
@@ -78,11 +79,22 @@ def bearer_token(request: Any) -> str:
     return token.strip()
 
 
+def _parse_query(request: Any, model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(dict(request.query_params or {}))
+    except PydanticError as exc:
+        err = exc.errors()[0]
+        field = _field_of(exc)
+        detail = (f"Paramètre inconnu : « {field} »." if err.get("type") == "extra_forbidden"
+                  else f"Valeur invalide pour le paramètre « {field} ».")
+        raise _BadBody(detail, field) from None
+
+
 def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type[BaseModel] | None = None,
-          response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = (),
-          summary: str = "") -> Callable:
+          response: type[BaseModel] | None = None, query: type[BaseModel] | None = None, status: int = 200,
+          errors: tuple[int, ...] = (), summary: str = "") -> Callable:
     def decorator(view: Callable) -> Callable:
-        REGISTRY.append(RouteSpec(path, method, view.__name__, auth, body, response, status,
+        REGISTRY.append(RouteSpec(path, method, view.__name__, auth, body, response, query, status,
                                   summary or (view.__doc__ or "").strip().split("\n")[0], errors))
 
         @functools.wraps(view)
@@ -99,6 +111,8 @@ def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type
                                                     container.clock())
                 if body is not None:
                     kwargs["body"] = _parse_body(request, body)
+                if query is not None:
+                    kwargs["query"] = _parse_query(request, query)
                 result = view(**kwargs)
             except _BadBody as exc:
                 return problem(400, "validation_error", exc.detail, exc.field)
@@ -108,7 +122,7 @@ def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type
                 return internal_error()
             if result is None:
                 return Response(body="", status_code=status)
-            payload = result.model_dump(mode="json", exclude_none=True) if isinstance(result, BaseModel) else result
+            payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
             return Response(body=json.dumps(payload, ensure_ascii=False), status_code=status,
                             headers={"Content-Type": "application/json"})
 

@@ -81,6 +81,26 @@ class Container:
         from mes.domain.passwords import Argon2Hasher
         return Argon2Hasher()
 
+    @cached_property
+    def documents(self) -> Any:
+        from mes.adapters.documents_dynamo import DynamoDocumentRepository, document_model
+        return DynamoDocumentRepository(document_model(self.settings.documents_table, self.settings.region))
+
+    @cached_property
+    def document_store(self) -> Any:
+        from mes.adapters.s3_documents import S3DocumentStore
+        return S3DocumentStore(self.client("s3"), self.settings.documents_bucket, self.settings.data_key_arn)
+
+    @cached_property
+    def scanner(self) -> Any:
+        from mes.adapters.s3_documents import EicarScanner, GuardDutyScanner
+        return GuardDutyScanner() if self.settings.malware_scanner == "guardduty" else EicarScanner()
+
+    def document_deps(self) -> Any:
+        from mes.services.documents import DocumentDeps
+        return DocumentDeps(espaces=self.espaces, documents=self.documents, store=self.document_store,
+                            scanner=self.scanner, notifier=self.notifier, template_name=self.settings.ses_template)
+
     def account_deps(self) -> Any:
         from mes.services.enrolment import AccountDeps
         return AccountDeps(repo=self.espaces, credentials=self.credentials, ephemeral=self.ephemeral,

@@ -17,6 +17,9 @@ class Settings(BaseModel):
     ephemeral_table: str
     jobs_table: str
     idempotency_table: str
+    documents_table: str = ""
+    document_scan_queue_url: str = ""
+    malware_scanner: str = "eicar"
     documents_bucket: str
     letters_bucket: str
     population_bucket: str
@@ -42,6 +45,11 @@ class Settings(BaseModel):
             ephemeral_table=env["EPHEMERAL_TABLE"],
             jobs_table=env["JOBS_TABLE"],
             idempotency_table=env["IDEMPOTENCY_TABLE"],
+            documents_table=env.get("DOCUMENTS_TABLE", ""),
+            document_scan_queue_url=env.get("DOCUMENT_SCAN_QUEUE_URL", ""),
+            # GuardDuty Malware Protection tags objects in AWS; locally, the EICAR scanner.
+            malware_scanner=env.get("MALWARE_SCANNER") or ("eicar" if env.get("MES_STAGE", "local") == "local"
+                                                           else "guardduty"),
             documents_bucket=env["DOCUMENTS_BUCKET"],
             letters_bucket=env["LETTERS_BUCKET"],
             population_bucket=env["POPULATION_BUCKET"],

@@ -20,6 +20,15 @@ def resolve(repo: EspaceRepository, claims: dict[str, Any], espace_id: str) -> E
     return espace
 
 
+def resolve_id(repo: EspaceRepository, claims: dict[str, Any], espace_id: str) -> str:
+    """The espace id the caller may act on, with no read for their own espace (the token is checked
+    and revocable; closure revokes every token), one read for a child's (the guardian check)."""
+    own = claims["sub"]
+    if espace_id in ("me", own):
+        return own
+    return resolve(repo, claims, espace_id).espace_id
+
+
 def get_espace(repo: EspaceRepository, claims: dict[str, Any], espace_id: str) -> tuple[Espace, list[str]]:
     espace = resolve(repo, claims, espace_id)
     children = repo.children_of(espace.espace_id) if not espace.is_child else []

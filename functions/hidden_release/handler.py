@@ -1,0 +1,23 @@
+"""Daily release of documents hidden from the holder (BR-26): a notice after 14 days, visible after
+one month. Reads only the due documents (sparse index); idempotent and resumable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mes.bootstrap import Container, get_container
+from mes.jobs import run_scheduled
+from mes.observability import logger
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any, deps: Container | None = None) -> dict[str, Any]:
+    container = deps or get_container()
+
+    def work(now, detail, should_continue):  # type: ignore[no-untyped-def]
+        from mes.adapters.documents_dynamo import HIDDEN_SHARDS
+        from mes.services.documents import release_hidden
+        return release_hidden(container.document_deps(), now=now, shards=HIDDEN_SHARDS,
+                              should_continue=should_continue).as_dict()
+
+    return run_scheduled(event, context, container.settings.idempotency_table, "hidden_release", work)

@@ -1,0 +1,243 @@
+"""Documents in DynamoDB: one item per document under its espace (newest first by id), a quota
+item per espace updated in the same transaction as the document, a sparse index for the release of
+documents hidden from the holder (BR-26)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from mes.adapters.dynamo import _failed_indexes, from_iso, iso, shard_of
+from mes.domain.documents import (
+    MAX_PENDING_UPLOADS,
+    MAX_TOTAL_BYTES,
+    AuthorType,
+    DocStatus,
+    Document,
+    QuotaExceeded,
+)
+from mes.domain.errors import ConcurrentUpdate, ValidationError
+from mes.ports import Page
+
+QUOTA_SK = "~quota"  # sorts after every document id (hex), excluded by the key condition
+HIDDEN_SHARDS = 4
+
+
+@cache
+def document_model(table: str, region_name: str) -> type[Model]:
+    class ByCategory(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "by_category"
+            projection = AllProjection()
+        espace_category = UnicodeAttribute(hash_key=True)
+        document_id = UnicodeAttribute(range_key=True)
+
+    class ByHidden(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "by_hidden"
+            projection = KeysOnlyProjection()
+        hidden_pk = UnicodeAttribute(hash_key=True)
+        hidden_due = UnicodeAttribute(range_key=True)
+
+    class DocumentModel(Model):
+        class Meta:
+            table_name = table
+            region = region_name
+        espace_id = UnicodeAttribute(hash_key=True)
+        document_id = UnicodeAttribute(range_key=True)
+        title = UnicodeAttribute(null=True)
+        category = UnicodeAttribute(null=True)
+        espace_category = UnicodeAttribute(null=True)
+        filename = UnicodeAttribute(null=True)
+        content_type = UnicodeAttribute(null=True)
+        size = NumberAttribute(default=0)
+        author_type = UnicodeAttribute(null=True)
+        author_id = UnicodeAttribute(null=True)
+        created_at = UnicodeAttribute(null=True)
+        object_key = UnicodeAttribute(null=True)
+        status = UnicodeAttribute(null=True)
+        masked = BooleanAttribute(default=False)
+        hidden_from_holder = BooleanAttribute(default=False)
+        hidden_until = UnicodeAttribute(null=True)
+        hidden_notice_sent = BooleanAttribute(default=False)
+        hidden_pk = UnicodeAttribute(null=True)
+        hidden_due = UnicodeAttribute(null=True)
+        reject_reason = UnicodeAttribute(null=True)
+        detected_type = UnicodeAttribute(null=True)
+        real_size = NumberAttribute(null=True)
+        validated_at = UnicodeAttribute(null=True)
+        version = NumberAttribute(default=0)
+        # quota item only
+        pending_uploads = NumberAttribute(null=True)
+        total_bytes = NumberAttribute(null=True)
+        by_category = ByCategory()
+        by_hidden = ByHidden()
+
+    return DocumentModel
+
+
+def encode_cursor(key: dict | None) -> str | None:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode() if key else None
+
+
+def decode_cursor(cursor: str | None) -> dict | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(key, dict):
+            raise ValueError
+        return key
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError("Curseur de pagination invalide.", field="cursor") from exc
+
+
+class DynamoDocumentRepository:
+    def __init__(self, model: type[Model]):
+        self.Doc = model
+        self._region = model.Meta.region
+
+    # -- mapping ----------------------------------------------------------------------------
+    def _to_model(self, d: Document, version: int) -> Model:
+        hidden_due = None
+        if d.hidden_from_holder and d.hidden_until is not None:
+            from mes.domain.documents import HIDDEN_NOTICE_AFTER, HIDDEN_RELEASE_AFTER
+            notice = d.hidden_until - HIDDEN_RELEASE_AFTER + HIDDEN_NOTICE_AFTER
+            hidden_due = iso(d.hidden_until if d.hidden_notice_sent else notice)
+        return self.Doc(
+            espace_id=d.espace_id, document_id=d.document_id, title=d.title, category=d.category,
+            espace_category=f"{d.espace_id}#{d.category}", filename=d.filename, content_type=d.content_type,
+            size=d.size, author_type=str(d.author_type), author_id=d.author_id, created_at=iso(d.created_at),
+            object_key=d.object_key, status=str(d.status), masked=d.masked, hidden_from_holder=d.hidden_from_holder,
+            hidden_until=iso(d.hidden_until) if d.hidden_until else None, hidden_notice_sent=d.hidden_notice_sent,
+            hidden_pk=f"hidden#{shard_of(d.document_id, HIDDEN_SHARDS)}" if hidden_due else None, hidden_due=hidden_due,
+            reject_reason=d.reject_reason, detected_type=d.detected_type, real_size=d.real_size,
+            validated_at=iso(d.validated_at) if d.validated_at else None, version=version)
+
+    @staticmethod
+    def _to_domain(m: Model) -> Document:
+        return Document(
+            espace_id=m.espace_id, document_id=m.document_id, title=m.title or "", category=m.category or "",
+            filename=m.filename or "", content_type=m.content_type or "", size=int(m.size or 0),
+            author_type=AuthorType(m.author_type), author_id=m.author_id or "",
+            created_at=from_iso(m.created_at), object_key=m.object_key or "",  # type: ignore[arg-type]
+            status=DocStatus(m.status), masked=bool(m.masked), hidden_from_holder=bool(m.hidden_from_holder),
+            hidden_until=from_iso(m.hidden_until), hidden_notice_sent=bool(m.hidden_notice_sent),
+            reject_reason=m.reject_reason, detected_type=m.detected_type,
+            real_size=int(m.real_size) if m.real_size is not None else None, validated_at=from_iso(m.validated_at),
+            version=int(m.version or 0))
+
+    def _quota(self, espace_id: str) -> Model:
+        return self.Doc(espace_id=espace_id, document_id=QUOTA_SK)
+
+    # -- writes -----------------------------------------------------------------------------
+    def create(self, d: Document) -> None:
+        """Metadata first (`pending`) and the espace's quota, in one transaction [design quotas]."""
+        q = self.Doc
+        pending = d.status == DocStatus.PENDING
+        bytes_ok = q.total_bytes.does_not_exist() | (q.total_bytes <= MAX_TOTAL_BYTES - d.size)
+        pending_ok = q.pending_uploads.does_not_exist() | (q.pending_uploads < MAX_PENDING_UPLOADS)
+        try:
+            with TransactWrite(connection=Connection(region=self._region)) as tx:
+                tx.save(self._to_model(d, 1), condition=q.document_id.does_not_exist())
+                tx.update(self._quota(d.espace_id),
+                          actions=[q.total_bytes.add(d.size)] + ([q.pending_uploads.add(1)] if pending else []),
+                          condition=(pending_ok & bytes_ok) if pending else bytes_ok)
+        except TransactWriteError as exc:
+            failed = _failed_indexes(exc)
+            if 1 in failed:
+                raise QuotaExceeded() from exc
+            raise ConcurrentUpdate() from exc
+        d.version = 1
+
+    def remove(self, d: Document, *, was_pending: bool) -> None:
+        """Delete the metadata and give back the quota (signing failed, or the holder deleted it)."""
+        q = self.Doc
+        actions = [q.total_bytes.add(-d.size)]
+        if was_pending:
+            actions.append(q.pending_uploads.add(-1))
+        with TransactWrite(connection=Connection(region=self._region)) as tx:
+            tx.delete(self.Doc(espace_id=d.espace_id, document_id=d.document_id))
+            tx.update(self._quota(d.espace_id), actions=actions)
+
+    def save(self, d: Document, *, validated: bool = False) -> None:
+        """Conditional on the version read. `validated`: the pending upload leaves the quota's pending
+        count (and a rejected one gives its bytes back), in the same transaction."""
+        q = self.Doc
+        item = self._to_model(d, d.version + 1)
+        try:
+            if not validated:
+                item.save(condition=q.version == d.version)
+            else:
+                actions = [q.pending_uploads.add(-1)]
+                if d.status == DocStatus.REJECTED:
+                    actions.append(q.total_bytes.add(-d.size))
+                with TransactWrite(connection=Connection(region=self._region)) as tx:
+                    tx.save(item, condition=q.version == d.version)
+                    tx.update(self._quota(d.espace_id), actions=actions)
+        except (PutError, TransactWriteError) as exc:
+            raise ConcurrentUpdate() from exc
+        d.version += 1
+
+    # -- reads ------------------------------------------------------------------------------
+    def get(self, espace_id: str, document_id: str) -> Document | None:
+        if document_id == QUOTA_SK:
+            return None
+        try:
+            return self._to_domain(self.Doc.get(espace_id, document_id, consistent_read=True))
+        except self.Doc.DoesNotExist:
+            return None
+
+    def list(self, espace_id: str, *, category: str | None, limit: int, cursor: str | None,
+             holder_only: bool) -> Page:
+        """One Query per page, newest first; the holder's filter drops hidden/rejected items server-side."""
+        q = self.Doc
+        flt = None
+        if holder_only:
+            flt = (q.hidden_from_holder == False) & q.status.is_in("pending", "available")  # noqa: E712
+        start = decode_cursor(cursor)
+        if category:
+            result = q.by_category.query(f"{espace_id}#{category}", limit=limit, scan_index_forward=False,
+                                         filter_condition=flt, last_evaluated_key=start, page_size=limit)
+        else:
+            result = q.query(espace_id, q.document_id < "g", limit=limit, scan_index_forward=False,
+                             filter_condition=flt, last_evaluated_key=start, page_size=limit)
+        models, last_key = _one_page(result)
+        return Page(items=[self._to_domain(m) for m in models], next_key=encode_cursor(last_key))
+
+    def quota(self, espace_id: str) -> tuple[int, int]:
+        try:
+            item = self.Doc.get(espace_id, QUOTA_SK, consistent_read=True)
+        except self.Doc.DoesNotExist:
+            return 0, 0
+        return int(item.pending_uploads or 0), int(item.total_bytes or 0)
+
+    def hidden_due(self, shard: int, now: datetime, limit: int, start: Any | None) -> Page:
+        result = self.Doc.by_hidden.query(f"hidden#{shard}", self.Doc.hidden_due <= iso(now), limit=limit,
+                                          last_evaluated_key=start)
+        return Page(items=[(m.espace_id, m.document_id) for m in result], next_key=result.last_evaluated_key)
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Document]:
+        return [self._to_domain(m) for m in self.Doc.batch_get(list(keys), consistent_read=True)]
+
+
+def _one_page(result: Any) -> tuple[list[Model], dict | None]:
+    """Exactly one Query request: the first raw page of a PynamoDB result and its LastEvaluatedKey
+    (iterating the result would fetch more pages when a filter leaves the first one short)."""
+    page = next(result.page_iter, None)
+    if page is None:
+        return [], None
+    raw = page.get("Items") or []
+    items = [result._map_fn(i) if result._map_fn else i for i in raw]
+    return items, result.page_iter.last_evaluated_key

@@ -1,0 +1,221 @@
+"""Documents (BR-22 to BR-27): categories, statuses, who may see, mask and delete what.
+
+A document is `pending` until the validation function has checked the real bytes (size, magic
+bytes, malware verdict); then `available` or `rejected` (object removed). A PS's own deletion makes
+it `entered-in-error` (issue #4)."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from .errors import DomainError, Forbidden, NotFound, StateConflict, ValidationError
+
+CATEGORIES = ("SYNTHESE", "ORD_SOIN", "RADIO_SC", "BIOLOGIE", "CPT_REND", "DEPISTAG", "CERT_MED", "AUTR_DOC",
+              "DOC_ADM", "DIR_ANT", "CAR_VAC", "VDP", "REMB")  # BR-22
+HOLDER_MAX_BYTES = 5_000_000  # BR-23
+PRO_MAX_BYTES = 20_000_000  # [design] professionals' reports and imaging summaries can be larger
+UPLOAD_URL_TTL = 300  # seconds: a short-lived presigned upload
+DOWNLOAD_URL_TTL = 60
+HIDDEN_NOTICE_AFTER = timedelta(days=14)  # BR-26
+HIDDEN_RELEASE_AFTER = timedelta(days=30)  # BR-26: "one month" [design: 30 days]
+MAX_PENDING_UPLOADS = 10  # [design] quota: uploads announced but not yet validated, per espace
+MAX_TOTAL_BYTES = 500_000_000  # [design] quota: declared bytes of pending + available documents
+
+# Types accepted by magic bytes (BR-23), with the declared content types each matches.
+CONTENT_TYPES = {
+    "pdf": ("application/pdf",),
+    "txt": ("text/plain",),
+    "rtf": ("application/rtf", "text/rtf"),
+    "jpeg": ("image/jpeg",),
+    "png": ("image/png",),
+    "tiff": ("image/tiff",),
+}
+ALLOWED_CONTENT_TYPES = tuple(ct for cts in CONTENT_TYPES.values() for ct in cts)
+
+
+class DocStatus(StrEnum):
+    PENDING = "pending"
+    AVAILABLE = "available"
+    REJECTED = "rejected"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+class AuthorType(StrEnum):
+    PATIENT = "PATIENT"
+    PRACTITIONER = "PRACTITIONER"
+    ORGANISATION = "ORGANISATION"
+
+
+class RejectReason(StrEnum):
+    TOO_LARGE = "too_large"
+    EMPTY = "empty"
+    UNKNOWN_TYPE = "unknown_type"
+    TYPE_MISMATCH = "type_mismatch"
+    MALWARE = "malware"
+    UNSCANNABLE = "unscannable"
+    MISSING = "missing_object"
+
+
+class QuotaExceeded(DomainError):
+    code = "quota_exceeded"
+    detail = "Limite atteinte : trop de documents en cours d'envoi ou espace de stockage plein."
+
+
+def new_document_id(now: datetime | None = None) -> str:
+    """Time-ordered and unpredictable: 12 hex digits of milliseconds + 20 random hex digits, so a
+    Query on the espace lists newest first without a second index."""
+    millis = int((now.timestamp() if now else time.time()) * 1000)
+    return f"{millis:012x}{os.urandom(10).hex()}"
+
+
+@dataclass
+class Document:
+    espace_id: str
+    document_id: str
+    title: str
+    category: str
+    filename: str
+    content_type: str
+    size: int
+    author_type: AuthorType
+    author_id: str  # espace id for the holder, RPPS for a PS, FINESS for an organisation
+    created_at: datetime
+    object_key: str
+    status: DocStatus = DocStatus.PENDING
+    masked: bool = False
+    hidden_from_holder: bool = False
+    hidden_until: datetime | None = None
+    hidden_notice_sent: bool = False
+    reject_reason: str | None = None
+    detected_type: str | None = None
+    real_size: int | None = None
+    validated_at: datetime | None = None
+    version: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def max_bytes(self) -> int:
+        return HOLDER_MAX_BYTES if self.author_type == AuthorType.PATIENT else PRO_MAX_BYTES
+
+
+def validate_upload(title: str, category: str, filename: str, content_type: str, size: int,
+                    max_bytes: int = HOLDER_MAX_BYTES) -> None:
+    if not title.strip() or len(title) > 200:
+        raise ValidationError("Le titre est obligatoire (200 caractères au plus).", field="title")
+    if category not in CATEGORIES:
+        raise ValidationError("Catégorie de document inconnue.", field="category")
+    if not filename.strip() or len(filename) > 255 or "/" in filename or "\\" in filename:
+        raise ValidationError("Nom de fichier invalide.", field="filename")
+    if content_type not in ALLOWED_CONTENT_TYPES:
+        raise ValidationError("Type de fichier non accepté (PDF, texte, RTF, JPEG, PNG ou TIFF).",
+                              field="content_type")
+    if size <= 0 or size > max_bytes:
+        raise ValidationError(f"La taille doit être comprise entre 1 et {max_bytes} octets.", field="size")
+
+
+def visible_to_holder(document: Document) -> bool:
+    """BR-26: hidden-from-holder documents are not shown until released; everything else is,
+    masked or not (BR-25); rejected and withdrawn ones are not listed."""
+    return not document.hidden_from_holder and document.status in (DocStatus.PENDING, DocStatus.AVAILABLE)
+
+
+def holder_may_delete(document: Document, espace_id: str) -> None:
+    """BR-24: the holder deletes only what they uploaded themselves."""
+    if document.author_type != AuthorType.PATIENT or document.author_id != espace_id:
+        raise Forbidden("Vous ne pouvez supprimer que les documents que vous avez ajoutés vous-même ; "
+                        "les autres peuvent être masqués.")
+
+
+def set_masked(document: Document, masked: bool) -> Document:
+    """BR-25/26: a document cannot be hidden from the holder and masked at once."""
+    if masked and document.hidden_from_holder:
+        raise StateConflict("Ce document ne peut pas être masqué tant qu'il n'est pas visible pour vous.")
+    document.masked = masked
+    return document
+
+
+def holder_view(document: Document | None) -> Document:
+    if document is None or not visible_to_holder(document):
+        raise NotFound()
+    return document
+
+
+def accept(document: Document, detected: str, real_size: int, now: datetime) -> Document:
+    if document.status != DocStatus.PENDING:
+        raise StateConflict()
+    document.status = DocStatus.AVAILABLE
+    document.detected_type = detected
+    document.real_size = real_size
+    document.validated_at = now
+    return document
+
+
+def reject(document: Document, reason: RejectReason, now: datetime, real_size: int | None = None) -> Document:
+    if document.status != DocStatus.PENDING:
+        raise StateConflict()
+    document.status = DocStatus.REJECTED
+    document.reject_reason = str(reason)
+    document.real_size = real_size
+    document.validated_at = now
+    return document
+
+
+# --- magic bytes (BR-23) ------------------------------------------------------------------------
+def sniff(head: bytes) -> str | None:
+    """The type from the first bytes of the content, never from the name or the declared type."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "tiff"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    if _looks_like_text(head):
+        return "txt"
+    return None
+
+
+HEAD_SNIFF_BYTES = 4096
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """UTF-8 text without control characters, and not markup a browser would run."""
+    if not head:
+        return False
+    sample = head[:HEAD_SNIFF_BYTES]
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Only a character cut by the end of a truncated read is excused.
+        truncated = len(head) >= HEAD_SNIFF_BYTES and exc.reason == "unexpected end of data"
+        if not truncated or exc.start < len(sample) - 3:
+            return False
+        text = sample[:exc.start].decode("utf-8")
+    if any(ord(c) < 32 and c not in "\t\r\n\f" for c in text):
+        return False
+    lowered = text.lstrip().lower()
+    return not lowered.startswith(("<!doctype", "<html", "<script", "<svg", "<?xml", "<body", "<head"))
+
+
+def check_content(document: Document, head: bytes, real_size: int) -> tuple[str | None, RejectReason | None]:
+    """Returns (detected type, reason to reject or None)."""
+    if real_size <= 0:
+        return None, RejectReason.EMPTY
+    if real_size > document.max_bytes:
+        return None, RejectReason.TOO_LARGE
+    detected = sniff(head)
+    if detected is None:
+        return None, RejectReason.UNKNOWN_TYPE
+    if document.content_type not in CONTENT_TYPES[detected]:
+        return detected, RejectReason.TYPE_MISMATCH
+    return detected, None
+
+
+EICAR = (b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*")

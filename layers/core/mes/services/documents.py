@@ -1,0 +1,291 @@
+"""Documents use cases (BR-22 to BR-27): upload straight to S3, validation of the real bytes,
+listing, download, masking, deletion, release of documents hidden from the holder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mes.domain import documents as rules
+from mes.domain.documents import AuthorType, DocStatus, Document, RejectReason
+from mes.domain.errors import ConcurrentUpdate, NotFound, StateConflict, ValidationError
+from mes.domain.espace import Espace, HolderSettings
+from mes.domain.texts import french_date
+from mes.observability import logger
+from mes.ports import EspaceRepository, Notifier, Page
+
+from .espaces import resolve, resolve_id
+
+PAGE_DEFAULT = 50
+PAGE_MAX = 100
+
+
+@dataclass
+class DocumentDeps:
+    espaces: EspaceRepository
+    documents: Any  # DynamoDocumentRepository or its fake
+    store: Any  # S3DocumentStore or its fake
+    scanner: Any
+    notifier: Notifier
+    template_name: Callable[[str], str]
+
+
+def object_key(espace_id: str, document_id: str) -> str:
+    """Random (two UUID-like ids), never derived from the file name (BR-23)."""
+    return f"documents/{espace_id}/{document_id}"
+
+
+def parse_object_key(key: str) -> tuple[str, str] | None:
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] != "documents":
+        return None
+    return parts[1], parts[2]
+
+
+# --- holder ------------------------------------------------------------------------------------
+def request_upload(deps: DocumentDeps, claims: dict, espace_id: str, *, title: str, category: str, filename: str,
+                   content_type: str, size: int, now: datetime) -> tuple[Document, dict]:
+    espace = resolve(deps.espaces, claims, espace_id)
+    rules.validate_upload(title, category, filename, content_type, size, rules.HOLDER_MAX_BYTES)
+    document_id = rules.new_document_id(now)
+    document = Document(
+        espace_id=espace.espace_id, document_id=document_id, title=title.strip(), category=category,
+        filename=filename, content_type=content_type, size=size, author_type=AuthorType.PATIENT,
+        author_id=espace.espace_id, created_at=now, object_key=object_key(espace.espace_id, document_id),
+        masked=espace.settings.documents_masked_by_default)  # BR-25
+    deps.documents.create(document)  # metadata first, with the quota
+    try:
+        upload = deps.store.presign_upload(document.object_key, content_type, rules.HOLDER_MAX_BYTES,
+                                           rules.UPLOAD_URL_TTL)
+    except Exception:
+        deps.documents.remove(document, was_pending=True)  # no orphan metadata
+        raise
+    return document, upload
+
+
+def list_documents(deps: DocumentDeps, claims: dict, espace_id: str, *, category: str | None, limit: int | None,
+                   cursor: str | None) -> Page:
+    target = resolve_id(deps.espaces, claims, espace_id)
+    if category is not None and category not in rules.CATEGORIES:
+        raise ValidationError("Catégorie de document inconnue.", field="category")
+    limit = _limit(limit)
+    return deps.documents.list(target, category=category, limit=limit, cursor=cursor, holder_only=True)
+
+
+def _limit(limit: int | None) -> int:
+    if limit is None:
+        return PAGE_DEFAULT
+    if not 1 <= limit <= PAGE_MAX:
+        raise ValidationError(f"« limit » doit être compris entre 1 et {PAGE_MAX}.", field="limit")
+    return limit
+
+
+def _holder_document(deps: DocumentDeps, claims: dict, espace_id: str, document_id: str) -> tuple[str, Document]:
+    target = resolve_id(deps.espaces, claims, espace_id)
+    return target, rules.holder_view(deps.documents.get(target, document_id))
+
+
+def get_document(deps: DocumentDeps, claims: dict, espace_id: str, document_id: str) -> tuple[Document, dict | None]:
+    _, document = _holder_document(deps, claims, espace_id, document_id)
+    download = None
+    if document.status == DocStatus.AVAILABLE:
+        download = deps.store.presign_download(document.object_key, document.filename, document.content_type,
+                                               rules.DOWNLOAD_URL_TTL)
+    return document, download
+
+
+def set_masked(deps: DocumentDeps, claims: dict, espace_id: str, document_id: str, masked: bool) -> Document:
+    for _ in range(3):
+        _, document = _holder_document(deps, claims, espace_id, document_id)
+        rules.set_masked(document, masked)
+        try:
+            deps.documents.save(document)
+            return document
+        except ConcurrentUpdate:
+            continue
+    raise ConcurrentUpdate()
+
+
+def delete_document(deps: DocumentDeps, claims: dict, espace_id: str, document_id: str) -> None:
+    """BR-24: own uploads only; the bytes (every version) go first, then the metadata."""
+    target, document = _holder_document(deps, claims, espace_id, document_id)
+    rules.holder_may_delete(document, target)
+    deps.store.delete(document.object_key)
+    deps.documents.remove(document, was_pending=document.status == DocStatus.PENDING)
+
+
+def get_settings(deps: DocumentDeps, claims: dict, espace_id: str) -> Espace:
+    return resolve(deps.espaces, claims, espace_id)
+
+
+def update_settings(deps: DocumentDeps, claims: dict, espace_id: str, changes: dict) -> Espace:
+    for _ in range(3):
+        espace = resolve(deps.espaces, claims, espace_id)
+        current = espace.settings.as_dict()
+        if "documents_masked_by_default" in changes:
+            current["documents_masked_by_default"] = changes["documents_masked_by_default"]
+        for group in ("notifications", "emergency"):
+            if changes.get(group):
+                current[group] = {**current[group], **changes[group]}
+        if "otp_channel" in changes:
+            if changes["otp_channel"] == "sms" and not espace.mobile:
+                raise ValidationError("Aucun numéro de mobile vérifié : le code ne peut pas être envoyé par SMS.",
+                                      field="otp_channel")
+            espace.otp_channel = changes["otp_channel"]
+        espace.settings = HolderSettings.from_dict(current)
+        try:
+            deps.espaces.save(espace)
+            return espace
+        except ConcurrentUpdate:
+            continue
+    raise ConcurrentUpdate()
+
+
+# --- validation function ------------------------------------------------------------------------
+@dataclass
+class ScanOutcome:
+    document_id: str | None
+    status: str  # available | rejected | skipped | pending_scan
+    reason: str | None = None
+
+
+class ScanNotReady(Exception):
+    """The malware verdict is not there yet: the message must come back later."""
+
+
+def validate_object(deps: DocumentDeps, key: str, now: datetime) -> ScanOutcome:
+    """Idempotent: a duplicate event or a redelivery after a crash gives the same end state."""
+    parsed = parse_object_key(key)
+    if parsed is None:
+        return ScanOutcome(None, "skipped", "foreign_key")
+    espace_id, document_id = parsed
+    document = deps.documents.get(espace_id, document_id)
+    if document is None:
+        # No metadata (deleted, or never announced): the bytes must not stay.
+        deps.store.delete(key)
+        return ScanOutcome(document_id, "skipped", "no_metadata")
+    if document.status == DocStatus.REJECTED:
+        deps.store.delete(key)  # a crash may have happened between the status update and the deletion
+        return ScanOutcome(document_id, "rejected", document.reject_reason)
+    if document.status != DocStatus.PENDING:
+        return ScanOutcome(document_id, "skipped", str(document.status))
+
+    head_info = deps.store.head(key)
+    if head_info is None:
+        return _finish(deps, document, None, RejectReason.MISSING, 0, now)
+    size = head_info["size"]
+    head = deps.store.read_head(key) if 0 < size <= document.max_bytes else b""
+    detected, reason = rules.check_content(document, head, size)
+    if reason is None:
+        verdict = deps.scanner.verdict(deps.store, key, head)
+        if verdict == "pending":
+            raise ScanNotReady(document_id)
+        if verdict == "infected":
+            reason = RejectReason.MALWARE
+        elif verdict == "unscannable":
+            reason = RejectReason.UNSCANNABLE
+        elif verdict != "clean":
+            raise ValueError(f"unknown malware verdict {verdict!r}")
+    return _finish(deps, document, detected, reason, size, now)
+
+
+def _finish(deps: DocumentDeps, document: Document, detected: str | None, reason: RejectReason | None, size: int,
+            now: datetime) -> ScanOutcome:
+    if reason is None:
+        rules.accept(document, detected or "", size, now)
+    else:
+        rules.reject(document, reason, now, size)
+    try:
+        deps.documents.save(document, validated=True)
+    except ConcurrentUpdate:
+        current = deps.documents.get(document.espace_id, document.document_id)
+        if current is None or current.status == DocStatus.PENDING:
+            raise
+        return ScanOutcome(document.document_id, "skipped", "already_validated")
+    if reason is not None:
+        deps.store.delete(document.object_key)
+    else:
+        notify_new_document(deps, document)
+    logger.info("document validated", extra={"document_id": document.document_id, "status": str(document.status),
+                                              "reason": str(reason) if reason else None})
+    return ScanOutcome(document.document_id, str(document.status), str(reason) if reason else None)
+
+
+def notify_new_document(deps: DocumentDeps, document: Document) -> None:
+    """BR-27: per the holder's preferences, never the holder's own uploads, never health data."""
+    if document.author_type == AuthorType.PATIENT or document.hidden_from_holder:
+        return
+    holder = deps.espaces.get(document.espace_id)
+    if holder is None or not holder.settings.notifications.get("documents", True):
+        return
+    contact = holder.delivery_contact() if holder.is_child else holder
+    email = contact.email
+    if email:
+        deps.notifier.send_templated(deps.template_name("new-document"), email, {"first_name": holder.first_name})
+
+
+# --- hidden-from-holder release (BR-26) ---------------------------------------------------------
+@dataclass
+class ReleaseResult:
+    notified: int = 0
+    released: int = 0
+    complete: bool = True
+
+    def as_dict(self) -> dict:
+        return {"notified": self.notified, "released": self.released, "complete": self.complete}
+
+
+def release_hidden(deps: DocumentDeps, *, now: datetime, shards: int,
+                   should_continue: Callable[[], bool] = lambda: True) -> ReleaseResult:
+    result = ReleaseResult()
+    for shard in range(shards):
+        start = None
+        while True:
+            if not should_continue():
+                result.complete = False
+                return result
+            page = deps.documents.hidden_due(shard, now, 100, start)
+            for document in deps.documents.get_many(page.items) if page.items else []:
+                _release_one(deps, document, now, result)
+            start = page.next_key
+            if start is None:
+                break
+    return result
+
+
+def _release_one(deps: DocumentDeps, document: Document, now: datetime, result: ReleaseResult) -> None:
+    if not document.hidden_from_holder or document.hidden_until is None:
+        return
+    holder = deps.espaces.get(document.espace_id)
+    if now >= document.hidden_until:
+        document.hidden_from_holder = False
+        try:
+            deps.documents.save(document)
+        except ConcurrentUpdate:
+            return
+        result.released += 1
+        if document.status == DocStatus.AVAILABLE:
+            notify_new_document(deps, document)
+    elif not document.hidden_notice_sent:
+        document.hidden_notice_sent = True
+        try:
+            deps.documents.save(document)  # first: a crash after this sends nothing twice
+        except ConcurrentUpdate:
+            return
+        result.notified += 1
+        if holder is not None and holder.settings.notifications.get("documents", True) and holder.email:
+            deps.notifier.send_templated(deps.template_name("hidden-document-notice"), holder.email,
+                                         {"first_name": holder.first_name,
+                                          "release_date": french_date(document.hidden_until)})
+
+
+def require_espace(deps: DocumentDeps, espace_id: str) -> Espace:
+    espace = deps.espaces.get(espace_id)
+    if espace is None:
+        raise NotFound()
+    return espace
+
+
+__all__ = ["DocumentDeps", "ScanNotReady", "StateConflict", "request_upload", "validate_object"]
