@@ -231,3 +231,26 @@ def test_quota_of_pending_uploads(api, aws, camille):
         assert announce(api, camille).status_code == 201
     r = announce(api, camille)
     assert r.status_code == 429 and r.json_body["code"] == "quota_exceeded"
+
+
+def test_a_guardian_manages_the_childs_documents_through_the_childs_espace_id(api, aws, clock):
+    parent = flows.people(1, seed=71, department="44")[0]
+    child = flows.people(1, seed=72, department="44")[0]
+    child.update(email="", address="", first_name="Zoé", guardian_nir=parent["nir"],
+                 guardian_birth_date=parent["birth_date"])
+    parent["email"] = "parent.docs@example.org"
+    flows.population(aws, [parent])
+    guardian = flows.holder(api, aws, clock, seed=71, email="parent.docs@example.org", login="parent.docs")
+    flows.population(aws, [child])
+    children = api.http.get("/espaces/me", headers=guardian["headers"]).json_body["children"]
+    assert len(children) == 1
+    child_id = children[0]["id"]
+    document_id = add(api, aws, guardian, PDF, "application/pdf", espace=child_id)
+    assert doc(api, guardian, document_id, espace=child_id).json_body["status"] == "available"
+    assert aws.documents.get(child_id, document_id).espace_id == child_id
+    # the guardian's own espace does not show the child's document
+    own = api.http.get("/espaces/me/documents", headers=guardian["headers"]).json_body["items"]
+    assert document_id not in {d["id"] for d in own}
+    assert api.http.delete(f"/espaces/{child_id}/documents/{document_id}", headers=guardian["headers"]).status_code == 204
+    stranger = flows.holder(api, aws, clock, seed=73, email="stranger@example.org", login="stranger.docs")
+    assert api.http.get(f"/espaces/{child_id}/documents", headers=stranger["headers"]).status_code == 404

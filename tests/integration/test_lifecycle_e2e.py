@@ -32,6 +32,12 @@ def test_import_wave_oppose_autocreate_activate_login(aws, api, clock):
     assert (result["notified_email"], result["notified_letter"]) == (2, 2)
     letters = flows.read_letters(aws)
     assert len(letters) == 2 and all(len(line["code"]) == 12 for line in letters)
+    # every print file is encrypted with the project key (SSE-KMS)
+    s3 = aws.client("s3")
+    for obj in s3.list_objects_v2(Bucket=aws.settings.letters_bucket)["Contents"]:
+        head = s3.head_object(Bucket=aws.settings.letters_bucket, Key=obj["Key"])
+        assert head["ServerSideEncryption"] == "aws:kms"
+        assert head["SSEKMSKeyId"] in (aws.settings.data_key_arn, aws.settings.data_key_arn.split("/")[-1])
 
     # Alice opposes with her code within the window (BR-07)
     code_a = flows.last_code(aws, "alice@example.org")
