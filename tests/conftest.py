@@ -20,6 +20,10 @@ from mes_local import motofix  # noqa: E402
 from tests.support import leaks  # noqa: E402
 
 motofix.apply()
+# Count requests on every client ever created (PynamoDB caches its connections across tests).
+from mes_local import awscount  # noqa: E402
+
+awscount.install()
 
 _capture = leaks.CaptureHandler()
 
@@ -65,9 +69,18 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 
 
+@pytest.fixture(scope="session")
+def psc():
+    """The local Pro Santé Connect stand-in (`mes_local.psc.LocalPsc`, one RSA key per session):
+    `psc.issue(rpps, profession, ...)` gives a PS token that the `aws` container accepts."""
+    from mes_local.psc import LocalPsc
+    return LocalPsc(issuer="http://127.0.0.1:8000/psc-local", audience="mes")
+
+
 @pytest.fixture
-def aws(clock: FrozenClock):
-    """A fresh moto account with every resource of template.yaml, and the container wired to it."""
+def aws(clock: FrozenClock, psc):
+    """A fresh moto account with every resource of template.yaml, and the container wired to it.
+    PSC_* pin the `psc` stand-in's public key (template parameters, as the local stack does)."""
     import boto3
     from moto import mock_aws
 
@@ -79,7 +92,7 @@ def aws(clock: FrozenClock):
     stamp_send_times()
     saved = dict(os.environ)
     with mock_aws():
-        stack = provision(boto3.session.Session(region_name="eu-west-3"))
+        stack = provision(boto3.session.Session(region_name="eu-west-3"), parameters=psc.parameters())
         os.environ.update(stack["env"])
         container = Container(Settings.from_env(), clock=clock)
         set_container(container)

@@ -10,7 +10,7 @@ from typing import Any
 
 from chalice import Chalice, ConvertToMiddleware
 
-from chalicelib.routes import auth, documents, enrolment, espaces
+from chalicelib.routes import access, auth, documents, enrolment, espaces, professionals
 from mes.observability import logger
 
 app = Chalice(app_name="mes")
@@ -20,6 +20,8 @@ app.register_blueprint(enrolment.bp)
 app.register_blueprint(auth.bp)
 app.register_blueprint(espaces.bp)
 app.register_blueprint(documents.bp)
+app.register_blueprint(access.bp)
+app.register_blueprint(professionals.bp)
 
 
 def _authorize(event: dict[str, Any], audience: str) -> dict[str, Any]:
@@ -49,3 +51,23 @@ def holder_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def enrolment_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _authorize(event, "mes-enrolment")
+
+
+def pro_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Edge filter for Pro Santé Connect tokens (pinned JWKS, iss, aud, exp); the views verify again."""
+    from mes.bootstrap import get_container
+    from mes.domain.errors import DomainError
+
+    scheme, _, value = str(event.get("authorizationToken", "")).partition(" ")
+    try:
+        if scheme.lower() != "bearer":
+            raise ValueError
+        container = get_container()
+        identity = container.psc.verify(value.strip(), container.clock())
+    except (DomainError, ValueError):
+        raise Exception("Unauthorized") from None
+    arn = event["methodArn"].split("/")
+    return {"principalId": identity.rpps,
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "/".join(arn[:2]) + "/*"}]},
+            "context": {"aud": "pro"}}

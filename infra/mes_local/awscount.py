@@ -83,7 +83,8 @@ def _install() -> None:
 
 @contextmanager
 def counting() -> Any:
-    """Clients must be created after install(): call install() before building the container."""
+    """Only clients created after install() are counted: install it before any client exists
+    (tests/conftest.py does at start-up, the bench before its first container)."""
     _install()
     counter = AwsCounter()
     with _lock:

@@ -193,6 +193,46 @@ def documents_figures(count: int = 120) -> dict[str, Any]:
     return figures
 
 
+def pro_list_requests(documents: int = 200, other_professionals: int = 50) -> dict[str, Any]:
+    """DynamoDB requests for one authorised professional listing (patient lookup, grants, list, log)."""
+    import json
+    import random
+
+    from chalice.test import Client
+
+    from mes.domain.documents import AuthorType, DocStatus, Document, new_document_id
+    from mes.domain.espace import Espace, Status
+    from mes_local.functions import api_app
+    from mes_local.population import make_nir
+    from mes_local.psc import LocalPsc
+    psc = LocalPsc(issuer="https://psc.bench", audience="mes")
+    with stack():
+        # after provisioning (whose env carries the template's empty JWKS): pin the stand-in's keys
+        os.environ.update({"PSC_ISSUER": "https://psc.bench", "PSC_AUDIENCE": "mes",
+                           "PSC_JWKS": json.dumps(psc.jwks())})
+        container = fresh_container()
+        nir = make_nir(random.Random(5), NOW.date().replace(year=1980), "44")
+        espace = Espace(espace_id=str(uuid.uuid4()), nir_hmac=container.keys.nir_hmac(nir),
+                        birth_date=NOW.date().replace(year=1980), vitale_hmac="bench", first_name="Bench",
+                        last_name="Patient", department="44", status=Status.ACTIVE, email="patient@example.org")
+        container.espaces.add_new([espace])
+        for i in range(documents):
+            document_id = new_document_id(NOW + timedelta(seconds=i))
+            container.documents.create(Document(
+                espace_id=espace.espace_id, document_id=document_id, title="t", category="BIOLOGIE",
+                filename="a.pdf", content_type="application/pdf", size=10, author_type=AuthorType.PATIENT,
+                author_id=espace.espace_id, created_at=NOW, object_key=f"documents/{espace.espace_id}/{document_id}",
+                status=DocStatus.AVAILABLE))
+        for n in range(other_professionals):
+            container.access.put_authorisation(espace.espace_id, f"2{n:010d}", "consent", {}, NOW)
+        container.access.put_authorisation(espace.espace_id, "10000000042", "consent", {}, NOW)
+        headers = {"Authorization": f"Bearer {psc.issue('10000000042', '10', now=NOW)}"}
+        with Client(api_app().app) as client, awscount.counting() as counter:
+            page = client.http.get(f"/pro/patients/{nir}/documents?limit=50", headers=headers).json_body
+        assert len(page["items"]) == 50, page
+        return {"pro.list_requests": counter.by_service("dynamodb")}
+
+
 def main() -> None:
     _fake_env()
     figures: dict[str, Any] = {}
@@ -200,6 +240,7 @@ def main() -> None:
     figures["autocreate.items_read_per_espace"] = autocreate_items_read()
     figures["autocreate.items_read_per_espace_5k_not_due"] = autocreate_items_read(due=1_000, not_due=5_000)
     figures.update(documents_figures())
+    figures.update(pro_list_requests())
     figures.update(cold_import_ratio())
     for name, value in figures.items():
         print(f"{name}: {value}", flush=True)

@@ -231,11 +231,29 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 
 
 def cmd_pro_token(args: argparse.Namespace) -> int:
-    print("mes pro-token: pas encore disponible — le jeton PS (Pro Santé Connect local) arrive avec le "
-          "ticket « professionnels de santé ».\n"
-          "mes pro-token: not available yet — PS tokens (local Pro Santé Connect stand-in) arrive with "
-          "the professionals issue.", file=sys.stderr)
-    return 2
+    """A PS token signed by the stack's Pro Santé Connect stand-in (its key is in moto SSM)."""
+    from mes.domain.professionals import PROFESSIONS, is_profession_code, is_rpps
+    if not is_rpps(args.rpps):
+        raise CliError(f"mes pro-token: --rpps must be an RPPS number of 11 digits (got {args.rpps!r})", 2)
+    if not is_profession_code(args.profession):
+        known = ", ".join(f"{code} {label}" for code, label in PROFESSIONS.items())
+        raise CliError(f"mes pro-token: --profession must be a two-digit profession code ({known}); "
+                       f"got {args.profession!r}", 2)
+    if args.ttl <= 0:
+        raise CliError("mes pro-token: --ttl must be a positive number of seconds", 2)
+    env = connect(args.verbose)
+    import boto3
+
+    from mes_local import psc as local_psc
+    ssm = boto3.session.Session(region_name=REGION).client("ssm")
+    psc = local_psc.load(ssm, env.get("PSC_ISSUER", ""), env.get("PSC_AUDIENCE", ""))
+    if psc is None or not env.get("PSC_ISSUER"):
+        raise CliError("mes pro-token: this stack has no Pro Santé Connect stand-in (restart it with `make run`)")
+    if psc.kid not in {key.get("kid") for key in json.loads(env.get("PSC_JWKS") or "{}").get("keys", [])}:
+        raise CliError("mes pro-token: the stand-in's key is not the one the stack trusts (restart it with `make run`)")
+    print(psc.issue(args.rpps, args.profession, structure=args.structure or None, name=args.name or None,
+                    occupational=args.occupational, now=args.at, ttl=args.ttl))
+    return 0
 
 
 # -------------------------------------------------------------------------------------------------
@@ -252,6 +270,8 @@ def _positive_int(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from mes.domain.professionals import PROFESSIONS
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="show the handlers' logs (on stdout) and metrics (on stderr)")
@@ -297,11 +317,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="a JSON list of {channel, recipient, template, data, sent_at}")
     p.set_defaults(run=cmd_outbox)
 
-    p = commands.add_parser("pro-token", parents=[common], help="a PS token (arrives with the professionals issue)")
-    p.add_argument("--rpps")
-    p.add_argument("--profession")
-    p.add_argument("--structure", metavar="FINESS")
-    p.add_argument("--name")
+    p = commands.add_parser("pro-token", parents=[common],
+                            help="a PS token signed by the local Pro Santé Connect stand-in")
+    p.add_argument("--rpps", required=True, help="the 11-digit RPPS number")
+    p.add_argument("--profession", required=True,
+                   help="profession code: " + ", ".join(f"{c} {label}" for c, label in PROFESSIONS.items()))
+    p.add_argument("--structure", metavar="FINESS", help="FINESS site number or structure id (optional)")
+    p.add_argument("--name", help='display name, e.g. "Marie Curie" (optional)')
+    p.add_argument("--occupational", action="store_true", help="an occupational physician (médecin du travail)")
+    p.add_argument("--ttl", type=int, default=3600, help="validity in seconds (default 3600)")
+    p.add_argument("--at", type=parse_time, help="issue time, ISO 8601 (default: now)")
     p.set_defaults(run=cmd_pro_token)
     return parser
 

@@ -123,7 +123,7 @@ def banner(api: str, endpoint: str, demo: dict[str, Any] | None, seconds: float)
         f"mes local stack ready in {seconds:.1f} s",
         f"  API          {api}    (OpenAPI: {api}/openapi.json)",
         f"  fake AWS     {endpoint}    (moto; env MES_AWS_ENDPOINT)",
-        "  CLI          mes --help    (population, wave, auto-create, invoke, outbox)",
+        "  CLI          mes --help    (population, wave, auto-create, invoke, outbox, pro-token)",
     ]
     if demo:
         lines.append(f"  demo login   {demo['login']} / {demo['password']}    "
@@ -179,7 +179,11 @@ def main(argv: list[str] | None = None) -> int:
         from mes_local.resources import provision
 
         session = boto3.session.Session(region_name=REGION)
-        result = provision(session, stack_name=STACK_NAME, region=REGION)
+        # The Pro Santé Connect stand-in: its private key in SSM (for `mes pro-token`), its public
+        # keys pinned through the template parameters, as an operator pins the provider's (BR-28).
+        from mes_local import psc as local_psc
+        psc = local_psc.ensure(session.client("ssm", region_name=REGION), local_psc.local_issuer(api_port, api_host))
+        result = provision(session, stack_name=STACK_NAME, region=REGION, parameters=psc.parameters())
         os.environ.update(result["env"])
         if args.verbose:
             os.environ["POWERTOOLS_LOG_LEVEL"] = "DEBUG"

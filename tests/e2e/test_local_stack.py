@@ -198,6 +198,26 @@ def test_cli_without_a_stack_says_how_to_start_it(tmp_path: Path):
     result = subprocess.run([sys.executable, "-m", "mes_local.cli", "outbox"], env=env, cwd=ROOT,
                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "make run" in result.stderr and result.stdout == ""
-    result = subprocess.run([sys.executable, "-m", "mes_local.cli", "pro-token", "--rpps", "10000000001"], env=env,
+    result = subprocess.run([sys.executable, "-m", "mes_local.cli", "pro-token", "--rpps", "10000000001",
+                             "--profession", "10"], env=env,
                             cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and "professionals" in result.stderr
+    assert result.returncode == 1 and "make run" in result.stderr and result.stdout == ""
+    result = subprocess.run([sys.executable, "-m", "mes_local.cli", "pro-token", "--rpps", "1000000000",
+                             "--profession", "10"], env=env,
+                            cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "11 digits" in result.stderr and result.stdout == ""
+
+
+def test_pro_token_is_accepted_by_the_stack_s_pinned_keys(stack: Stack):
+    """`mes pro-token` signs with the stand-in's key kept in the stack's SSM; PSC_* (public) trust it."""
+    import boto3
+
+    from mes.adapters.psc import PscVerifier
+    from mes.bootstrap import utcnow
+    ssm = boto3.client("ssm", endpoint_url=stack.env["MES_AWS_ENDPOINT"], region_name="eu-west-3",
+                       aws_access_key_id="testing", aws_secret_access_key="testing", aws_session_token="testing")
+    env = json.loads(ssm.get_parameter(Name="/mes-local/env")["Parameter"]["Value"])
+    token = stack.mes("pro-token", "--rpps", "10003456789", "--profession", "21").strip()
+    leaks.remember(token)
+    assert PscVerifier(env["PSC_ISSUER"], env["PSC_AUDIENCE"], env["PSC_JWKS"]).verify(token, utcnow()).rpps == \
+        "10003456789"

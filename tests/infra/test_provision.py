@@ -47,6 +47,11 @@ def test_env_is_the_globals_resolved(stack: dict[str, Any], env: dict[str, str])
         "JOBS_TABLE": "mes-local-jobs",
         "IDEMPOTENCY_TABLE": "mes-local-idempotency",
         "DOCUMENTS_TABLE": "mes-local-documents",
+        "ACCESS_TABLE": "mes-local-access",
+        "ACCESS_LOG_TABLE": "mes-local-access-log",
+        "PSC_ISSUER": "https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet",
+        "PSC_AUDIENCE": "mes",
+        "PSC_JWKS": '{"keys": []}',
         "DOCUMENT_SCAN_QUEUE_URL": refs["DocumentScanQueue"],
         "DOCUMENTS_BUCKET": "mes-local-documents-123456789012",
         "LETTERS_BUCKET": "mes-local-letters-123456789012",
@@ -186,7 +191,7 @@ def test_ses_identity_topic_and_queues(moto_session: boto3.session.Session, stac
     assert env["SENDER_EMAIL"] in ses.list_identities()["Identities"]
     names = {t["Name"] for t in ses.list_templates()["TemplatesMetadata"]}
     assert names == {f"mes-local-{n}" for n in ("wave-code", "renewal-code", "otp", "opposition-receipt",
-                                                "new-document", "hidden-document-notice")}
+                                                "new-document", "hidden-document-notice", "access-notice")}
 
     sns = moto_session.client("sns")
     topic = stack["resources"]["OpsTopic"]["arn"]

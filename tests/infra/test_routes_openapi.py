@@ -56,3 +56,19 @@ def test_openapi_request_bodies_refuse_unknown_fields():
     schemas = build()["components"]["schemas"]
     for name in ("SessionRequest", "ActivationRequest", "LoginRequest", "CodeRenewalRequest"):
         assert schemas[name]["additionalProperties"] is False
+
+
+PUBLIC_ROUTES = {("/enrolment/sessions", "POST"), ("/enrolment/codes", "POST"), ("/auth/login", "POST"),
+                 ("/auth/otp", "POST")}
+
+
+def test_every_route_has_an_authorisation_rule_and_only_the_listed_ones_are_public():
+    """A new route without a token rule fails the build (issue #4)."""
+    from chalicelib.routing import REGISTRY
+    api_app()
+    assert {(s.path, s.method) for s in REGISTRY if s.auth is None} == PUBLIC_ROUTES
+    for spec in REGISTRY:
+        if spec.path.startswith("/pro/"):
+            assert spec.auth == "pro", spec
+        elif spec.path.startswith("/espaces/"):
+            assert spec.auth == "holder", spec

@@ -24,7 +24,8 @@ GLOBAL_ENV_NAMES = {
     "MES_STAGE", "ESPACES_TABLE", "CREDENTIALS_TABLE", "EPHEMERAL_TABLE", "JOBS_TABLE",
     "IDEMPOTENCY_TABLE", "DOCUMENTS_TABLE", "DOCUMENT_SCAN_QUEUE_URL", "DOCUMENTS_BUCKET", "LETTERS_BUCKET", "POPULATION_BUCKET", "DATA_KEY_ARN",
     "TOKEN_KEY_ID", "APP_SECRET_ARN", "SENDER_EMAIL", "SES_TEMPLATE_PREFIX", "POWERTOOLS_SERVICE_NAME",
-    "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "ACCESS_TABLE", "ACCESS_LOG_TABLE",
+    "PSC_ISSUER", "PSC_AUDIENCE", "PSC_JWKS",
 }
 BUCKETS = {"DocumentsBucket": "documents", "LettersBucket": "letters", "PopulationBucket": "population"}
 TABLES = {
@@ -290,7 +291,7 @@ def _alarmed_queues(template: dict[str, Any]) -> set[str]:
 def test_every_function_has_a_dlq_or_serves_the_api(template: dict[str, Any]) -> None:
     """Asynchronous functions have a Lambda DLQ; SQS-fed functions a redrive to a DLQ; both alarmed."""
     authorizers = _authorizer_functions(template)
-    assert authorizers == {"HolderAuthorizerFunction", "EnrolmentAuthorizerFunction"}
+    assert authorizers == {"HolderAuthorizerFunction", "EnrolmentAuthorizerFunction", "ProAuthorizerFunction"}
     alarmed_queues = _alarmed_queues(template)
     for function_id, function in _functions(template).items():
         properties = function["Properties"]
@@ -337,7 +338,7 @@ def test_every_function_has_a_log_group(template: dict[str, Any]) -> None:
 def test_api_routes_state_their_authorizer(template: dict[str, Any]) -> None:
     api = template["Resources"]["MesApi"]["Properties"]
     assert api["StageName"] == {"Ref": "Stage"} and api["TracingEnabled"] is True
-    for name in ("HolderAuth", "EnrolmentAuth"):
+    for name in ("HolderAuth", "EnrolmentAuth", "ProAuth"):
         identity = api["Auth"]["Authorizers"][name]["Identity"]
         assert identity == {"Header": "Authorization", "ReauthorizeEvery": 0}
     routes = {}
@@ -371,7 +372,7 @@ def test_api_routes_state_their_authorizer(template: dict[str, Any]) -> None:
         ("GET", "/espaces/{espace_id}/settings"): "HolderAuth",
         ("PATCH", "/espaces/{espace_id}/settings"): "HolderAuth",
     }.items()
-    assert set(routes.values()) <= {"NONE", "HolderAuth", "EnrolmentAuth"}
+    assert set(routes.values()) <= {"NONE", "HolderAuth", "EnrolmentAuth", "ProAuth"}
 
 
 def test_handlers_and_schedules(template: dict[str, Any]) -> None:
@@ -381,6 +382,7 @@ def test_handlers_and_schedules(template: dict[str, Any]) -> None:
         "ApiFunction": ("functions/api", "app.app"),
         "HolderAuthorizerFunction": ("functions/api", "app.holder_authorizer"),
         "EnrolmentAuthorizerFunction": ("functions/api", "app.enrolment_authorizer"),
+        "ProAuthorizerFunction": ("functions/api", "app.pro_authorizer"),
         "WaveFunction": ("functions/wave", "handler.handler"),
         "AutoCreateFunction": ("functions/auto_create", "handler.handler"),
         "PopulationImportFunction": ("functions/population_import", "handler.handler"),
@@ -612,8 +614,10 @@ def test_presign_role_can_sign_sse_kms_uploads_and_downloads(transformed: dict[s
                    "dynamodb:Query", "dynamodb:ConditionCheckItem"):
         assert DOCUMENTS_TABLE_ARN in grants[action]
         assert {"Fn::Sub": "${DocumentsTable.Arn}/index/*"} in grants[action]
-    # The DeleteItem the API needs is on the documents only, not on the espaces or credentials.
-    assert grants["dynamodb:DeleteItem"] == [DOCUMENTS_TABLE_ARN, {"Fn::Sub": "${DocumentsTable.Arn}/index/*"}]
+    # The DeleteItem the API needs is on the documents and the access grants (unblock, administrator
+    # change) only: not on the espaces, the credentials, nor the append-only access log (BR-35).
+    assert grants["dynamodb:DeleteItem"] == [DOCUMENTS_TABLE_ARN, {"Fn::Sub": "${DocumentsTable.Arn}/index/*"},
+                                             {"Fn::GetAtt": ["AccessTable", "Arn"]}]
 
 
 def test_scan_and_release_functions_least_privilege(transformed: dict[str, Any]) -> None:
@@ -690,3 +694,18 @@ def test_new_resources_have_outputs_and_env(template: dict[str, Any]) -> None:
     outputs = template["Outputs"]
     assert outputs["DocumentsTableName"]["Value"] == {"Ref": "DocumentsTable"}
     assert outputs["DocumentScanQueueUrl"]["Value"] == {"Ref": "DocumentScanQueue"}
+
+
+def test_no_role_can_update_or_delete_the_access_log(template: dict[str, Any]) -> None:
+    """BR-35: the access log is append-only: PutItem (conditional, one record per request) and Query."""
+    import json as _json
+    seen = False
+    for function in _functions(template).values():
+        for policy in function["Properties"].get("Policies") or []:
+            for statement in (policy.get("Statement") or []) if isinstance(policy, dict) else []:
+                if "AccessLogTable" not in _json.dumps(statement.get("Resource")):
+                    continue
+                seen = True
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                assert set(actions) <= {"dynamodb:PutItem", "dynamodb:Query"}, actions
+    assert seen

@@ -65,3 +65,33 @@ def test_a_document_page_costs_one_query_and_no_document_bytes_pass_through_the_
     with awscount.counting() as counter:
         flows.scan(aws)
     assert counter.object_bytes["GetObject"] <= 4096  # the validation reads the header only
+
+
+def test_an_authorised_professional_listing_costs_four_dynamodb_requests_whatever_the_espace_holds(
+        api, aws, clock, psc):
+    """Authorisation check + block check (one Query) + find the patient + list + log write ≤ 4,
+    independent of the number of documents and of other professionals on the espace."""
+    import json
+    who = flows.holder(api, aws, clock, seed=45, email="pro.costs@example.org", login="pro.costs")
+    ins = who["row"]["nir"]
+
+    def measure():
+        ps = {"Authorization": f"Bearer {psc.issue('10000000042', '10', now=clock())}"}
+        api.http.post(f"/pro/patients/{ins}/authorisations", headers={**ps, "Content-Type": "application/json"},
+                      body=json.dumps({"basis": "consent"}))
+        with awscount.counting() as counter:
+            assert api.http.get(f"/pro/patients/{ins}/documents?limit=50", headers=ps).status_code == 200
+        return counter.by_service("dynamodb"), counter.requests["dynamodb.Scan"]
+
+    small = measure()
+    from mes.domain.documents import AuthorType, DocStatus, Document, new_document_id
+    for i in range(80):
+        document_id = new_document_id(clock() + timedelta(seconds=i))
+        aws.documents.create(Document(
+            espace_id=who["espace_id"], document_id=document_id, title="t", category="BIOLOGIE", filename="a.pdf",
+            content_type="application/pdf", size=10, author_type=AuthorType.PATIENT, author_id=who["espace_id"],
+            created_at=clock(), object_key=f"documents/{who['espace_id']}/{document_id}", status=DocStatus.AVAILABLE))
+    for n in range(30):
+        aws.access.put_authorisation(who["espace_id"], f"200000000{n:02d}", "consent", {}, clock())
+    large = measure()
+    assert small == large == (4, 0)

@@ -16,6 +16,7 @@ STATUS = {
     "invalid_otp": 401,
     "forbidden": 403,
     "blocked": 403,
+    "emergency_refused": 403,
     "not_found": 404,
     "code_used": 409,
     "deadline_passed": 409,

@@ -231,3 +231,69 @@ class SettingsPatch(Body):
     documents_masked_by_default: StrictBool | None = None
     otp_channel: Literal["email", "sms"] | None = None
     notifications: NotificationPatch | None = None
+
+
+# --- professionals and consent (issue #4) -------------------------------------------------------------
+class AuthorisationRequest(Body):
+    basis: Literal["consent", "care_team", "occupational_consent"]
+
+
+class AuthorisationOut(Out):
+    basis: str
+    first: bool
+
+
+class ProDocumentUploadRequest(DocumentUploadRequest):
+    hidden_from_holder: StrictBool = False
+
+
+class EmergencyRequest(Body):
+    mode: Literal["samu", "break_glass"]
+    reason: StrictStr
+
+
+class EmergencyOut(Out):
+    mode: str
+    expires_at: str
+
+
+class LogEntry(Out):
+    at: str
+    rpps: str
+    profession: str | None
+    structure: str | None
+    name: str | None
+    action: str
+    decision: str
+    mode: str | None
+    target: str | None
+
+
+class AccessLog(Out):
+    items: list[LogEntry]
+    next_cursor: str | None
+
+
+class ListQuery(Body):
+    cursor: str | None = None
+    limit: int | None = None
+
+
+class Professional(Out):
+    rpps: str
+    authorisation: str | None
+    blocked: bool
+    administrator: bool
+    profession: str | None = None
+    structure: str | None = None
+    name: str | None = None
+    authorised_at: str | None = None
+
+
+class Professionals(Out):
+    items: list[Professional]
+    administrator: str | None
+
+
+class AdministratorRequest(Body):
+    rpps: StrictStr

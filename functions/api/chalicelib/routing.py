@@ -19,7 +19,7 @@ from mes.domain.errors import DomainError, Unauthorized
 
 from .errors import from_domain, internal_error, problem
 
-AUTHORIZERS = {"holder": "HolderAuth", "enrolment": "EnrolmentAuth", None: "NONE"}
+AUTHORIZERS = {"holder": "HolderAuth", "enrolment": "EnrolmentAuth", "pro": "ProAuth", None: "NONE"}
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,23 @@ def _parse_query(request: Any, model: type[BaseModel]) -> BaseModel:
         raise _BadBody(detail, field) from None
 
 
+def request_ref(request: Any, now: Any) -> Any:
+    """One HTTP request's identity for the access log: the client's Idempotency-Key, else API
+    Gateway's request id and time (the same on a retried invocation), else a fresh time-ordered id
+    (records of the same second stay newest first)."""
+    import time
+    import uuid
+    from datetime import UTC, datetime
+
+    from mes.services.professionals import RequestRef
+    context = request.context or {}
+    key = ((request.headers or {}).get("idempotency-key") or context.get("requestId")
+           or f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}")
+    epoch = context.get("requestTimeEpoch")
+    at = datetime.fromtimestamp(int(epoch) / 1000, UTC).replace(microsecond=0) if epoch else now
+    return RequestRef(request_id=str(key)[:128], at=at)
+
+
 def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type[BaseModel] | None = None,
           response: type[BaseModel] | None = None, query: type[BaseModel] | None = None, status: int = 200,
           errors: tuple[int, ...] = (), summary: str = "") -> Callable:
@@ -102,7 +119,11 @@ def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type
             request = bp.current_request
             try:
                 kwargs: dict[str, Any] = dict(params)
-                if auth is not None:
+                if auth == "pro":
+                    container = get_container()
+                    kwargs["ps"] = container.psc.verify(bearer_token(request), container.clock())
+                    kwargs["req"] = request_ref(request, container.clock())
+                elif auth is not None:
                     from mes.services.auth import authenticate
                     from mes.services.enrolment import ENROLMENT_AUDIENCE, HOLDER_AUDIENCE
                     audience = HOLDER_AUDIENCE if auth == "holder" else ENROLMENT_AUDIENCE

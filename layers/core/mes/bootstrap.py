@@ -77,6 +77,13 @@ class Container:
         return KmsTokenService(self.client("kms"), self.settings.token_key_id, self.settings.issuer)
 
     @cached_property
+    def psc(self) -> Any:
+        """Pro Santé Connect token verifier (pinned JWKS from the settings; keys parsed once)."""
+        from mes.adapters.psc import PscVerifier
+        s = self.settings
+        return PscVerifier(s.psc_issuer, s.psc_audience, s.psc_jwks)
+
+    @cached_property
     def hasher(self) -> Any:
         from mes.domain.passwords import Argon2Hasher
         return Argon2Hasher()
@@ -100,6 +107,17 @@ class Container:
         from mes.services.documents import DocumentDeps
         return DocumentDeps(espaces=self.espaces, documents=self.documents, store=self.document_store,
                             scanner=self.scanner, notifier=self.notifier, template_name=self.settings.ses_template)
+
+    @cached_property
+    def access(self) -> Any:
+        from mes.adapters.access_dynamo import DynamoAccessRepository, access_models
+        s = self.settings
+        return DynamoAccessRepository(access_models(s.access_table, s.access_log_table, s.region))
+
+    def pro_deps(self) -> Any:
+        from mes.services.professionals import ProDeps
+        return ProDeps(espaces=self.espaces, documents=self.documents, access=self.access, store=self.document_store,
+                       notifier=self.notifier, keys=self.keys, template_name=self.settings.ses_template)
 
     def account_deps(self) -> Any:
         from mes.services.enrolment import AccountDeps

@@ -18,6 +18,8 @@ class Settings(BaseModel):
     jobs_table: str
     idempotency_table: str
     documents_table: str = ""
+    access_table: str = ""
+    access_log_table: str = ""
     document_scan_queue_url: str = ""
     malware_scanner: str = "eicar"
     documents_bucket: str
@@ -34,6 +36,11 @@ class Settings(BaseModel):
     wave_shards: int = 8
     due_shards: int = 8
     issuer: str = "mes"
+    # Pro Santé Connect (BR-28): the provider's issuer, our client id, its pinned JWK set (JSON).
+    # Empty: every PS token is refused.
+    psc_issuer: str = ""
+    psc_audience: str = ""
+    psc_jwks: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -46,6 +53,8 @@ class Settings(BaseModel):
             jobs_table=env["JOBS_TABLE"],
             idempotency_table=env["IDEMPOTENCY_TABLE"],
             documents_table=env.get("DOCUMENTS_TABLE", ""),
+            access_table=env.get("ACCESS_TABLE", ""),
+            access_log_table=env.get("ACCESS_LOG_TABLE", ""),
             document_scan_queue_url=env.get("DOCUMENT_SCAN_QUEUE_URL", ""),
             # GuardDuty Malware Protection tags objects in AWS; locally, the EICAR scanner.
             malware_scanner=env.get("MALWARE_SCANNER") or ("eicar" if env.get("MES_STAGE", "local") == "local"
@@ -59,6 +68,9 @@ class Settings(BaseModel):
             sender_email=env["SENDER_EMAIL"],
             ses_template_prefix=env["SES_TEMPLATE_PREFIX"],
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-3",
+            psc_issuer=env.get("PSC_ISSUER", ""),
+            psc_audience=env.get("PSC_AUDIENCE", ""),
+            psc_jwks=env.get("PSC_JWKS", ""),
         )
 
     def ses_template(self, name: str) -> str:

@@ -1,0 +1,59 @@
+"""The holder's side of consent (BR-31, BR-32, BR-35): access log, professionals, blocks, administrator."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from mes.bootstrap import get_container
+from mes.services import professionals as pro
+from mes.services.espaces import resolve_id
+
+from ..models import AccessLog, AdministratorRequest, ListQuery, LogEntry, Professional, Professionals
+from ..routing import route
+
+bp = Blueprint(__name__)
+
+
+def _target(claims: dict, espace_id: str) -> str:
+    return resolve_id(get_container().espaces, claims, espace_id)
+
+
+@route(bp, "/espaces/{espace_id}/access-log", "GET", auth="holder", query=ListQuery, response=AccessLog,
+       errors=(400, 401, 404))
+def access_log(claims: dict, espace_id: str, query: ListQuery) -> AccessLog:
+    """Every professional action and refused attempt on the espace, newest first."""
+    page = pro.holder_access_log(get_container().pro_deps(), _target(claims, espace_id), query.limit, query.cursor)
+    return AccessLog(items=[LogEntry(**i) for i in page.items], next_cursor=page.next_key)
+
+
+@route(bp, "/espaces/{espace_id}/professionals", "GET", auth="holder", response=Professionals,
+       errors=(401, 404))
+def professionals(claims: dict, espace_id: str) -> Professionals:
+    """Professionals with an authorisation, a block, and the administrator."""
+    c = get_container()
+    target = _target(claims, espace_id)
+    items = pro.holder_professionals(c.pro_deps(), target)
+    admin = next((i["rpps"] for i in items if i["administrator"]), None)
+    return Professionals(items=[Professional(**i) for i in items], administrator=admin)
+
+
+@route(bp, "/espaces/{espace_id}/blocks/{rpps}", "PUT", auth="holder", status=204, errors=(400, 401, 404))
+def block(claims: dict, espace_id: str, rpps: str) -> None:
+    """Block a professional: no access at all, even with consent, until unblocked (BR-31)."""
+    c = get_container()
+    pro.holder_block(c.pro_deps(), _target(claims, espace_id), rpps, True, c.clock())
+
+
+@route(bp, "/espaces/{espace_id}/blocks/{rpps}", "DELETE", auth="holder", status=204, errors=(400, 401, 404))
+def unblock(claims: dict, espace_id: str, rpps: str) -> None:
+    """Unblock a professional."""
+    c = get_container()
+    pro.holder_block(c.pro_deps(), _target(claims, espace_id), rpps, False, c.clock())
+
+
+@route(bp, "/espaces/{espace_id}/administrator", "PUT", auth="holder", body=AdministratorRequest, status=204,
+       errors=(400, 401, 404))
+def administrator(claims: dict, espace_id: str, body: AdministratorRequest) -> None:
+    """Designate the administrator professional (the former DMP "médecin traitant", BR-32)."""
+    c = get_container()
+    pro.holder_set_administrator(c.pro_deps(), _target(claims, espace_id), body.rpps, c.clock())

@@ -1,0 +1,150 @@
+"""Consent, blocks, administrator and emergency access (table `access`) and the access log
+(table `access-log`, append-only: the application role has PutItem and Query on it, nothing else).
+
+Everything about one professional on one espace sits under `ps#{rpps}#…`, so one Query answers the
+authorisation check, whatever the number of other professionals on the espace (BR-30)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import PutError
+from pynamodb.models import Model
+
+from mes.adapters.documents_dynamo import decode_cursor, encode_cursor
+from mes.adapters.dynamo import from_iso, iso
+from mes.domain.access import Grants
+from mes.ports import Page
+
+
+@cache
+def access_models(access_table: str, log_table: str, region_name: str) -> tuple[type[Model], type[Model]]:
+    class AccessItem(Model):
+        class Meta:
+            table_name = access_table
+            region = region_name
+        espace_id = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+        rpps = UnicodeAttribute(null=True)
+        kind = UnicodeAttribute(null=True)
+        basis = UnicodeAttribute(null=True)
+        mode = UnicodeAttribute(null=True)
+        reason = UnicodeAttribute(null=True)
+        profession = UnicodeAttribute(null=True)
+        structure = UnicodeAttribute(null=True)
+        name = UnicodeAttribute(null=True)
+        at = UnicodeAttribute(null=True)
+        until = UnicodeAttribute(null=True)
+
+    class LogItem(Model):
+        class Meta:
+            table_name = log_table
+            region = region_name
+        espace_id = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)  # "{at}#{request id}": newest first, one per request
+        at = UnicodeAttribute()
+        rpps = UnicodeAttribute()
+        profession = UnicodeAttribute(null=True)
+        structure = UnicodeAttribute(null=True)
+        name = UnicodeAttribute(null=True)
+        action = UnicodeAttribute()
+        decision = UnicodeAttribute()
+        mode = UnicodeAttribute(null=True)
+        target = UnicodeAttribute(null=True)
+
+    return AccessItem, LogItem
+
+
+class DynamoAccessRepository:
+    def __init__(self, models: tuple[type[Model], type[Model]]):
+        self.Item, self.Log = models
+
+    def grants(self, espace_id: str, rpps: str) -> Grants:
+        grants = Grants()
+        for item in self.Item.query(espace_id, self.Item.sk.startswith(f"ps#{rpps}#"), consistent_read=True):
+            kind = item.kind
+            if kind == "authorisation":
+                grants.authorisation = item.basis
+            elif kind == "block":
+                grants.blocked = True
+            elif kind == "administrator":
+                grants.administrator = True
+            elif kind == "emergency":
+                grants.emergency_mode, grants.emergency_until = item.mode, from_iso(item.until)
+        return grants
+
+    def put_authorisation(self, espace_id: str, rpps: str, basis: str, identity: dict, now: datetime) -> bool:
+        """True the first time this professional is authorised on this espace (BR-30: notify then)."""
+        item = self.Item(espace_id=espace_id, sk=f"ps#{rpps}#authorisation", rpps=rpps, kind="authorisation",
+                         basis=basis, at=iso(now), **identity)
+        try:
+            item.save(condition=self.Item.sk.does_not_exist())
+            return True
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        item.save()  # a new basis replaces the old one
+        return False
+
+    def set_block(self, espace_id: str, rpps: str, blocked: bool, now: datetime) -> None:
+        if blocked:
+            self.Item(espace_id=espace_id, sk=f"ps#{rpps}#block", rpps=rpps, kind="block", at=iso(now)).save()
+        else:
+            self.Item(espace_id=espace_id, sk=f"ps#{rpps}#block").delete()
+
+    def set_administrator(self, espace_id: str, rpps: str, previous: str | None, now: datetime) -> None:
+        if previous and previous != rpps:
+            self.Item(espace_id=espace_id, sk=f"ps#{previous}#administrator").delete()
+        self.Item(espace_id=espace_id, sk=f"ps#{rpps}#administrator", rpps=rpps, kind="administrator",
+                  at=iso(now)).save()
+        self.Item(espace_id=espace_id, sk="administrator", rpps=rpps, kind="pointer", at=iso(now)).save()
+
+    def administrator(self, espace_id: str) -> str | None:
+        try:
+            return self.Item.get(espace_id, "administrator", consistent_read=True).rpps
+        except self.Item.DoesNotExist:
+            return None
+
+    def open_emergency(self, espace_id: str, rpps: str, mode: str, reason: str, now: datetime,
+                       until: datetime) -> None:
+        self.Item(espace_id=espace_id, sk=f"ps#{rpps}#emergency", rpps=rpps, kind="emergency", mode=mode,
+                  reason=reason, at=iso(now), until=iso(until)).save()
+
+    def professionals(self, espace_id: str) -> list[dict[str, Any]]:
+        """The holder's view: every professional with an authorisation, a block or the administrator role."""
+        by_rpps: dict[str, dict[str, Any]] = {}
+        for item in self.Item.query(espace_id, self.Item.sk.startswith("ps#")):
+            entry = by_rpps.setdefault(item.rpps, {"rpps": item.rpps, "authorisation": None, "blocked": False,
+                                                   "administrator": False})
+            if item.kind == "authorisation":
+                entry.update(authorisation=item.basis, profession=item.profession, structure=item.structure,
+                             name=item.name, authorised_at=item.at)
+            elif item.kind == "block":
+                entry["blocked"] = True
+            elif item.kind == "administrator":
+                entry["administrator"] = True
+        return sorted(by_rpps.values(), key=lambda e: e["rpps"])
+
+    # -- access log -------------------------------------------------------------------------
+    def log(self, espace_id: str, request_id: str, now: datetime, entry: dict[str, Any]) -> bool:
+        """Append once: a retry of the same request finds its record and writes nothing (BR-35)."""
+        item = self.Log(espace_id=espace_id, sk=f"{iso(now)}#{request_id}", at=iso(now), **entry)
+        try:
+            item.save(condition=self.Log.sk.does_not_exist())
+            return True
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+
+    def read_log(self, espace_id: str, limit: int, cursor: str | None) -> Page:
+        result = self.Log.query(espace_id, scan_index_forward=False, limit=limit, page_size=limit,
+                                last_evaluated_key=decode_cursor(cursor))
+        from mes.adapters.documents_dynamo import _one_page
+        items, last = _one_page(result)
+        return Page(items=[{"at": i.at, "rpps": i.rpps, "profession": i.profession, "structure": i.structure,
+                            "name": i.name, "action": i.action, "decision": i.decision, "mode": i.mode,
+                            "target": i.target} for i in items], next_key=encode_cursor(last))

@@ -1,0 +1,270 @@
+"""Professionals' use cases (BR-28 to BR-36). Every route goes through `mes.domain.access` (one
+policy: checks writes, filters reads) and writes one access-log record per action or refused attempt."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mes.domain import access as policy
+from mes.domain import documents as rules
+from mes.domain.documents import AuthorType, DocStatus, Document
+from mes.domain.errors import DomainError, Forbidden, NotFound, StateConflict, ValidationError
+from mes.domain.espace import Espace, Status
+from mes.domain.identity import normalise_nir
+from mes.domain.keys import Keys
+from mes.domain.professionals import ProIdentity
+from mes.domain.texts import french_date
+from mes.ports import EspaceRepository, Notifier, Page
+
+from .documents import object_key
+
+
+@dataclass
+class ProDeps:
+    espaces: EspaceRepository
+    documents: Any
+    access: Any
+    store: Any
+    notifier: Notifier
+    keys: Keys
+    template_name: Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class RequestRef:
+    """Identifies one HTTP request: the same request retried gives the same log record (BR-35)."""
+
+    request_id: str
+    at: datetime
+
+
+def find_patient(deps: ProDeps, ins: str) -> Espace:
+    """The INS is the patient's own NIR (BR-01); only created or active espaces exist for professionals."""
+    nir = normalise_nir(ins)
+    people = [e for e in deps.espaces.find_by_nir(deps.keys.nir_hmac(nir))
+              if e.status in (Status.CREATED, Status.ACTIVE)]
+    adults = [e for e in people if not e.is_child]
+    chosen = people if len(people) <= 1 else adults
+    if len(chosen) != 1:
+        raise NotFound()
+    return chosen[0]
+
+
+def _identity(ps: ProIdentity) -> dict[str, Any]:
+    return {"profession": ps.profession, "structure": ps.structure, "name": ps.name}
+
+
+def _log(deps: ProDeps, espace: Espace, ps: ProIdentity, req: RequestRef, action: str, decision: str,
+         mode: str | None = None, target: str | None = None) -> None:
+    deps.access.log(espace.espace_id, req.request_id, req.at, {
+        "rpps": ps.rpps, **_identity(ps), "action": action, "decision": decision, "mode": mode, "target": target})
+
+
+def _notify_access(deps: ProDeps, espace: Espace, when: datetime) -> None:
+    """BR-36: at each access, per the holder's preference, without health data."""
+    if espace.status != Status.ACTIVE or not espace.settings.notifications.get("accesses", True):
+        return
+    email = espace.delivery_contact().email if espace.is_child else espace.email
+    if email:
+        deps.notifier.send_templated(deps.template_name("access-notice"), email,
+                                     {"first_name": espace.first_name, "at": french_date(when)})
+
+
+def _refuse(deps: ProDeps, espace: Espace, ps: ProIdentity, req: RequestRef, action: str, error: DomainError,
+            mode: str | None = None) -> None:
+    _log(deps, espace, ps, req, action, "refused:" + error.code, mode)
+    raise error
+
+
+def authorise(deps: ProDeps, ps: ProIdentity, ins: str, basis: str, req: RequestRef) -> bool:
+    """BR-30/33: the professional records the holder's consent; the first one notifies the holder."""
+    if basis not in policy.BASES:
+        raise ValidationError("Base d'autorisation inconnue.", field="basis")
+    espace = find_patient(deps, ins)
+    grants = deps.access.grants(espace.espace_id, ps.rpps)
+    if grants.blocked:
+        _refuse(deps, espace, ps, req, "authorisation", policy.Blocked())
+    if ps.occupational != (basis == "occupational_consent"):
+        _refuse(deps, espace, ps, req, "authorisation", Forbidden(
+            "Le médecin du travail n'accède au profil qu'avec le consentement exprès du patient "
+            "(« occupational_consent »), réservé à lui."))
+    first = deps.access.put_authorisation(espace.espace_id, ps.rpps, basis, _identity(ps), req.at)
+    _log(deps, espace, ps, req, "authorisation", "allowed", target=basis)
+    if first:
+        _notify_access(deps, espace, req.at)
+    return first
+
+
+def _read_context(deps: ProDeps, ps: ProIdentity, ins: str, req: RequestRef, action: str
+                  ) -> tuple[Espace, policy.Decision]:
+    espace = find_patient(deps, ins)
+    grants = deps.access.grants(espace.espace_id, ps.rpps)
+    decision = policy.read_decision(ps, espace, grants, req.at)
+    if not decision.allowed:
+        try:
+            policy.require_read(decision)
+        except DomainError as exc:
+            _refuse(deps, espace, ps, req, action, exc)
+    return espace, decision
+
+
+def list_documents(deps: ProDeps, ps: ProIdentity, ins: str, *, category: str | None, limit: int | None,
+                   cursor: str | None, req: RequestRef) -> Page:
+    """Authorisation + block + list + log: four requests, whatever the number of documents (BR-29/30)."""
+    if category is not None and category not in rules.CATEGORIES:
+        raise ValidationError("Catégorie de document inconnue.", field="category")
+    espace, decision = _read_context(deps, ps, ins, req, "list")
+    limit = limit or 50
+    if not 1 <= limit <= 100:
+        raise ValidationError("« limit » doit être compris entre 1 et 100.", field="limit")
+    page = deps.documents.list(espace.espace_id, category=category, limit=limit, cursor=cursor, holder_only=False)
+    page.items = policy.filter_documents(ps, page.items, decision)
+    _log(deps, espace, ps, req, "list", "allowed", decision.mode, category)
+    _notify_access(deps, espace, req.at)
+    return page
+
+
+def get_document(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req: RequestRef
+                 ) -> tuple[Document, dict | None]:
+    espace = find_patient(deps, ins)
+    grants = deps.access.grants(espace.espace_id, ps.rpps)
+    decision = policy.read_decision(ps, espace, grants, req.at)
+    document = deps.documents.get(espace.espace_id, document_id)
+    if document is None or not policy.visible_to_professional(ps, document, decision):
+        if grants.blocked:
+            _refuse(deps, espace, ps, req, "read", policy.Blocked())
+        _log(deps, espace, ps, req, "read", "refused:not_found", decision.mode, document_id)
+        raise NotFound()
+    _log(deps, espace, ps, req, "read", "allowed", decision.mode, document_id)
+    _notify_access(deps, espace, req.at)
+    download = None
+    if document.status == DocStatus.AVAILABLE:
+        download = deps.store.presign_download(document.object_key, document.filename, document.content_type,
+                                               rules.DOWNLOAD_URL_TTL)
+    return document, download
+
+
+def deposit(deps: ProDeps, ps: ProIdentity, ins: str, *, title: str, category: str, filename: str,
+            content_type: str, size: int, hidden_from_holder: bool, req: RequestRef) -> tuple[Document, dict]:
+    """BR-30/33: no read authorisation needed; BR-26: optionally hidden from the holder for a month."""
+    rules.validate_upload(title, category, filename, content_type, size, rules.PRO_MAX_BYTES)
+    espace = find_patient(deps, ins)
+    grants = deps.access.grants(espace.espace_id, ps.rpps)
+    try:
+        policy.may_deposit(espace, grants)
+    except DomainError as exc:
+        _refuse(deps, espace, ps, req, "deposit", exc)
+    document_id = rules.new_document_id(req.at)
+    document = Document(
+        espace_id=espace.espace_id, document_id=document_id, title=title.strip(), category=category,
+        filename=filename, content_type=content_type, size=size, author_type=AuthorType.PRACTITIONER,
+        author_id=ps.rpps, created_at=req.at, object_key=object_key(espace.espace_id, document_id),
+        masked=espace.settings.documents_masked_by_default and not hidden_from_holder,
+        hidden_from_holder=hidden_from_holder,
+        hidden_until=req.at + rules.HIDDEN_RELEASE_AFTER if hidden_from_holder else None)
+    deps.documents.create(document)
+    try:
+        upload = deps.store.presign_upload(document.object_key, content_type, rules.PRO_MAX_BYTES,
+                                           rules.UPLOAD_URL_TTL)
+    except Exception:
+        deps.documents.remove(document, was_pending=True)
+        raise
+    _log(deps, espace, ps, req, "deposit", "allowed", target=document_id)
+    return document, upload
+
+
+def withdraw(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req: RequestRef) -> None:
+    """BR-24: a professional withdraws only its own deposit: `entered-in-error`, bytes deleted."""
+    espace = find_patient(deps, ins)
+    document = deps.documents.get(espace.espace_id, document_id)
+    if document is None or document.author_type == AuthorType.PATIENT or document.author_id != ps.rpps:
+        _log(deps, espace, ps, req, "delete", "refused:not_found", target=document_id)
+        raise NotFound()
+    if document.status == DocStatus.ENTERED_IN_ERROR:
+        return
+    document.status = DocStatus.ENTERED_IN_ERROR
+    deps.documents.save(document)
+    deps.store.delete(document.object_key)
+    _log(deps, espace, ps, req, "delete", "allowed", target=document_id)
+
+
+def open_emergency(deps: ProDeps, ps: ProIdentity, ins: str, mode: str, reason: str, req: RequestRef) -> datetime:
+    """BR-34: samu or break_glass, with a reason, 24 hours, unless the holder refused the mode."""
+    if mode not in policy.EMERGENCY_MODES:
+        raise ValidationError("Mode d'accès en urgence inconnu (« samu » ou « break_glass »).", field="mode")
+    if len(reason.strip()) < 10:
+        raise ValidationError("Le motif de l'accès en urgence est obligatoire (10 caractères au moins).",
+                              field="reason")
+    espace = find_patient(deps, ins)
+    grants = deps.access.grants(espace.espace_id, ps.rpps)
+    try:
+        policy.may_open_emergency(espace, grants, mode)
+    except DomainError as exc:
+        _refuse(deps, espace, ps, req, "emergency", exc, mode)
+    until = req.at + policy.EMERGENCY_TTL
+    deps.access.open_emergency(espace.espace_id, ps.rpps, mode, reason.strip(), req.at, until)
+    _log(deps, espace, ps, req, "emergency", "allowed", mode)
+    _notify_access(deps, espace, req.at)  # the holder is told (BR-34); the administrator reads the log
+    return until
+
+
+def _require_administrator(deps: ProDeps, ps: ProIdentity, espace: Espace, req: RequestRef, action: str) -> None:
+    grants = deps.access.grants(espace.espace_id, ps.rpps)
+    if grants.blocked:
+        _refuse(deps, espace, ps, req, action, policy.Blocked())
+    if not grants.administrator:
+        _refuse(deps, espace, ps, req, action, Forbidden("Réservé au professionnel administrateur du profil."))
+
+
+def admin_access_log(deps: ProDeps, ps: ProIdentity, ins: str, limit: int | None, cursor: str | None,
+                     req: RequestRef) -> Page:
+    espace = find_patient(deps, ins)
+    _require_administrator(deps, ps, espace, req, "access_log")
+    _log(deps, espace, ps, req, "access_log", "allowed", "administrator")
+    return deps.access.read_log(espace.espace_id, _page(limit), cursor)
+
+
+def admin_block(deps: ProDeps, ps: ProIdentity, ins: str, rpps: str, req: RequestRef) -> None:
+    """BR-32: the administrator blocks another professional at the holder's request."""
+    _check_rpps(rpps)
+    espace = find_patient(deps, ins)
+    _require_administrator(deps, ps, espace, req, "block")
+    if rpps == ps.rpps:
+        raise StateConflict("Un professionnel ne peut pas se bloquer lui-même.")
+    deps.access.set_block(espace.espace_id, rpps, True, req.at)
+    _log(deps, espace, ps, req, "block", "allowed", "administrator", rpps)
+
+
+def _page(limit: int | None) -> int:
+    limit = limit or 50
+    if not 1 <= limit <= 100:
+        raise ValidationError("« limit » doit être compris entre 1 et 100.", field="limit")
+    return limit
+
+
+def _check_rpps(rpps: str) -> str:
+    if not re.fullmatch(r"[0-9]{11}", rpps or ""):
+        raise ValidationError("Le numéro RPPS doit comporter 11 chiffres.", field="rpps")
+    return rpps
+
+
+# --- the holder's side ----------------------------------------------------------------------------
+def holder_access_log(deps: ProDeps, espace_id: str, limit: int | None, cursor: str | None) -> Page:
+    return deps.access.read_log(espace_id, _page(limit), cursor)
+
+
+def holder_professionals(deps: ProDeps, espace_id: str) -> list[dict[str, Any]]:
+    return deps.access.professionals(espace_id)
+
+
+def holder_block(deps: ProDeps, espace_id: str, rpps: str, blocked: bool, now: datetime) -> None:
+    """BR-31: takes effect on the professional's very next request (checked from the store each time)."""
+    deps.access.set_block(espace_id, _check_rpps(rpps), blocked, now)
+
+
+def holder_set_administrator(deps: ProDeps, espace_id: str, rpps: str, now: datetime) -> None:
+    deps.access.set_administrator(espace_id, _check_rpps(rpps), deps.access.administrator(espace_id), now)

@@ -1,0 +1,218 @@
+"""Professionals and consent on moto through the real routes (issue #4, BR-28 to BR-36)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from mes.domain.access import CURRENT_MATRIX, matrix
+from mes.domain.documents import CATEGORIES, AuthorType, DocStatus, Document, new_document_id
+from tests.support import flows
+from tests.support.leaks import remember
+
+DOCTOR, PHARMACIST, NURSE, REGULATOR, OCCUPATIONAL = "10000000001", "10000000002", "10000000003", "10000000004", "10000000005"
+
+
+@pytest.fixture
+def patient(api, aws, clock):
+    who = flows.holder(api, aws, clock, seed=81, email="patient@example.org", login="patient.pro")
+    remember(who["row"]["nir"])
+    return who
+
+
+def token(psc, clock, rpps, profession, **kw):
+    value = psc.issue(rpps, profession, now=clock(), **kw)
+    remember(value)
+    return {"Authorization": f"Bearer {value}", "Content-Type": "application/json"}
+
+
+def seed_documents(aws, espace_id, clock, *, masked=False, hidden=False, author=AuthorType.PATIENT, author_id=None):
+    ids = {}
+    for i, category in enumerate(CATEGORIES):
+        document_id = new_document_id(clock() + timedelta(milliseconds=i))
+        aws.documents.create(Document(
+            espace_id=espace_id, document_id=document_id, title=f"{category}", category=category, filename="d.pdf",
+            content_type="application/pdf", size=10, author_type=author, author_id=author_id or espace_id,
+            created_at=clock(), object_key=f"documents/{espace_id}/{document_id}", status=DocStatus.AVAILABLE,
+            masked=masked, hidden_from_holder=hidden, hidden_until=clock() + timedelta(days=30) if hidden else None))
+        ids[document_id] = category
+    return ids
+
+
+def authorise(api, ins, headers, basis="consent"):
+    return api.http.post(f"/pro/patients/{ins}/authorisations", headers=headers, body=json.dumps({"basis": basis}))
+
+
+def listed_categories(api, ins, headers):
+    r = api.http.get(f"/pro/patients/{ins}/documents?limit=100", headers=headers)
+    assert r.status_code == 200, r.body
+    return sorted(d["category"] for d in r.json_body["items"])
+
+
+@pytest.mark.parametrize("profession", sorted(matrix(CURRENT_MATRIX)))
+def test_visibility_matrix_generated_from_the_matrix_file(api, aws, clock, psc, patient, profession):
+    """profession × category × (authorised, not authorised, blocked, masked, hidden, emergency)."""
+    ins, espace_id = patient["row"]["nir"], patient["espace_id"]
+    plain = seed_documents(aws, espace_id, clock)
+    seed_documents(aws, espace_id, clock, masked=True)
+    seed_documents(aws, espace_id, clock, hidden=True, author=AuthorType.PRACTITIONER, author_id="19999999999")
+    allowed = sorted(matrix(CURRENT_MATRIX)[profession])
+    ps = token(psc, clock, "1000000009" + str(len(profession) % 10), profession)
+
+    # not authorised: refused and logged
+    r = api.http.get(f"/pro/patients/{ins}/documents", headers=ps)
+    assert r.status_code == 403 and r.json_body["code"] == "forbidden"
+    # authorised: exactly the matrix row, masked ones excluded; documents hidden from the holder
+    # (pending an announcement consultation, BR-26) are hidden from the holder only
+    assert authorise(api, ins, ps).status_code == 201
+    assert listed_categories(api, ins, ps) == sorted(allowed * 2)
+    # emergency (masked allowed by default): the row, masked ones included
+    sos = token(psc, clock, REGULATOR, profession)
+    assert api.http.post(f"/pro/patients/{ins}/emergency-access", headers=sos,
+                         body=json.dumps({"mode": "samu", "reason": "Détresse respiratoire, patient inconscient"})
+                         ).status_code == 201
+    assert listed_categories(api, ins, sos) == sorted(allowed * 3)
+    # blocked: nothing, even with consent, from the very next request
+    rpps = "1000000009" + str(len(profession) % 10)
+    assert api.http.put(f"/espaces/me/blocks/{rpps}", headers=patient["headers"]).status_code == 204
+    r = api.http.get(f"/pro/patients/{ins}/documents", headers=ps)
+    assert r.status_code == 403 and r.json_body["code"] == "blocked"
+    assert len(plain) == len(CATEGORIES)
+
+
+def test_the_pharmacist_story_consent_notification_and_access_log(api, aws, clock, psc, patient):
+    ins = patient["row"]["nir"]
+    seed_documents(aws, patient["espace_id"], clock)
+    ph = token(psc, clock, PHARMACIST, "21", structure="750712184", name="Jeanne Officine")
+    r = authorise(api, ins, ph)
+    assert r.status_code == 201 and r.json_body["first"] is True
+    assert authorise(api, ins, ph).json_body["first"] is False
+    notices = flows.sent(aws, "patient@example.org", "access-notice")
+    assert len(notices) == 1 and set(notices[0]["data"]) == {"first_name", "at"}  # no health data (BR-36)
+    assert listed_categories(api, ins, ph) == sorted(["ORD_SOIN", "BIOLOGIE", "CAR_VAC", "SYNTHESE"])
+    log = api.http.get("/espaces/me/access-log", headers=patient["headers"]).json_body["items"]
+    assert [(e["action"], e["decision"]) for e in log][:1] == [("list", "allowed")]
+    assert {e["rpps"] for e in log} == {PHARMACIST} and log[0]["structure"] == "750712184"
+    pros = api.http.get("/espaces/me/professionals", headers=patient["headers"]).json_body
+    assert pros["items"][0]["rpps"] == PHARMACIST and pros["items"][0]["authorisation"] == "consent"
+
+
+def test_a_blocked_nurse_is_refused_even_with_consent_and_the_refusal_is_logged(api, aws, clock, psc, patient):
+    ins = patient["row"]["nir"]
+    nurse = token(psc, clock, NURSE, "60")
+    assert authorise(api, ins, nurse).status_code == 201
+    assert api.http.put(f"/espaces/me/blocks/{NURSE}", headers=patient["headers"]).status_code == 204
+    r = api.http.get(f"/pro/patients/{ins}/documents", headers=nurse)
+    assert r.status_code == 403 and r.json_body["code"] == "blocked"
+    r = authorise(api, ins, nurse)
+    assert r.status_code == 403 and r.json_body["code"] == "blocked"
+    log = api.http.get("/espaces/me/access-log", headers=patient["headers"]).json_body["items"]
+    assert log[0]["decision"] == "refused:blocked"
+    assert api.http.delete(f"/espaces/me/blocks/{NURSE}", headers=patient["headers"]).status_code == 204
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=nurse).status_code == 200
+
+
+def test_the_administrator_sees_masked_documents_reads_the_log_and_blocks(api, aws, clock, psc, patient):
+    ins = patient["row"]["nir"]
+    seed_documents(aws, patient["espace_id"], clock, masked=True)
+    doctor = token(psc, clock, DOCTOR, "10")
+    other = token(psc, clock, "10000000006", "10")
+    assert authorise(api, ins, doctor).status_code == 201
+    assert listed_categories(api, ins, doctor) == []  # masked: hidden from professionals (BR-25)
+    assert api.http.get(f"/pro/patients/{ins}/access-log", headers=doctor).status_code == 403
+    assert api.http.put("/espaces/me/administrator", headers=patient["headers"],
+                        body=json.dumps({"rpps": DOCTOR})).status_code == 204
+    assert listed_categories(api, ins, doctor) == sorted(CATEGORIES)
+    assert api.http.get(f"/pro/patients/{ins}/access-log", headers=doctor).json_body["items"]
+    assert api.http.put(f"/pro/patients/{ins}/blocks/10000000006", headers=doctor).status_code == 204
+    assert authorise(api, ins, other).json_body["code"] == "blocked"
+
+
+def test_emergency_access_lasts_24_hours_and_respects_the_holders_refusal(api, aws, clock, psc, patient):
+    ins = patient["row"]["nir"]
+    seed_documents(aws, patient["espace_id"], clock)
+    samu = token(psc, clock, REGULATOR, "10")
+    body = json.dumps({"mode": "samu", "reason": "Arrêt cardio-respiratoire, patient inconscient"})
+    assert api.http.post(f"/pro/patients/{ins}/emergency-access", headers=samu,
+                         body=json.dumps({"mode": "samu", "reason": ""})).status_code == 400
+    r = api.http.post(f"/pro/patients/{ins}/emergency-access", headers=samu, body=body)
+    assert r.status_code == 201 and r.json_body["expires_at"] == (clock() + timedelta(hours=24)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    assert listed_categories(api, ins, samu) == sorted(CATEGORIES)
+    log = api.http.get("/espaces/me/access-log", headers=patient["headers"]).json_body["items"]
+    assert any(e["action"] == "emergency" and e["mode"] == "samu" for e in log)
+    clock.advance(hours=24, seconds=1)
+    samu = token(psc, clock, REGULATOR, "10")
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=samu).status_code == 403
+    # the holder refuses the SAMU mode
+    holder = flows.holder(api, aws, clock, seed=82, email="refuses@example.org", login="refuses.samu")
+    api.http.patch("/espaces/me/settings", headers=holder["headers"], body=json.dumps({"emergency": {"samu": False}}))
+    r = api.http.post(f"/pro/patients/{holder['row']['nir']}/emergency-access", headers=samu, body=body)
+    assert r.status_code == 403 and r.json_body["code"] == "emergency_refused"
+
+
+def test_any_professional_deposits_without_consent_and_the_occupational_physician_reads_only_with_it(
+        api, aws, clock, psc, patient):
+    ins = patient["row"]["nir"]
+    occ = token(psc, clock, OCCUPATIONAL, "10", occupational=True)
+    r = api.http.post(f"/pro/patients/{ins}/documents", headers=occ, body=json.dumps({
+        "title": "Avis d'aptitude", "category": "CERT_MED", "filename": "aptitude.pdf",
+        "content_type": "application/pdf", "size": 20}))
+    assert r.status_code == 201, r.body
+    document_id = r.json_body["document"]["id"]
+    flows.upload(r.json_body["upload"], b"%PDF-1.4\n%%EOF\n")
+    flows.scan(aws)
+    holder_view = api.http.get(f"/espaces/me/documents/{document_id}", headers=patient["headers"]).json_body
+    assert holder_view["status"] == "available" and holder_view["author_type"] == "PRACTITIONER"
+    assert flows.sent(aws, "patient@example.org", "new-document")
+    # reading needs the express occupational consent (BR-33)
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=occ).status_code == 403
+    assert authorise(api, ins, occ, "consent").status_code == 403
+    assert authorise(api, ins, occ, "occupational_consent").status_code == 201
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=occ).status_code == 200
+    # its own deposit it can withdraw; the holder's documents it cannot delete
+    assert api.http.delete(f"/pro/patients/{ins}/documents/{document_id}", headers=occ).status_code == 204
+    assert aws.documents.get(patient["espace_id"], document_id).status == "entered-in-error"
+
+
+def test_tokens_are_not_interchangeable_and_forgeries_are_refused(api, aws, clock, psc, patient):
+    ins = patient["row"]["nir"]
+    pharmacist = token(psc, clock, PHARMACIST, "21")
+    for path in ("/espaces/me", "/espaces/me/documents"):
+        assert api.http.get(path, headers=pharmacist).status_code == 401
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=patient["headers"]).status_code == 401
+    expired = token(psc, clock, PHARMACIST, "21")
+    clock.advance(hours=2)
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=expired).status_code == 401
+
+
+def test_one_log_record_per_action_under_duplicated_requests(api, aws, clock, psc, patient):
+    ins = patient["row"]["nir"]
+    ph = token(psc, clock, PHARMACIST, "21")
+    authorise(api, ins, ph)
+    before = len(api.http.get("/espaces/me/access-log", headers=patient["headers"]).json_body["items"])
+    retried = {**ph, "Idempotency-Key": "b7c2f1d0-retry-1"}
+    for _ in range(3):
+        assert api.http.get(f"/pro/patients/{ins}/documents", headers=retried).status_code == 200
+    after = api.http.get("/espaces/me/access-log", headers=patient["headers"]).json_body["items"]
+    assert len(after) == before + 1
+
+
+def test_unknown_or_not_created_patients_are_404(api, aws, clock, psc):
+    ph = token(psc, clock, PHARMACIST, "21")
+    assert api.http.get("/pro/patients/269054958815780/documents", headers=ph).status_code == 404
+    assert api.http.get("/pro/patients/123/documents", headers=ph).status_code == 400
+
+
+def test_a_profession_without_a_matrix_row_reads_nothing(api, aws, clock, psc, patient):
+    """BR-29/35: no row, no access — and nobody but professionals holds a token the API accepts."""
+    ins = patient["row"]["nir"]
+    seed_documents(aws, patient["espace_id"], clock)
+    optician = token(psc, clock, "10000000007", "28")
+    assert authorise(api, ins, optician).status_code == 201
+    assert listed_categories(api, ins, optician) == []
+    unknown = token(psc, clock, "10000000008", "99")
+    assert authorise(api, ins, unknown).status_code == 201
+    assert listed_categories(api, ins, unknown) == []
