@@ -216,3 +216,15 @@ def test_a_profession_without_a_matrix_row_reads_nothing(api, aws, clock, psc, p
     unknown = token(psc, clock, "10000000008", "99")
     assert authorise(api, ins, unknown).status_code == 201
     assert listed_categories(api, ins, unknown) == []
+
+
+def test_consent_withdrawn_takes_effect_on_the_very_next_request(api, aws, clock, psc, patient):
+    ins = patient["row"]["nir"]
+    ph = token(psc, clock, PHARMACIST, "21")
+    assert authorise(api, ins, ph).status_code == 201
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=ph).status_code == 200
+    assert api.http.delete(f"/espaces/me/professionals/{PHARMACIST}", headers=patient["headers"]).status_code == 204
+    r = api.http.get(f"/pro/patients/{ins}/documents", headers=ph)
+    assert r.status_code == 403 and r.json_body["code"] == "forbidden"
+    # unlike a block, the professional may record the holder's consent again
+    assert authorise(api, ins, ph).json_body["first"] is True

@@ -37,6 +37,13 @@ def professionals(claims: dict, espace_id: str) -> Professionals:
     return Professionals(items=[Professional(**i) for i in items], administrator=admin)
 
 
+@route(bp, "/espaces/{espace_id}/professionals/{rpps}", "DELETE", auth="holder", status=204,
+       errors=(400, 401, 404))
+def withdraw(claims: dict, espace_id: str, rpps: str) -> None:
+    """Withdraw a professional's authorisation (consent); it may ask again, unlike a block."""
+    pro.holder_withdraw(get_container().pro_deps(), _target(claims, espace_id), rpps)
+
+
 @route(bp, "/espaces/{espace_id}/blocks/{rpps}", "PUT", auth="holder", status=204, errors=(400, 401, 404))
 def block(claims: dict, espace_id: str, rpps: str) -> None:
     """Block a professional: no access at all, even with consent, until unblocked (BR-31)."""

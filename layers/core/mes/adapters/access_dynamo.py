@@ -89,6 +89,9 @@ class DynamoAccessRepository:
         item.save()  # a new basis replaces the old one
         return False
 
+    def withdraw_authorisation(self, espace_id: str, rpps: str) -> None:
+        self.Item(espace_id=espace_id, sk=f"ps#{rpps}#authorisation").delete()
+
     def set_block(self, espace_id: str, rpps: str, blocked: bool, now: datetime) -> None:
         if blocked:
             self.Item(espace_id=espace_id, sk=f"ps#{rpps}#block", rpps=rpps, kind="block", at=iso(now)).save()

@@ -10,6 +10,8 @@ from datetime import datetime
 
 from mes.ports import EspaceRepository
 
+from .paging import BudgetSpent, due_pages
+
 PAGE = 100  # TransactWriteItems maximum
 
 
@@ -26,17 +28,11 @@ class AutoCreateResult:
 def run_auto_create(repo: EspaceRepository, *, now: datetime, shards: int = 8,
                     should_continue: Callable[[], bool] = lambda: True) -> AutoCreateResult:
     result = AutoCreateResult()
-    for shard in range(shards):
-        start = None
-        while True:
-            if not should_continue():
-                result.complete = False
-                return result
-            page = repo.due_ids(shard, now, PAGE, start)
+    try:
+        for page in due_pages(lambda shard, start: repo.due_ids(shard, now, PAGE, start), shards, should_continue):
             if page.items:
                 result.examined += len(page.items)
                 result.created += repo.mark_created(page.items, now)
-            start = page.next_key
-            if start is None:
-                break
+    except BudgetSpent:
+        result.complete = False
     return result

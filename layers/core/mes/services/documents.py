@@ -17,6 +17,7 @@ from mes.observability import logger
 from mes.ports import EspaceRepository, Notifier, Page
 
 from .espaces import resolve, resolve_id
+from .paging import BudgetSpent, due_pages
 
 PAGE_DEFAULT = 50
 PAGE_MAX = 100
@@ -240,18 +241,13 @@ class ReleaseResult:
 def release_hidden(deps: DocumentDeps, *, now: datetime, shards: int,
                    should_continue: Callable[[], bool] = lambda: True) -> ReleaseResult:
     result = ReleaseResult()
-    for shard in range(shards):
-        start = None
-        while True:
-            if not should_continue():
-                result.complete = False
-                return result
-            page = deps.documents.hidden_due(shard, now, 100, start)
+    try:
+        for page in due_pages(lambda shard, start: deps.documents.hidden_due(shard, now, 100, start), shards,
+                              should_continue):
             for document in deps.documents.get_many(page.items) if page.items else []:
                 _release_one(deps, document, now, result)
-            start = page.next_key
-            if start is None:
-                break
+    except BudgetSpent:
+        result.complete = False
     return result
 
 

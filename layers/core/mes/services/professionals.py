@@ -261,6 +261,11 @@ def holder_professionals(deps: ProDeps, espace_id: str) -> list[dict[str, Any]]:
     return deps.access.professionals(espace_id)
 
 
+def holder_withdraw(deps: ProDeps, espace_id: str, rpps: str) -> None:
+    """The holder withdraws a professional's authorisation: refused from its very next request (BR-30)."""
+    deps.access.withdraw_authorisation(espace_id, _check_rpps(rpps))
+
+
 def holder_block(deps: ProDeps, espace_id: str, rpps: str, blocked: bool, now: datetime) -> None:
     """BR-31: takes effect on the professional's very next request (checked from the store each time)."""
     deps.access.set_block(espace_id, _check_rpps(rpps), blocked, now)
