@@ -26,7 +26,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from mes.domain.errors import ConcurrentUpdate, LoginTaken, Unauthorized
+from mes.adapters.aws import verify_jwt
+from mes.domain.errors import ConcurrentUpdate, LoginTaken
 from mes.domain.espace import Espace, Status
 from mes.domain.keys import Keys
 from mes.ports import Challenge, Credential, Page, WaveBatch
@@ -380,19 +381,8 @@ class LocalTokenService:
         return jwt.encode(payload, self.private_key, algorithm=self.ALGORITHM, headers={"kid": self.kid})
 
     def verify(self, token: str, audience: str, now: datetime) -> dict[str, Any]:
-        try:
-            header = jwt.get_unverified_header(token)
-            if header.get("alg") != self.ALGORITHM or header.get("kid") != self.kid:
-                raise Unauthorized()
-            claims = jwt.decode(token, self.public_key, algorithms=[self.ALGORITHM], audience=audience,
-                                issuer=self.issuer,
-                                options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"],
-                                         "verify_exp": False, "verify_iat": False})
-        except jwt.PyJWTError as exc:
-            raise Unauthorized() from exc
-        if not isinstance(claims.get("exp"), int) or claims["exp"] <= int(now.timestamp()):
-            raise Unauthorized()
-        return claims
+        """The real checks (algorithm pinned, kid, aud, iss, exp against `now`); only the key differs."""
+        return verify_jwt(token, self.public_key, audience, self.issuer, self.kid, now)
 
 
 class FakeHasher:
