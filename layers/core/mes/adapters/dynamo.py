@@ -180,7 +180,7 @@ _PLAIN = ("espace_id", "nir_hmac", "vitale_hmac", "first_name", "last_name", "de
 
 
 class DynamoEspaceRepository:
-    def __init__(self, m: dict[str, type[Model]], connection: Connection | None = None):
+    def __init__(self, m: dict[str, type[Model]]):
         self.Espace = m["espace"]
         self.Job = m["job"]
         self._region = self.Espace.Meta.region

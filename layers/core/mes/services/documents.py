@@ -10,7 +10,7 @@ from typing import Any
 
 from mes.domain import documents as rules
 from mes.domain.documents import AuthorType, DocStatus, Document, RejectReason
-from mes.domain.errors import ConcurrentUpdate, NotFound, StateConflict, ValidationError
+from mes.domain.errors import ConcurrentUpdate, ValidationError
 from mes.domain.espace import Espace, HolderSettings
 from mes.domain.texts import french_date
 from mes.observability import logger
@@ -56,14 +56,19 @@ def request_upload(deps: DocumentDeps, claims: dict, espace_id: str, *, title: s
         filename=filename, content_type=content_type, size=size, author_type=AuthorType.PATIENT,
         author_id=espace.espace_id, created_at=now, object_key=object_key(espace.espace_id, document_id),
         masked=espace.settings.documents_masked_by_default)  # BR-25
-    deps.documents.create(document)  # metadata first, with the quota
+    return document, announce(deps.documents, deps.store, document)
+
+
+def announce(documents: Any, store: Any, document: Document) -> dict:
+    """BR-23, for holders and professionals alike: the metadata first (`pending`, with the quota),
+    then a presigned upload limited to the author's maximum; if signing fails, no orphan metadata."""
+    documents.create(document)
     try:
-        upload = deps.store.presign_upload(document.object_key, content_type, rules.HOLDER_MAX_BYTES,
-                                           rules.UPLOAD_URL_TTL)
+        return store.presign_upload(document.object_key, document.content_type, document.max_bytes,
+                                    rules.UPLOAD_URL_TTL)
     except Exception:
-        deps.documents.remove(document, was_pending=True)  # no orphan metadata
+        documents.remove(document, was_pending=True)
         raise
-    return document, upload
 
 
 def list_documents(deps: DocumentDeps, claims: dict, espace_id: str, *, category: str | None, limit: int | None,
@@ -275,13 +280,3 @@ def _release_one(deps: DocumentDeps, document: Document, now: datetime, result: 
             deps.notifier.send_templated(deps.template_name("hidden-document-notice"), holder.email,
                                          {"first_name": holder.first_name,
                                           "release_date": french_date(document.hidden_until)})
-
-
-def require_espace(deps: DocumentDeps, espace_id: str) -> Espace:
-    espace = deps.espaces.get(espace_id)
-    if espace is None:
-        raise NotFound()
-    return espace
-
-
-__all__ = ["DocumentDeps", "ScanNotReady", "StateConflict", "request_upload", "validate_object"]

@@ -20,7 +20,7 @@ from mes.domain.professionals import ProIdentity
 from mes.domain.texts import french_date
 from mes.ports import EspaceRepository, Notifier, Page
 
-from .documents import object_key
+from .documents import announce, object_key
 
 
 @dataclass
@@ -166,13 +166,7 @@ def deposit(deps: ProDeps, ps: ProIdentity, ins: str, *, title: str, category: s
         masked=espace.settings.documents_masked_by_default and not hidden_from_holder,
         hidden_from_holder=hidden_from_holder,
         hidden_until=req.at + rules.HIDDEN_RELEASE_AFTER if hidden_from_holder else None)
-    deps.documents.create(document)
-    try:
-        upload = deps.store.presign_upload(document.object_key, content_type, rules.PRO_MAX_BYTES,
-                                           rules.UPLOAD_URL_TTL)
-    except Exception:
-        deps.documents.remove(document, was_pending=True)
-        raise
+    upload = announce(deps.documents, deps.store, document)
     _log(deps, espace, ps, req, "deposit", "allowed", target=document_id)
     return document, upload
 
