@@ -16,10 +16,11 @@ os.environ.update({
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-from mes_local import motofix  # noqa: E402
+from mes_local import botocache, motofix  # noqa: E402
 from tests.support import leaks  # noqa: E402
 
 motofix.apply()
+botocache.apply()
 # Count requests on every client ever created (PynamoDB caches its connections across tests).
 from mes_local import awscount  # noqa: E402
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import json
 import re
 import secrets
@@ -100,7 +101,14 @@ def load_template(path: str | Path | None = None) -> dict[str, Any]:
     ``!Name v`` -> ``{"Fn::Name": v}``. Default path: the repository's ``template.yaml``.
     """
     path = Path(path) if path is not None else DEFAULT_TEMPLATE_PATH
-    with path.open(encoding="utf-8") as handle:
+    stat = path.stat()
+    return copy.deepcopy(_parse_template(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_template(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    """Parsed once per file version (the test suite provisions moto for every test)."""
+    with open(path, encoding="utf-8") as handle:
         template = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
     if not isinstance(template, dict) or "Resources" not in template:
         raise TemplateError(f"{path} is not a CloudFormation template")
