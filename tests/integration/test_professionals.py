@@ -228,3 +228,33 @@ def test_consent_withdrawn_takes_effect_on_the_very_next_request(api, aws, clock
     assert r.status_code == 403 and r.json_body["code"] == "forbidden"
     # unlike a block, the professional may record the holder's consent again
     assert authorise(api, ins, ph).json_body["first"] is True
+
+
+def test_the_administrator_is_told_of_an_emergency_access_once_per_request(api, aws, clock, psc, patient):
+    """BR-34: the holder and the administrator professional are notified afterwards."""
+    ins = patient["row"]["nir"]
+    doctor, samu = token(psc, clock, DOCTOR, "10"), token(psc, clock, REGULATOR, "10")
+    body = json.dumps({"mode": "break_glass", "reason": "Patient inconscient aux urgences"})
+    # no administrator yet: nobody's notices change
+    assert api.http.post(f"/pro/patients/{ins}/emergency-access", headers=samu, body=body).status_code == 201
+    assert api.http.get("/pro/notifications", headers=doctor).json_body == {"items": [], "next_cursor": None}
+    assert api.http.put("/espaces/me/administrator", headers=patient["headers"],
+                        body=json.dumps({"rpps": DOCTOR})).status_code == 204
+    clock.advance(minutes=5)
+    retried = {**samu, "Idempotency-Key": "emergency-42"}
+    for _ in range(2):  # the same request retried: one notice
+        r = api.http.post(f"/pro/patients/{ins}/emergency-access", headers=retried, body=body)
+        assert r.status_code == 201
+    notices = api.http.get("/pro/notifications", headers=doctor).json_body["items"]
+    assert notices == [{"at": clock().strftime("%Y-%m-%dT%H:%M:%SZ"), "kind": "emergency_access",
+                        "mode": "break_glass", "until": r.json_body["expires_at"],
+                        "patient": {"first_name": patient["row"]["first_name"],
+                                    "last_name": patient["row"]["last_name"],
+                                    "birth_date": patient["row"]["birth_date"]},
+                        "by": {"rpps": REGULATOR, "profession": "10", "structure": notices[0]["by"]["structure"],
+                               "name": notices[0]["by"]["name"]}}]
+    assert ins not in json.dumps(notices)  # never the NIR
+    # the holder was told too (BR-36), and the regulator's own notices are its own
+    assert flows.sent(aws, "patient@example.org", "access-notice")
+    assert api.http.get("/pro/notifications", headers=samu).json_body["items"] == []
+    assert api.http.get("/pro/notifications?limit=0", headers=doctor).status_code == 400

@@ -297,3 +297,30 @@ class Professionals(Out):
 
 class AdministratorRequest(Body):
     rpps: StrictStr
+
+
+class NoticeActor(Out):
+    rpps: str
+    profession: str | None
+    structure: str | None
+    name: str | None
+
+
+class NoticePatient(Out):
+    first_name: str
+    last_name: str
+    birth_date: str
+
+
+class Notice(Out):
+    at: str
+    kind: Literal["emergency_access"]
+    mode: str | None
+    until: str | None
+    patient: NoticePatient
+    by: NoticeActor
+
+
+class Notices(Out):
+    items: list[Notice]
+    next_cursor: str | None

@@ -23,6 +23,8 @@ from ..models import (
     EmergencyRequest,
     ListQuery,
     LogEntry,
+    Notice,
+    Notices,
     ProDocumentUploadRequest,
     Upload,
 )
@@ -98,3 +100,10 @@ def access_log(ps: ProIdentity, req: RequestRef, ins: str, query: ListQuery) -> 
 def block(ps: ProIdentity, req: RequestRef, ins: str, rpps: str) -> None:
     """The administrator blocks another professional at the holder's request (BR-32)."""
     pro.admin_block(deps(), ps, ins, rpps, req)
+
+
+@route(bp, "/pro/notifications", "GET", auth="pro", query=ListQuery, response=Notices, errors=(400, 401))
+def notifications(ps: ProIdentity, req: RequestRef, query: ListQuery) -> Notices:
+    """The professional's notices, newest first: emergency accesses on the patients it administers (BR-34)."""
+    page = pro.professional_notices(deps(), ps, query.limit, query.cursor)
+    return Notices(items=[Notice(**i) for i in page.items], next_cursor=page.next_key)

@@ -6,11 +6,12 @@ authorisation check, whatever the number of other professionals on the espace (B
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
@@ -38,6 +39,8 @@ def access_models(access_table: str, log_table: str, region_name: str) -> tuple[
         name = UnicodeAttribute(null=True)
         at = UnicodeAttribute(null=True)
         until = UnicodeAttribute(null=True)
+        patient = UnicodeAttribute(null=True)  # a notice's patient: names and birth date, JSON
+        expires = NumberAttribute(null=True)  # TTL of professionals' notices
 
     class LogItem(Model):
         class Meta:
@@ -130,6 +133,34 @@ class DynamoAccessRepository:
             elif item.kind == "administrator":
                 entry["administrator"] = True
         return sorted(by_rpps.values(), key=lambda e: e["rpps"])
+
+    # -- professionals' notices (their own partition "pro#{rpps}", newest first) ----------------
+    NOTICE_TTL = timedelta(days=365)
+
+    def notify_professional(self, rpps: str, request_id: str, now: datetime, notice: dict[str, Any]) -> bool:
+        """One notice per request: a retried request finds it and writes nothing."""
+        item = self.Item(espace_id=f"pro#{rpps}", sk=f"notice#{iso(now)}#{request_id}", rpps=notice["by"]["rpps"],
+                         kind=notice["kind"], mode=notice.get("mode"), profession=notice["by"].get("profession"),
+                         structure=notice["by"].get("structure"), name=notice["by"].get("name"), at=iso(now),
+                         until=notice.get("until"), patient=json.dumps(notice["patient"], ensure_ascii=False),
+                         expires=int((now + self.NOTICE_TTL).timestamp()))
+        try:
+            item.save(condition=self.Item.sk.does_not_exist())
+            return True
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+
+    def professional_notices(self, rpps: str, limit: int, cursor: str | None) -> Page:
+        from mes.adapters.documents_dynamo import _one_page
+        result = self.Item.query(f"pro#{rpps}", self.Item.sk.startswith("notice#"), scan_index_forward=False,
+                                 limit=limit, page_size=limit, last_evaluated_key=decode_cursor(cursor))
+        items, last = _one_page(result)
+        return Page(items=[{"at": i.at, "kind": i.kind, "mode": i.mode, "until": i.until,
+                            "patient": json.loads(i.patient or "{}"),
+                            "by": {"rpps": i.rpps, "profession": i.profession, "structure": i.structure,
+                                   "name": i.name}} for i in items], next_key=encode_cursor(last))
 
     # -- access log -------------------------------------------------------------------------
     def log(self, espace_id: str, request_id: str, now: datetime, entry: dict[str, Any]) -> bool:

@@ -118,7 +118,7 @@ def list_documents(deps: ProDeps, ps: ProIdentity, ins: str, *, category: str | 
     if category is not None and category not in rules.CATEGORIES:
         raise ValidationError("Catégorie de document inconnue.", field="category")
     espace, decision = _read_context(deps, ps, ins, req, "list")
-    limit = limit or 50
+    limit = 50 if limit is None else limit
     if not 1 <= limit <= 100:
         raise ValidationError("« limit » doit être compris entre 1 et 100.", field="limit")
     page = deps.documents.list(espace.espace_id, category=category, limit=limit, cursor=cursor, holder_only=False)
@@ -202,8 +202,29 @@ def open_emergency(deps: ProDeps, ps: ProIdentity, ins: str, mode: str, reason: 
     until = req.at + policy.EMERGENCY_TTL
     deps.access.open_emergency(espace.espace_id, ps.rpps, mode, reason.strip(), req.at, until)
     _log(deps, espace, ps, req, "emergency", "allowed", mode)
-    _notify_access(deps, espace, req.at)  # the holder is told (BR-34); the administrator reads the log
+    _notify_access(deps, espace, req.at)  # the holder is told (BR-34, BR-36)
+    _notify_administrator(deps, espace, ps, req, mode, until)
     return until
+
+
+def _notify_administrator(deps: ProDeps, espace: Espace, ps: ProIdentity, req: RequestRef, mode: str,
+                          until: datetime) -> None:
+    """BR-34: the administrator professional is told afterwards, in their notices (GET /pro/notifications):
+    who opened which mode until when, for which patient (names and birth date, never the NIR); the
+    details are in the access log the administrator reads."""
+    administrator = deps.access.administrator(espace.espace_id)
+    if administrator is None or administrator == ps.rpps:
+        return
+    deps.access.notify_professional(administrator, req.request_id, req.at, {
+        "kind": "emergency_access", "mode": mode, "until": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "by": {"rpps": ps.rpps, **_identity(ps)},
+        "patient": {"first_name": espace.first_name, "last_name": espace.last_name,
+                    "birth_date": espace.birth_date.isoformat()}})
+
+
+def professional_notices(deps: ProDeps, ps: ProIdentity, limit: int | None, cursor: str | None) -> Page:
+    """The professional's own notices, newest first (no patient lookup: its own partition)."""
+    return deps.access.professional_notices(ps.rpps, _page(limit), cursor)
 
 
 def _require_administrator(deps: ProDeps, ps: ProIdentity, espace: Espace, req: RequestRef, action: str) -> None:
@@ -234,7 +255,7 @@ def admin_block(deps: ProDeps, ps: ProIdentity, ins: str, rpps: str, req: Reques
 
 
 def _page(limit: int | None) -> int:
-    limit = limit or 50
+    limit = 50 if limit is None else limit
     if not 1 <= limit <= 100:
         raise ValidationError("« limit » doit être compris entre 1 et 100.", field="limit")
     return limit
