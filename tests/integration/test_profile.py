@@ -96,7 +96,7 @@ def test_invalid_sections_are_refused_with_a_french_detail(api, patient, section
     assert r.json_body["code"] == "validation_error" and r.json_body["field"] == field
     assert r.headers["Content-Type"] == "application/problem+json"
     detail = r.json_body["detail"]
-    assert detail.endswith(".") and ("«" in detail or "groupe sanguin" in detail), detail
+    assert detail.endswith(".") and ("«" in detail or "groupe sanguin" in detail.lower()), detail
 
 
 def test_unknown_section_is_404_and_a_foreign_espace_is_404(api, aws, clock, patient):
