@@ -335,7 +335,7 @@ def french_error(exc: PydanticError) -> ValidationError:
         detail = f"Valeur invalide pour « {field} » : {message}." if field != "body" else f"{message[:1].upper()}{message[1:]}."
     elif kind in _MESSAGES:
         try:
-            detail = _MESSAGES[kind].format(field=field, **ctx)
+            detail = _MESSAGES[kind].format(field=field, **ctx).replace("' or '", "' ou '")
         except (KeyError, IndexError):
             detail = f"Valeur invalide pour le champ « {field} »."
     else:
