@@ -475,3 +475,69 @@ def person(index: int, *, department: str = "44", email: bool = True, mobile: bo
 def rows(*people: dict[str, str]) -> list[tuple[int, dict[str, str]]]:
     """As `mes.services.population.read_csv` returns them: (line number, row), line 1 is the header."""
     return [(i + 2, dict(p)) for i, p in enumerate(people)]
+
+
+# ------------------------------------------------------------------------------------------------
+# Medical profile (BR-19): same semantics as mes.adapters.profile_dynamo (tests/contract checks it)
+# ------------------------------------------------------------------------------------------------
+class FakeProfileRepository:
+    """Sections replaced whole; measurements keyed on (type, measured_at to the second), appended
+    only; pages newest first (by type: on the measurement key; all types: by time then type) with
+    an opaque cursor that is only valid for the same search; purge and export of one espace."""
+
+    def __init__(self) -> None:
+        self.section_items: dict[tuple[str, str], dict[str, Any]] = {}
+        self.measurement_items: dict[tuple[str, str, str], Any] = {}
+        self.queries = 0
+
+    def put_section(self, espace_id: str, name: str, data: dict[str, Any], now: datetime) -> None:
+        self.section_items[(espace_id, name)] = copy.deepcopy(data)
+
+    def sections(self, espace_id: str) -> dict[str, dict[str, Any]]:
+        self.queries += 1
+        return {n: copy.deepcopy(d) for (e, n), d in self.section_items.items() if e == espace_id}
+
+    def some_sections(self, espace_id: str, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return {n: copy.deepcopy(self.section_items[(espace_id, n)]) for n in names
+                if (espace_id, n) in self.section_items}
+
+    def add_measurement(self, m: Any) -> tuple[Any, bool]:
+        key = (m.espace_id, m.type, m.measured_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        if key in self.measurement_items:
+            return self.measurement_items[key], False
+        self.measurement_items[key] = m
+        return m, True
+
+    def measurements(self, espace_id: str, *, type_: str | None, start: datetime | None, end: datetime | None,
+                     limit: int, cursor: str | None) -> Page:
+        from mes.domain.errors import ValidationError
+        self.queries += 1
+        found = [m for (e, t, _), m in self.measurement_items.items()
+                 if e == espace_id and (type_ is None or t == type_)
+                 and (start is None or m.measured_at >= start) and (end is None or m.measured_at <= end)]
+        found.sort(key=lambda m: (m.measured_at, m.type), reverse=True)
+        tag = f"{type_}|{start}|{end}|"
+        if cursor:
+            if not cursor.startswith(tag):
+                raise ValidationError("Curseur de pagination invalide.", field="cursor")
+            offset = int(cursor[len(tag):])
+        else:
+            offset = 0
+        page = found[offset:offset + limit]
+        more = len(page) == limit
+        return Page(items=page, next_key=f"{tag}{offset + limit}" if more else None)
+
+    def purge_espace(self, espace_id: str) -> int:
+        doomed = [k for k in self.section_items if k[0] == espace_id]
+        gone = [k for k in self.measurement_items if k[0] == espace_id]
+        for k in doomed:
+            del self.section_items[k]
+        for k2 in gone:
+            del self.measurement_items[k2]
+        return len(doomed) + len(gone)
+
+    def export_espace(self, espace_id: str) -> dict[str, Any]:
+        measurements = sorted((m for (e, _, _), m in self.measurement_items.items() if e == espace_id),
+                              key=lambda m: (m.measured_at, m.type))
+        return {"sections": {n: copy.deepcopy(d) for (e, n), d in self.section_items.items() if e == espace_id},
+                "measurements": [m.as_dict() for m in measurements]}

@@ -233,6 +233,30 @@ def pro_list_requests(documents: int = 200, other_professionals: int = 50) -> di
         return {"pro.list_requests": counter.by_service("dynamodb")}
 
 
+def measurements_requests_per_page(days: int = 200) -> dict[str, Any]:
+    """DynamoDB requests for one page of measurements (50, newest first) through the use case, for one
+    type over a period and for every type: the token check is not counted (it is the same for every
+    holder route); the holder's own espace needs no read (`resolve_id`)."""
+    from mes.services import profile
+    with stack():
+        container = fresh_container()
+        espace_id, _ = _holder(container)
+        claims, deps = {"sub": espace_id}, container.profile_deps()
+        for day in range(days):
+            at = (NOW - timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            profile.add_measurement(deps, claims, "me", {"type": "weight", "measured_at": at, "value": 70}, NOW)
+            profile.add_measurement(deps, claims, "me", {"type": "blood_pressure", "measured_at": at,
+                                                         "systolic": 125, "diastolic": 80}, NOW)
+        counts = []
+        for type_ in ("weight", None):
+            with awscount.counting() as counter:
+                page = profile.list_measurements(deps, claims, "me", type_=type_, start="2025-06-01", end=None,
+                                                 limit=50, cursor=None)
+            assert len(page.items) == 50 and page.next_key
+            counts.append(counter.by_service("dynamodb"))
+        return {"measurements.requests_per_page": max(counts)}
+
+
 def main() -> None:
     _fake_env()
     figures: dict[str, Any] = {}
@@ -241,6 +265,7 @@ def main() -> None:
     figures["autocreate.items_read_per_espace_5k_not_due"] = autocreate_items_read(due=1_000, not_due=5_000)
     figures.update(documents_figures())
     figures.update(pro_list_requests())
+    figures.update(measurements_requests_per_page())
     figures.update(cold_import_ratio())
     for name, value in figures.items():
         print(f"{name}: {value}", flush=True)

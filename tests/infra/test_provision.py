@@ -49,6 +49,7 @@ def test_env_is_the_globals_resolved(stack: dict[str, Any], env: dict[str, str])
         "DOCUMENTS_TABLE": "mes-local-documents",
         "ACCESS_TABLE": "mes-local-access",
         "ACCESS_LOG_TABLE": "mes-local-access-log",
+        "PROFILES_TABLE": "mes-local-profiles",
         "PSC_ISSUER": "https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet",
         "PSC_AUDIENCE": "mes",
         "PSC_JWKS": '{"keys": []}',

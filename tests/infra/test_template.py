@@ -25,7 +25,7 @@ GLOBAL_ENV_NAMES = {
     "IDEMPOTENCY_TABLE", "DOCUMENTS_TABLE", "DOCUMENT_SCAN_QUEUE_URL", "DOCUMENTS_BUCKET", "LETTERS_BUCKET", "POPULATION_BUCKET", "DATA_KEY_ARN",
     "TOKEN_KEY_ID", "APP_SECRET_ARN", "SENDER_EMAIL", "SES_TEMPLATE_PREFIX", "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "ACCESS_TABLE", "ACCESS_LOG_TABLE",
-    "PSC_ISSUER", "PSC_AUDIENCE", "PSC_JWKS",
+    "PSC_ISSUER", "PSC_AUDIENCE", "PSC_JWKS", "PROFILES_TABLE",
 }
 BUCKETS = {"DocumentsBucket": "documents", "LettersBucket": "letters", "PopulationBucket": "population"}
 TABLES = {
@@ -35,6 +35,7 @@ TABLES = {
     "JobsTable": ("jobs", "expires_at_epoch"),
     "IdempotencyTable": ("idempotency", "expiration"),
     "DocumentsTable": ("documents", None),
+    "ProfilesTable": ("profiles", None),
 }
 DATA_KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
 DOCUMENTS_BUCKET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${DocumentsBucket}"}
@@ -225,7 +226,7 @@ def test_tables(template: dict[str, Any], table_id: str) -> None:
         assert "TimeToLiveSpecification" not in properties
     declared = {a["AttributeName"] for a in properties["AttributeDefinitions"]}
     used = {k["AttributeName"] for k in properties["KeySchema"]}
-    for index in properties.get("GlobalSecondaryIndexes", []):
+    for index in properties.get("GlobalSecondaryIndexes", []) + properties.get("LocalSecondaryIndexes", []):
         used |= {k["AttributeName"] for k in index["KeySchema"]}
     assert declared == used  # DynamoDB refuses unused attribute definitions
 
@@ -249,6 +250,7 @@ def test_key_schemas_and_sparse_indexes(template: dict[str, Any]) -> None:
         "JobsTable": [("pk", "HASH"), ("sk", "RANGE")],
         "IdempotencyTable": [("id", "HASH")],
         "DocumentsTable": [("espace_id", "HASH"), ("document_id", "RANGE")],
+        "ProfilesTable": [("espace_id", "HASH"), ("sk", "RANGE")],
     }
     assert _indexes(template, "EspacesTable") == {
         "by_nir": ([("nir_hmac", "HASH"), ("birth_date", "RANGE")], "ALL"),
@@ -709,3 +711,25 @@ def test_no_role_can_update_or_delete_the_access_log(template: dict[str, Any]) -
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 assert set(actions) <= {"dynamodb:PutItem", "dynamodb:Query"}, actions
     assert seen
+
+
+def test_profiles_table_and_the_api_grants_on_it(template: dict[str, Any], transformed: dict[str, Any]) -> None:
+    """BR-19/20: sections and measurements under the espace; a sparse local index by time; the API
+    puts, gets, queries and batch-gets (a professional's sections) but never deletes nor scans."""
+    resources = template["Resources"]
+    profiles = resources["ProfilesTable"]
+    assert profiles["DeletionPolicy"] == profiles["UpdateReplacePolicy"] == "Retain"
+    (lsi,) = profiles["Properties"]["LocalSecondaryIndexes"]
+    assert lsi["IndexName"] == "by_time" and lsi["Projection"] == {"ProjectionType": "ALL"}
+    assert [(k["AttributeName"], k["KeyType"]) for k in lsi["KeySchema"]] == [("espace_id", "HASH"),
+                                                                              ("time_sk", "RANGE")]
+    assert "GlobalSecondaryIndexes" not in profiles["Properties"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["PROFILES_TABLE"] == {"Ref": "ProfilesTable"}
+    assert template["Outputs"]["ProfilesTableName"]["Value"] == {"Ref": "ProfilesTable"}
+    grants = _grants(transformed, "ApiFunctionRole")
+    table, index = {"Fn::GetAtt": ["ProfilesTable", "Arn"]}, {"Fn::Sub": "${ProfilesTable.Arn}/index/*"}
+    for action in ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:Query"):
+        assert table in grants[action] and index in grants[action]
+    on_profiles = {a for a, r in grants.items() if table in r}
+    assert on_profiles == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:Query"}

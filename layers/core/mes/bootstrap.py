@@ -119,6 +119,15 @@ class Container:
         return ProDeps(espaces=self.espaces, documents=self.documents, access=self.access, store=self.document_store,
                        notifier=self.notifier, keys=self.keys, template_name=self.settings.ses_template)
 
+    @cached_property
+    def profiles(self) -> Any:
+        from mes.adapters.profile_dynamo import DynamoProfileRepository, profile_model
+        return DynamoProfileRepository(profile_model(self.settings.profiles_table, self.settings.region))
+
+    def profile_deps(self) -> Any:
+        from mes.services.profile import ProfileDeps
+        return ProfileDeps(espaces=self.espaces, profiles=self.profiles)
+
     def account_deps(self) -> Any:
         from mes.services.enrolment import AccountDeps
         return AccountDeps(repo=self.espaces, credentials=self.credentials, ephemeral=self.ephemeral,

@@ -115,7 +115,25 @@ class PasswordHasher(Protocol):
     def dummy_verify(self, password: str) -> None: ...
 
 
+class ProfileRepository(Protocol):
+    """Medical profile sections and measurements of an espace (BR-19)."""
+
+    def put_section(self, espace_id: str, name: str, data: dict[str, Any], now: datetime) -> None: ...
+    def sections(self, espace_id: str) -> dict[str, dict[str, Any]]: ...
+    def some_sections(self, espace_id: str, names: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    def add_measurement(self, measurement: Any) -> tuple[Any, bool]:
+        """(stored, True) when appended; (the one already stored under its key, False) otherwise."""
+
+    def measurements(self, espace_id: str, *, type_: str | None, start: datetime | None, end: datetime | None,
+                     limit: int, cursor: str | None) -> Page: ...
+    def purge_espace(self, espace_id: str) -> int:
+        """Delete every item of the espace; idempotent; returns how many were deleted."""
+
+    def export_espace(self, espace_id: str) -> dict[str, Any]:
+        """Every section and measurement, JSON-serialisable."""
+
+
 __all__ = [
     "Challenge", "Contact", "Credential", "CredentialRepository", "EphemeralStore", "EspaceRepository",
-    "LetterPrinter", "Notifier", "Page", "PasswordHasher", "TokenService", "WaveBatch",
+    "LetterPrinter", "Notifier", "Page", "PasswordHasher", "ProfileRepository", "TokenService", "WaveBatch",
 ]

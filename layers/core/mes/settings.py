@@ -20,6 +20,7 @@ class Settings(BaseModel):
     documents_table: str = ""
     access_table: str = ""
     access_log_table: str = ""
+    profiles_table: str = ""
     document_scan_queue_url: str = ""
     malware_scanner: str = "eicar"
     documents_bucket: str
@@ -55,6 +56,7 @@ class Settings(BaseModel):
             documents_table=env.get("DOCUMENTS_TABLE", ""),
             access_table=env.get("ACCESS_TABLE", ""),
             access_log_table=env.get("ACCESS_LOG_TABLE", ""),
+            profiles_table=env.get("PROFILES_TABLE", ""),
             document_scan_queue_url=env.get("DOCUMENT_SCAN_QUEUE_URL", ""),
             # GuardDuty Malware Protection tags objects in AWS; locally, the EICAR scanner.
             malware_scanner=env.get("MALWARE_SCANNER") or ("eicar" if env.get("MES_STAGE", "local") == "local"

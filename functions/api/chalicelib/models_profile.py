@@ -1,0 +1,92 @@
+"""Request and response models of the medical profile and the measurements (BR-19, BR-20).
+The section models themselves live in the domain (mes.domain.profile): one per section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, RootModel, StrictFloat, StrictInt, StrictStr, create_model
+
+from mes.domain.profile import (
+    AdvanceDirectives,
+    Allergies,
+    BloodGroup,
+    CareTeam,
+    Conditions,
+    EmergencyContacts,
+    FamilyHistory,
+    Hospitalisations,
+    Lifestyle,
+    Treatments,
+    TrustedPerson,
+    Vaccinations,
+)
+
+from .models import Body, Out
+
+
+class ProfileOut(Out):
+    """Every section of BR-19 (null when never filled). Measurements: GET …/measurements."""
+
+    conditions: Conditions | None = None
+    hospitalisations: Hospitalisations | None = None
+    treatments: Treatments | None = None
+    allergies: Allergies | None = None
+    vaccinations: Vaccinations | None = None
+    family_history: FamilyHistory | None = None
+    lifestyle: Lifestyle | None = None
+    blood_group: BloodGroup | None = None
+    advance_directives: AdvanceDirectives | None = None
+    trusted_person: TrustedPerson | None = None
+    emergency_contacts: EmergencyContacts | None = None
+    care_team: CareTeam | None = None
+
+
+class ProProfileOut(Out):
+    """BR-20: the only sections a professional sees (null when empty, or when the profession may
+    not read the matching document category: CAR_VAC for vaccinations, DIR_ANT for directives)."""
+
+    vaccinations: Vaccinations | None = None
+    advance_directives: AdvanceDirectives | None = None
+    trusted_person: TrustedPerson | None = None
+    emergency_contacts: EmergencyContacts | None = None
+
+
+class ProfileSectionBody(RootModel[dict[str, Any]]):
+    """The whole section, as in GET …/profile: its schema is the section's (ProfileOut's fields);
+    list sections hold their entries under `items`."""
+
+
+class MeasurementIn(Body):
+    type: StrictStr = Field(description="weight (kg), height (cm), blood_pressure (mmHg), glycemia (g/L), "
+                                        "temperature (°C), heart_rate (bpm), oxygen_saturation (%)")
+    measured_at: StrictStr = Field(description="ISO 8601 with a time zone; to the second")
+    value: StrictFloat | StrictInt | None = Field(None, description="every type but blood_pressure")
+    systolic: StrictInt | StrictFloat | None = Field(None, description="blood_pressure only, mmHg")
+    diastolic: StrictInt | StrictFloat | None = Field(None, description="blood_pressure only, mmHg")
+    unit: StrictStr | None = Field(None, description="optional; if given, must be the type's unit")
+    note: StrictStr | None = Field(None, description="500 characters at most")
+
+
+class MeasurementOut(Out):
+    id: str
+    type: str
+    measured_at: str
+    unit: str
+    recorded_at: str
+    value: float | int | None = None
+    systolic: int | None = None
+    diastolic: int | None = None
+    note: str | None = None
+
+
+class MeasurementList(Out):
+    items: list[MeasurementOut]
+    next_cursor: str | None
+
+
+# `from` is a Python keyword: the query model is built with create_model.
+MeasurementListQuery = create_model(
+    "MeasurementListQuery", __base__=Body,
+    type=(str | None, None), to=(str | None, None), cursor=(str | None, None), limit=(int | None, None),
+    **{"from": (str | None, None)})
