@@ -27,6 +27,7 @@ GLOBAL_ENV_NAMES = {
     "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "ACCESS_TABLE", "ACCESS_LOG_TABLE",
     "PSC_ISSUER", "PSC_AUDIENCE", "PSC_JWKS",
 }
+GLOBAL_ENV_NAMES |= {"MESSAGES_TABLE"}  # secure messaging (BR-37)
 BUCKETS = {"DocumentsBucket": "documents", "LettersBucket": "letters", "PopulationBucket": "population"}
 TABLES = {
     "EspacesTable": ("espaces", "expires_at_epoch"),
@@ -36,6 +37,7 @@ TABLES = {
     "IdempotencyTable": ("idempotency", "expiration"),
     "DocumentsTable": ("documents", None),
 }
+TABLES["MessagesTable"] = ("messages", None)  # secure messaging (BR-37)
 DATA_KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
 DOCUMENTS_BUCKET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${DocumentsBucket}"}
 DOCUMENT_OBJECTS_ARN = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${DocumentsBucket}/documents/*"}
@@ -225,7 +227,7 @@ def test_tables(template: dict[str, Any], table_id: str) -> None:
         assert "TimeToLiveSpecification" not in properties
     declared = {a["AttributeName"] for a in properties["AttributeDefinitions"]}
     used = {k["AttributeName"] for k in properties["KeySchema"]}
-    for index in properties.get("GlobalSecondaryIndexes", []):
+    for index in properties.get("GlobalSecondaryIndexes", []) + properties.get("LocalSecondaryIndexes", []):
         used |= {k["AttributeName"] for k in index["KeySchema"]}
     assert declared == used  # DynamoDB refuses unused attribute definitions
 
@@ -249,6 +251,7 @@ def test_key_schemas_and_sparse_indexes(template: dict[str, Any]) -> None:
         "JobsTable": [("pk", "HASH"), ("sk", "RANGE")],
         "IdempotencyTable": [("id", "HASH")],
         "DocumentsTable": [("espace_id", "HASH"), ("document_id", "RANGE")],
+        "MessagesTable": [("espace_id", "HASH"), ("sk", "RANGE")],
     }
     assert _indexes(template, "EspacesTable") == {
         "by_nir": ([("nir_hmac", "HASH"), ("birth_date", "RANGE")], "ALL"),
@@ -465,6 +468,7 @@ SES_TEMPLATES = {
     "OppositionReceiptTemplate": ("opposition-receipt", {"receipt_id", "at"}),
     "NewDocumentTemplate": ("new-document", {"first_name"}),
     "HiddenDocumentNoticeTemplate": ("hidden-document-notice", {"first_name", "release_date"}),
+    "NewMessageTemplate": ("new-message", {"first_name"}),  # BR-39: no content
 }
 
 
@@ -709,3 +713,31 @@ def test_no_role_can_update_or_delete_the_access_log(template: dict[str, Any]) -
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 assert set(actions) <= {"dynamodb:PutItem", "dynamodb:Query"}, actions
     assert seen
+
+
+# -------------------------------------------------------------------------------------------------
+# Secure messaging (issue #5, BR-37 to BR-39)
+# -------------------------------------------------------------------------------------------------
+MESSAGES_TABLE_ARN = {"Fn::GetAtt": ["MessagesTable", "Arn"]}
+
+
+def test_messages_table_indexes_env_and_output(template: dict[str, Any]) -> None:
+    properties = template["Resources"]["MessagesTable"]["Properties"]
+    assert [(i["IndexName"], [(k["AttributeName"], k["KeyType"]) for k in i["KeySchema"]],
+             i["Projection"]["ProjectionType"]) for i in properties["LocalSecondaryIndexes"]] == [
+        ("by_activity", [("espace_id", "HASH"), ("activity", "RANGE")], "ALL")]
+    assert _indexes(template, "MessagesTable") == {
+        "by_rpps": ([("ps_rpps", "HASH"), ("conversation_id", "RANGE")], "ALL")}
+    resources = template["Resources"]
+    assert resources["MessagesTable"]["DeletionPolicy"] == resources["MessagesTable"]["UpdateReplacePolicy"] == "Retain"
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["MESSAGES_TABLE"] == {"Ref": "MessagesTable"}
+    assert template["Outputs"]["MessagesTableName"]["Value"] == {"Ref": "MessagesTable"}
+
+
+def test_api_may_read_and_write_messages_but_not_delete_them(transformed: dict[str, Any]) -> None:
+    grants = _grants(transformed, "ApiFunctionRole")
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"):
+        assert MESSAGES_TABLE_ARN in grants[action]
+        assert {"Fn::Sub": "${MessagesTable.Arn}/index/*"} in grants[action]
+    for action in ("dynamodb:DeleteItem", "dynamodb:BatchWriteItem"):
+        assert MESSAGES_TABLE_ARN not in grants.get(action, [])
