@@ -274,3 +274,19 @@ def test_export_and_purge_an_espace(api, aws, clock, psc, patient):
     assert aws.messages.export_espace(espace_id) == {"conversations": []}
     assert api.http.get("/espaces/me/conversations", headers=patient["headers"]).json_body["items"] == []
     assert api.http.get(f"/pro/conversations/{conversation_id}", headers=doctor).status_code == 404
+
+
+def test_the_benchmark_at_small_scale_one_request_per_page():
+    """`make bench`'s messages.requests_per_page, on 55 messages and 3 other conversations."""
+    import os
+
+    from mes.bootstrap import set_container
+    from mes_local import bench
+    saved = dict(os.environ)
+    try:
+        figures = bench.messages_requests_per_page(messages=55, other_conversations=3)
+    finally:
+        set_container(None)
+        os.environ.clear()
+        os.environ.update(saved)
+    assert figures == {"messages.requests_per_page": 1, "messages.requests_per_page_with_auth": 2}
