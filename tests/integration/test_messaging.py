@@ -290,3 +290,13 @@ def test_the_benchmark_at_small_scale_one_request_per_page():
         os.environ.clear()
         os.environ.update(saved)
     assert figures == {"messages.requests_per_page": 1, "messages.requests_per_page_with_auth": 2}
+
+
+def test_a_cursor_from_another_espace_is_refused(api, aws, clock, psc, patient):
+    import base64
+    doctor = token(psc, clock, DOCTOR)
+    start(api, patient["row"]["nir"], doctor)
+    forged = base64.urlsafe_b64encode(json.dumps({"espace_id": {"S": "someone-else"}, "sk": {"S": "c#x#~"},
+                                                 "activity": {"S": "2026"}}).encode()).decode()
+    r = api.http.get(f"/espaces/me/conversations?cursor={forged}", headers=patient["headers"])
+    assert r.status_code == 400 and r.json_body["code"] == "validation_error"

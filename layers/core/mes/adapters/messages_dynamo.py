@@ -76,6 +76,12 @@ class MessageCipher:
         return self._aead.decrypt(raw[:12], raw[12:], self._aad(espace_id, conversation_id, item)).decode("utf-8")
 
 
+def _key_value(key: dict, name: str) -> str:
+    """A string attribute of a decoded cursor (DynamoDB JSON), or "" if it is not one."""
+    value = key.get(name)
+    return value.get("S", "") if isinstance(value, dict) and isinstance(value.get("S"), str) else ""
+
+
 def conversation_sk(conversation_id: str) -> str:
     return f"c#{conversation_id}#~"
 
@@ -234,8 +240,11 @@ class DynamoMessageRepository:
     # -- reads ------------------------------------------------------------------------------
     def list_for_holder(self, espace_id: str, limit: int, cursor: str | None) -> Page:
         """Newest activity first: one Query on the local index (strongly consistent)."""
+        start = decode_cursor(cursor)
+        if start is not None and _key_value(start, "espace_id") != espace_id:
+            raise ValidationError("Curseur de pagination invalide.", field="cursor")
         result = self.Item.by_activity.query(espace_id, scan_index_forward=False, limit=limit, page_size=limit,
-                                             consistent_read=True, last_evaluated_key=decode_cursor(cursor))
+                                             consistent_read=True, last_evaluated_key=start)
         items, last = _one_page(result)
         return Page(items=[self._conversation(m) for m in items], next_key=encode_cursor(last))
 
@@ -244,9 +253,8 @@ class DynamoMessageRepository:
         """One Query: the conversation (first page only) and `limit` messages, newest first."""
         start = decode_cursor(cursor)
         if start is not None:
-            sk = (start.get("sk") or {}).get("S", "") if isinstance(start.get("sk"), dict) else ""
-            pk = (start.get("espace_id") or {}).get("S", "") if isinstance(start.get("espace_id"), dict) else ""
-            if pk != espace_id or not sk.startswith(f"c#{conversation_id}#m#"):
+            if _key_value(start, "espace_id") != espace_id or not _key_value(start, "sk").startswith(
+                    f"c#{conversation_id}#m#"):
                 raise ValidationError("Curseur de pagination invalide.", field="cursor")
         q = self.Item
         size = limit if start else limit + 1
