@@ -123,6 +123,9 @@ def test_the_whole_story_doctor_writes_holder_replies_saves_and_cannot_reply_onc
                         headers=doctor).status_code == 404
 
     # the holder saves the doctor's attachment into their documents: a copy of their own, idempotent
+    s3, bucket = aws.client("s3"), aws.settings.documents_bucket
+    s3.put_object_tagging(Bucket=bucket, Key=f"documents/{espace_id}/{report}", Tagging={"TagSet": [
+        {"Key": "GuardDutyMalwareScanStatus", "Value": "NO_THREATS_FOUND"}]})
     save = f"/espaces/me/conversations/{conversation_id}/attachments/{report}/save"
     r = api.http.post(save, headers=patient["headers"])
     assert r.status_code == 201, r.body
@@ -136,6 +139,8 @@ def test_the_whole_story_doctor_writes_holder_replies_saves_and_cannot_reply_onc
     head = aws.client("s3").head_object(Bucket=aws.settings.documents_bucket,
                                         Key=f"documents/{espace_id}/{saved['id']}")
     assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == aws.settings.data_key_arn
+    # the copy gets its own malware verdict: the original's tags are not copied
+    assert s3.get_object_tagging(Bucket=bucket, Key=f"documents/{espace_id}/{saved['id']}")["TagSet"] == []
     assert api.http.post(save, headers=patient["headers"]).json_body["id"] == saved["id"]  # still the same
     # the holder's own attachment is not "received": nothing to save
     assert api.http.post(f"/espaces/me/conversations/{conversation_id}/attachments/{old}/save",

@@ -14,6 +14,8 @@ class S3AttachmentCopier:
         self.kms_key_arn = kms_key_arn
 
     def copy(self, source_key: str, target_key: str) -> None:
-        """Idempotent: copying again overwrites the target with the same bytes."""
+        """Idempotent: copying again overwrites the target with the same bytes. Tags are not copied
+        (`TaggingDirective=REPLACE`, none given): the copy gets its own malware verdict."""
         self.s3.copy_object(Bucket=self.bucket, Key=target_key, CopySource={"Bucket": self.bucket, "Key": source_key},
-                            MetadataDirective="COPY", ServerSideEncryption="aws:kms", SSEKMSKeyId=self.kms_key_arn)
+                            MetadataDirective="COPY", TaggingDirective="REPLACE", ServerSideEncryption="aws:kms",
+                            SSEKMSKeyId=self.kms_key_arn)
