@@ -3,6 +3,7 @@ adapter (moto, table built from template.yaml) behave the same (BR-37/38)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from mes.domain.messaging import (
     Conversation,
     ConversationClosed,
     ConversationStatus,
+    DuplicateRequest,
     Message,
     new_id,
 )
@@ -95,3 +97,28 @@ def test_professional_lookup_grants_purge_and_export(repo):
     assert repo.purge_espace("e1") == 4  # conversation, two messages, one attachment grant
     assert repo.purge_espace("e1") == 0
     assert repo.find_for_professional(DOCTOR, c.conversation_id) is None
+
+
+def test_a_request_key_is_written_once(repo):
+    c = started(repo)
+    retry = Conversation(espace_id="e1", conversation_id=new_id(NOW), rpps=DOCTOR, subject="s", created_at=NOW,
+                         last_at=NOW)
+    first = Message(espace_id="e1", conversation_id=retry.conversation_id, message_id=new_id(NOW),
+                    author=Author.PROFESSIONAL, author_id=DOCTOR, at=NOW, body="b")
+    repo.start(retry, first, "key-1")
+    again = Conversation(**{**retry.__dict__, "conversation_id": new_id(NOW)})
+    with pytest.raises(DuplicateRequest) as dup:
+        repo.start(again, dataclasses.replace(first, conversation_id=again.conversation_id), "key-1")
+    assert (dup.value.conversation_id, dup.value.message_id) == (retry.conversation_id, first.message_id)
+    msg = Message(espace_id="e1", conversation_id=c.conversation_id, message_id=new_id(NOW), author=Author.PROFESSIONAL,
+                  author_id=DOCTOR, at=NOW, body="x")
+    repo.add_message(c, msg, "key-2")
+    with pytest.raises(DuplicateRequest) as dup:
+        repo.add_message(c, dataclasses.replace(msg, message_id=new_id(NOW)), "key-2")
+    assert dup.value.message_id == msg.message_id and repo.message("e1", c.conversation_id, msg.message_id).body == "x"
+    c.status, c.closed_at = ConversationStatus.CLOSED, NOW
+    repo.close(c)
+    with pytest.raises(DuplicateRequest):  # a retry after the closure still finds its first answer
+        repo.add_message(c, dataclasses.replace(msg, message_id=new_id(NOW)), "key-2")
+    assert len(repo.list_for_holder("e1", 10, None).items) == 2
+    assert repo.purge_espace("e1") == 7  # 2 conversations, 3 messages, 2 request markers

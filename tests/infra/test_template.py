@@ -37,7 +37,7 @@ TABLES = {
     "IdempotencyTable": ("idempotency", "expiration"),
     "DocumentsTable": ("documents", None),
 }
-TABLES["MessagesTable"] = ("messages", None)  # secure messaging (BR-37)
+TABLES["MessagesTable"] = ("messages", "expires_at_epoch")  # secure messaging (BR-37)
 DATA_KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
 DOCUMENTS_BUCKET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${DocumentsBucket}"}
 DOCUMENT_OBJECTS_ARN = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${DocumentsBucket}/documents/*"}

@@ -274,7 +274,7 @@ def test_export_and_purge_an_espace(api, aws, clock, psc, patient):
         conversation_id, SUBJECT, "Dr Hélène Vasseur")
     assert [(m["author"], m["body"]) for m in conversation["messages"]] == [("professional", BODY), ("holder", REPLY)]
 
-    assert aws.messages.purge_espace(espace_id) == 3  # the conversation and its two messages
+    assert aws.messages.purge_espace(espace_id) == 4  # the conversation, two messages, the PS request marker
     assert aws.messages.purge_espace(espace_id) == 0  # idempotent
     assert aws.messages.export_espace(espace_id) == {"conversations": []}
     assert api.http.get("/espaces/me/conversations", headers=patient["headers"]).json_body["items"] == []
@@ -305,3 +305,23 @@ def test_a_cursor_from_another_espace_is_refused(api, aws, clock, psc, patient):
                                                  "activity": {"S": "2026"}}).encode()).decode()
     r = api.http.get(f"/espaces/me/conversations?cursor={forged}", headers=patient["headers"])
     assert r.status_code == 400 and r.json_body["code"] == "validation_error"
+
+
+def test_a_professional_retrying_with_the_same_idempotency_key_writes_and_notifies_once(api, aws, clock, psc,
+                                                                                      patient):
+    ins = patient["row"]["nir"]
+    doctor = {**token(psc, clock, DOCTOR), "Idempotency-Key": "start-7f3a"}
+    first = start(api, ins, doctor)
+    clock.advance(seconds=2)
+    again = start(api, ins, doctor)
+    assert first.status_code == again.status_code == 201
+    assert first.json_body["conversation_id"] == again.json_body["conversation_id"]
+    conversation_id = first.json_body["conversation_id"]
+    send = {**doctor, "Idempotency-Key": "send-91c2"}
+    one = post(api, f"/pro/conversations/{conversation_id}/messages", send, "Une précision")
+    clock.advance(seconds=2)
+    two = post(api, f"/pro/conversations/{conversation_id}/messages", send, "Une précision")
+    assert one.status_code == two.status_code == 201 and one.json_body["id"] == two.json_body["id"]
+    listed = api.http.get("/espaces/me/conversations", headers=patient["headers"]).json_body["items"]
+    assert [(c["id"], c["message_count"]) for c in listed] == [(conversation_id, 2)]
+    assert len(flows.sent(aws, "patient.msg@example.org", "new-message")) == 2  # one per distinct request

@@ -11,7 +11,13 @@ from typing import Any
 from mes.domain.access import Grants
 from mes.domain.documents import DocStatus, Document
 from mes.domain.errors import ConcurrentUpdate
-from mes.domain.messaging import Conversation, ConversationClosed, ConversationStatus, Message
+from mes.domain.messaging import (
+    Conversation,
+    ConversationClosed,
+    ConversationStatus,
+    DuplicateRequest,
+    Message,
+)
 from mes.ports import Page
 
 
@@ -24,25 +30,37 @@ class FakeMessageRepository:
         self.conversations: dict[tuple[str, str], Conversation] = {}
         self.messages: dict[tuple[str, str], list[Message]] = {}
         self.grants: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.requests: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def _remember(self, espace_id: str, request_key: str | None, msg: Message) -> None:
+        if not request_key:
+            return
+        if (espace_id, request_key) in self.requests:
+            raise DuplicateRequest(*self.requests[(espace_id, request_key)])
+        self.requests[(espace_id, request_key)] = (msg.conversation_id, msg.message_id)
 
     def _grant(self, msg: Message) -> None:
         for a in msg.attachments:
             self.grants[(msg.espace_id, msg.conversation_id, a.document_id)] = {
                 "document_id": a.document_id, "message_id": msg.message_id, "sent_by": str(msg.author), "at": msg.at}
 
-    def start(self, conversation: Conversation, first: Message) -> None:
+    def start(self, conversation: Conversation, first: Message, request_key: str | None = None) -> None:
         key = (conversation.espace_id, conversation.conversation_id)
         if key in self.conversations:
             raise ConcurrentUpdate()
+        self._remember(conversation.espace_id, request_key, first)
         conversation.message_count, conversation.last_at = 1, first.at
         self.conversations[key] = copy.deepcopy(conversation)
         self.messages[key] = [copy.deepcopy(first)]
         self._grant(first)
 
-    def add_message(self, conversation: Conversation, msg: Message) -> None:
+    def add_message(self, conversation: Conversation, msg: Message, request_key: str | None = None) -> None:
         stored = self.conversations[(conversation.espace_id, conversation.conversation_id)]
+        if request_key and (msg.espace_id, request_key) in self.requests:
+            self._remember(msg.espace_id, request_key, msg)
         if stored.status != ConversationStatus.OPEN:
             raise ConversationClosed()
+        self._remember(msg.espace_id, request_key, msg)
         stored.last_at, stored.message_count = msg.at, stored.message_count + 1
         self.messages[(msg.espace_id, msg.conversation_id)].append(copy.deepcopy(msg))
         self._grant(msg)
@@ -76,6 +94,12 @@ class FakeMessageRepository:
     def get(self, espace_id: str, conversation_id: str) -> Conversation | None:
         return copy.deepcopy(self.conversations.get((espace_id, conversation_id)))
 
+    def message(self, espace_id: str, conversation_id: str, message_id: str) -> Message | None:
+        for m in self.messages.get((espace_id, conversation_id), []):
+            if m.message_id == message_id:
+                return copy.deepcopy(m)
+        return None
+
     def find_for_professional(self, rpps: str, conversation_id: str) -> Conversation | None:
         for (_, cid), c in self.conversations.items():
             if cid == conversation_id and c.rpps == rpps:
@@ -87,7 +111,7 @@ class FakeMessageRepository:
 
     def purge_espace(self, espace_id: str) -> int:
         count = 0
-        for store in (self.conversations, self.messages, self.grants):
+        for store in (self.conversations, self.messages, self.grants, self.requests):
             for key in [k for k in store if k[0] == espace_id]:
                 count += len(self.messages[key]) if store is self.messages else 1
                 del store[key]

@@ -11,6 +11,7 @@ Everything of an espace sits under its partition key:
 | `c#{conversation_id}#~` | the conversation (status, professional, encrypted subject, last activity) |
 | `c#{conversation_id}#m#{message_id}` | a message (author, time, encrypted body and attachment list) |
 | `c#{conversation_id}#a#{document_id}` | an attachment of the conversation (the grant to download it) |
+| `r#{request key}` | what a professional's request created (a retry writes nothing twice); expires after a day |
 
 - a holder's conversations, newest activity first = 1 Query on the local index `by_activity`
   (sparse: only conversations carry `activity`; strongly consistent);
@@ -38,11 +39,13 @@ from mes.adapters.documents_dynamo import _one_page, decode_cursor, encode_curso
 from mes.adapters.dynamo import _failed_indexes, from_iso, iso
 from mes.domain.errors import ConcurrentUpdate, ValidationError
 from mes.domain.messaging import (
+    REQUEST_MEMORY_SECONDS,
     Attachment,
     Author,
     Conversation,
     ConversationClosed,
     ConversationStatus,
+    DuplicateRequest,
     Message,
 )
 from mes.ports import Page
@@ -139,6 +142,8 @@ def message_model(table: str, region_name: str) -> type[Model]:
         # attachment
         document_id = UnicodeAttribute(null=True)
         sent_by = UnicodeAttribute(null=True)
+        # request marker (sk "r#{request key}"): what a professional's request created; expires (TTL)
+        expires_at_epoch = NumberAttribute(null=True)
         by_activity = ByActivity()
         by_rpps = ByRpps()
 
@@ -191,24 +196,45 @@ class DynamoMessageRepository:
                 for a in msg.attachments]
 
     # -- writes -----------------------------------------------------------------------------
-    def start(self, conversation: Conversation, first: Message) -> None:
-        """The conversation, its first message and its attachments, in one transaction."""
+    def _marker(self, espace_id: str, request_key: str, msg: Message) -> Model:
+        return self.Item(espace_id=espace_id, sk=f"r#{request_key}", kind="request",
+                         conversation_id=msg.conversation_id, message_id=msg.message_id,
+                         expires_at_epoch=int(msg.at.timestamp()) + REQUEST_MEMORY_SECONDS)
+
+    def _duplicate(self, espace_id: str, request_key: str, exc: Exception) -> DuplicateRequest:
+        marker = self.Item.get(espace_id, f"r#{request_key}", consistent_read=True)
+        return DuplicateRequest(marker.conversation_id, marker.message_id or "")
+
+    def start(self, conversation: Conversation, first: Message, request_key: str | None = None) -> None:
+        """The conversation, its first message and its attachments, in one transaction; with a request
+        key, a marker too: the same request again raises DuplicateRequest instead of writing twice."""
         conversation.message_count = 1
         conversation.last_at = first.at
         q = self.Item
-        with TransactWrite(connection=Connection(region=self._region)) as tx:
-            tx.save(self._conversation_item(conversation), condition=q.sk.does_not_exist())
-            tx.save(self._message_item(first), condition=q.sk.does_not_exist())
-            for grant in self._grant_items(first):
-                tx.save(grant)
-
-    def add_message(self, conversation: Conversation, msg: Message) -> None:
-        """The message and the conversation's activity in one transaction, conditional on the
-        conversation being still open: a reply racing the closure gets ConversationClosed (BR-38)."""
-        q = self.Item
-        header = self.Item(espace_id=conversation.espace_id, sk=conversation_sk(conversation.conversation_id))
         try:
             with TransactWrite(connection=Connection(region=self._region)) as tx:
+                if request_key:
+                    tx.save(self._marker(conversation.espace_id, request_key, first), condition=q.sk.does_not_exist())
+                tx.save(self._conversation_item(conversation), condition=q.sk.does_not_exist())
+                tx.save(self._message_item(first), condition=q.sk.does_not_exist())
+                for grant in self._grant_items(first):
+                    tx.save(grant)
+        except TransactWriteError as exc:
+            if request_key and 0 in _failed_indexes(exc):
+                raise self._duplicate(conversation.espace_id, request_key, exc) from exc
+            raise ConcurrentUpdate() from exc
+
+    def add_message(self, conversation: Conversation, msg: Message, request_key: str | None = None) -> None:
+        """The message and the conversation's activity in one transaction, conditional on the
+        conversation being still open: a reply racing the closure gets ConversationClosed (BR-38).
+        With a request key, the same request again raises DuplicateRequest."""
+        q = self.Item
+        header = self.Item(espace_id=conversation.espace_id, sk=conversation_sk(conversation.conversation_id))
+        first = 1 if request_key else 0
+        try:
+            with TransactWrite(connection=Connection(region=self._region)) as tx:
+                if request_key:
+                    tx.save(self._marker(conversation.espace_id, request_key, msg), condition=q.sk.does_not_exist())
                 tx.save(self._message_item(msg), condition=q.sk.does_not_exist())
                 tx.update(header, actions=[q.last_at.set(iso(msg.at)),
                                            q.activity.set(f"{iso(msg.at)}#{conversation.conversation_id}"),
@@ -217,7 +243,10 @@ class DynamoMessageRepository:
                 for grant in self._grant_items(msg):
                     tx.save(grant)
         except TransactWriteError as exc:
-            if 1 in _failed_indexes(exc):
+            failed = _failed_indexes(exc)
+            if request_key and 0 in failed:
+                raise self._duplicate(conversation.espace_id, request_key, exc) from exc
+            if first + 1 in failed:
                 raise ConversationClosed() from exc
             raise ConcurrentUpdate() from exc
         conversation.last_at = msg.at
@@ -275,6 +304,13 @@ class DynamoMessageRepository:
         try:
             return self._conversation(self.Item.get(espace_id, conversation_sk(conversation_id),
                                                     consistent_read=True))
+        except self.Item.DoesNotExist:
+            return None
+
+    def message(self, espace_id: str, conversation_id: str, message_id: str) -> Message | None:
+        try:
+            return self._message(self.Item.get(espace_id, message_sk(conversation_id, message_id),
+                                               consistent_read=True))
         except self.Item.DoesNotExist:
             return None
 

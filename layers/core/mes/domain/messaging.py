@@ -53,6 +53,18 @@ class InvalidAttachment(DomainError):
     detail = "Pièce jointe introuvable ou non autorisée : seuls vos documents disponibles peuvent être joints."
 
 
+class DuplicateRequest(Exception):  # noqa: N818 - a signal, not an error the caller sees
+    """The same professional request (same Idempotency-Key / request id) was already carried out:
+    the ids of what it created are returned instead of writing twice."""
+
+    def __init__(self, conversation_id: str, message_id: str):
+        super().__init__(conversation_id)
+        self.conversation_id, self.message_id = conversation_id, message_id
+
+
+REQUEST_MEMORY_SECONDS = 24 * 3600  # [design] how long a professional's request id is remembered
+
+
 def new_id(now: datetime | None = None) -> str:
     """Time-ordered and unpredictable (12 hex digits of milliseconds + 20 random hex digits)."""
     millis = int((now.timestamp() if now else time.time()) * 1000)

@@ -19,7 +19,7 @@ from mes.domain.codes import keyed_hash
 from mes.domain.documents import AuthorType, DocStatus, Document
 from mes.domain.errors import ConcurrentUpdate, DomainError, NotFound, ValidationError
 from mes.domain.espace import Espace, Status
-from mes.domain.messaging import Author, Conversation, Message
+from mes.domain.messaging import Author, Conversation, DuplicateRequest, Message
 from mes.domain.professionals import ProIdentity
 from mes.ports import Page
 
@@ -76,6 +76,12 @@ def notify_holder(deps: MessagingDeps, espace: Espace) -> str | None:
 
 
 # --- professional ----------------------------------------------------------------------------------
+def _request_key(deps: MessagingDeps, ps: ProIdentity, req: RequestRef) -> str:
+    """[design] A professional's retried request (same Idempotency-Key, or API Gateway's request id)
+    writes nothing twice and notifies once: its key is remembered with what it created."""
+    return keyed_hash(deps.pro.keys.messages, "request", f"{ps.rpps}|{req.request_id}")[:40]
+
+
 def _refuse(deps: MessagingDeps, espace: Espace, ps: ProIdentity, req: RequestRef, action: str,
             error: DomainError, target: str | None = None) -> None:
     _log(deps.pro, espace, ps, req, action, "refused:" + error.code, target=target)
@@ -108,7 +114,10 @@ def start(deps: MessagingDeps, ps: ProIdentity, ins: str, *, subject: str, body:
                                 subject=subject, created_at=req.at, last_at=req.at, **_identity(ps))
     first = Message(espace_id=espace.espace_id, conversation_id=conversation_id, message_id=rules.new_id(req.at),
                     author=Author.PROFESSIONAL, author_id=ps.rpps, at=req.at, body=body, attachments=attached)
-    deps.messages.start(conversation, first)
+    try:
+        deps.messages.start(conversation, first, _request_key(deps, ps, req))
+    except DuplicateRequest as dup:
+        return deps.messages.get(espace.espace_id, dup.conversation_id) or conversation
     _log(deps.pro, espace, ps, req, "conversation_start", "allowed", target=conversation_id)
     notify_holder(deps, espace)
     return conversation
@@ -149,7 +158,10 @@ def pro_send(deps: MessagingDeps, ps: ProIdentity, conversation_id: str, *, body
         _refuse(deps, espace, ps, req, "message", exc, conversation_id)
     message = Message(espace_id=espace.espace_id, conversation_id=conversation_id, message_id=rules.new_id(req.at),
                       author=Author.PROFESSIONAL, author_id=ps.rpps, at=req.at, body=body, attachments=attached)
-    deps.messages.add_message(conversation, message)
+    try:
+        deps.messages.add_message(conversation, message, _request_key(deps, ps, req))
+    except DuplicateRequest as dup:
+        return deps.messages.message(espace.espace_id, dup.conversation_id, dup.message_id) or message
     _log(deps.pro, espace, ps, req, "message", "allowed", target=conversation_id)
     notify_holder(deps, espace)
     return message
