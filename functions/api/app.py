@@ -12,6 +12,7 @@ from chalice import Chalice, ConvertToMiddleware
 
 from chalicelib.routes import access, auth, documents, enrolment, espaces, professionals
 from chalicelib.routes import profile as profile_routes
+from chalicelib.routes import messaging as messaging_routes
 from mes.observability import logger
 
 app = Chalice(app_name="mes")
@@ -24,6 +25,7 @@ app.register_blueprint(documents.bp)
 app.register_blueprint(access.bp)
 app.register_blueprint(professionals.bp)
 app.register_blueprint(profile_routes.bp)
+app.register_blueprint(messaging_routes.bp)
 
 
 def _authorize(event: dict[str, Any], audience: str) -> dict[str, Any]:

@@ -257,6 +257,40 @@ def measurements_requests_per_page(days: int = 200) -> dict[str, Any]:
         return {"measurements.requests_per_page": max(counts)}
 
 
+def messages_requests_per_page(messages: int = 120, other_conversations: int = 20) -> dict[str, Any]:
+    """DynamoDB requests for one page (50) of a conversation's messages read by the holder: the page
+    itself (conversation + messages in one Query), counted apart from the holder token's revocation
+    check (one GetItem on the ephemeral table, the same for every holder route)."""
+    from chalice.test import Client
+
+    from mes.domain.messaging import Author, Conversation, Message, new_id
+    from mes_local.functions import api_app
+    with stack():
+        container = fresh_container()
+        espace_id, headers = _holder(container)
+        target = None
+        for n in range(other_conversations + 1):
+            at = NOW + timedelta(minutes=n)
+            c = Conversation(espace_id=espace_id, conversation_id=new_id(at), rpps="10000000042", subject=f"s{n}",
+                             created_at=at, last_at=at)
+            container.messages.start(c, Message(espace_id=espace_id, conversation_id=c.conversation_id,
+                                                message_id=new_id(at), author=Author.PROFESSIONAL,
+                                                author_id="10000000042", at=at, body="b"))
+            target = target or c
+        for i in range(messages - 1):
+            at = NOW + timedelta(seconds=i + 1)
+            container.messages.add_message(target, Message(espace_id=espace_id, conversation_id=target.conversation_id,
+                                                           message_id=new_id(at), author=Author.HOLDER,
+                                                           author_id=espace_id, at=at, body=f"m{i}"))
+        with Client(api_app().app) as client, awscount.counting() as counter:
+            page = client.http.get(f"/espaces/me/conversations/{target.conversation_id}?limit=50",
+                                   headers=headers).json_body
+        assert len(page["items"]) == 50 and page["conversation"] is not None, page
+        assert counter.requests["dynamodb.GetItem"] == 1  # the token revocation check, on every holder route
+        return {"messages.requests_per_page": counter.by_service("dynamodb") - 1,
+                "messages.requests_per_page_with_auth": counter.by_service("dynamodb")}
+
+
 def main() -> None:
     _fake_env()
     figures: dict[str, Any] = {}
@@ -266,6 +300,7 @@ def main() -> None:
     figures.update(documents_figures())
     figures.update(pro_list_requests())
     figures.update(measurements_requests_per_page())
+    figures.update(messages_requests_per_page())
     figures.update(cold_import_ratio())
     for name, value in figures.items():
         print(f"{name}: {value}", flush=True)

@@ -50,6 +50,7 @@ def test_env_is_the_globals_resolved(stack: dict[str, Any], env: dict[str, str])
         "ACCESS_TABLE": "mes-local-access",
         "ACCESS_LOG_TABLE": "mes-local-access-log",
         "PROFILES_TABLE": "mes-local-profiles",
+        "MESSAGES_TABLE": "mes-local-messages",
         "PSC_ISSUER": "https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet",
         "PSC_AUDIENCE": "mes",
         "PSC_JWKS": '{"keys": []}',
@@ -192,7 +193,8 @@ def test_ses_identity_topic_and_queues(moto_session: boto3.session.Session, stac
     assert env["SENDER_EMAIL"] in ses.list_identities()["Identities"]
     names = {t["Name"] for t in ses.list_templates()["TemplatesMetadata"]}
     assert names == {f"mes-local-{n}" for n in ("wave-code", "renewal-code", "otp", "opposition-receipt",
-                                                "new-document", "hidden-document-notice", "access-notice")}
+                                                "new-document", "hidden-document-notice", "access-notice",
+                                                "new-message")}
 
     sns = moto_session.client("sns")
     topic = stack["resources"]["OpsTopic"]["arn"]
@@ -215,6 +217,7 @@ RENDER_DATA = {
     "opposition-receipt": {"receipt_id": "OPP-2027-000123", "at": "2 mars 2027 à 14:05"},
     "new-document": {"first_name": "Camille"},
     "hidden-document-notice": {"first_name": "Camille", "release_date": "3 avril 2027"},
+    "new-message": {"first_name": "Camille"},
 }
 
 
@@ -387,3 +390,16 @@ def test_another_stack_name_and_parameters(moto_session: boto3.session.Session, 
     assert other["env"]["DATA_KEY_ARN"] != stack["env"]["DATA_KEY_ARN"]
     with pytest.raises(ValueError, match="WaveScheduleState"):
         provision(moto_session, stack_name="mes-bad", parameters={"WaveScheduleState": "MAYBE"})
+
+
+def test_messages_table_keys_and_indexes(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
+    """Secure messaging (BR-37): one partition per espace, a strongly consistent local index for the
+    holder's list by activity, a global index for a professional's own conversations."""
+    ddb = moto_session.client("dynamodb")
+    table = ddb.describe_table(TableName=env["MESSAGES_TABLE"])["Table"]
+    assert [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] == [("espace_id", "HASH"), ("sk", "RANGE")]
+    assert [(i["IndexName"], [(k["AttributeName"], k["KeyType"]) for k in i["KeySchema"]])
+            for i in table["LocalSecondaryIndexes"]] == [("by_activity", [("espace_id", "HASH"), ("activity", "RANGE")])]
+    assert [(i["IndexName"], [(k["AttributeName"], k["KeyType"]) for k in i["KeySchema"]])
+            for i in table["GlobalSecondaryIndexes"]] == [("by_rpps", [("ps_rpps", "HASH"), ("conversation_id", "RANGE")])]
+    assert table["SSEDescription"]["SSEType"] == "KMS"

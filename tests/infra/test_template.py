@@ -27,6 +27,7 @@ GLOBAL_ENV_NAMES = {
     "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "ACCESS_TABLE", "ACCESS_LOG_TABLE",
     "PSC_ISSUER", "PSC_AUDIENCE", "PSC_JWKS", "PROFILES_TABLE",
 }
+GLOBAL_ENV_NAMES |= {"MESSAGES_TABLE"}  # secure messaging (BR-37)
 BUCKETS = {"DocumentsBucket": "documents", "LettersBucket": "letters", "PopulationBucket": "population"}
 TABLES = {
     "EspacesTable": ("espaces", "expires_at_epoch"),
@@ -37,6 +38,7 @@ TABLES = {
     "DocumentsTable": ("documents", None),
     "ProfilesTable": ("profiles", None),
 }
+TABLES["MessagesTable"] = ("messages", "expires_at_epoch")  # secure messaging (BR-37)
 DATA_KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
 DOCUMENTS_BUCKET_ARN = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${DocumentsBucket}"}
 DOCUMENT_OBJECTS_ARN = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${DocumentsBucket}/documents/*"}
@@ -251,6 +253,7 @@ def test_key_schemas_and_sparse_indexes(template: dict[str, Any]) -> None:
         "IdempotencyTable": [("id", "HASH")],
         "DocumentsTable": [("espace_id", "HASH"), ("document_id", "RANGE")],
         "ProfilesTable": [("espace_id", "HASH"), ("sk", "RANGE")],
+        "MessagesTable": [("espace_id", "HASH"), ("sk", "RANGE")],
     }
     assert _indexes(template, "EspacesTable") == {
         "by_nir": ([("nir_hmac", "HASH"), ("birth_date", "RANGE")], "ALL"),
@@ -467,6 +470,7 @@ SES_TEMPLATES = {
     "OppositionReceiptTemplate": ("opposition-receipt", {"receipt_id", "at"}),
     "NewDocumentTemplate": ("new-document", {"first_name"}),
     "HiddenDocumentNoticeTemplate": ("hidden-document-notice", {"first_name", "release_date"}),
+    "NewMessageTemplate": ("new-message", {"first_name"}),  # BR-39: no content
 }
 
 
@@ -733,3 +737,31 @@ def test_profiles_table_and_the_api_grants_on_it(template: dict[str, Any], trans
         assert table in grants[action] and index in grants[action]
     on_profiles = {a for a, r in grants.items() if table in r}
     assert on_profiles == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:Query"}
+
+
+# -------------------------------------------------------------------------------------------------
+# Secure messaging (issue #5, BR-37 to BR-39)
+# -------------------------------------------------------------------------------------------------
+MESSAGES_TABLE_ARN = {"Fn::GetAtt": ["MessagesTable", "Arn"]}
+
+
+def test_messages_table_indexes_env_and_output(template: dict[str, Any]) -> None:
+    properties = template["Resources"]["MessagesTable"]["Properties"]
+    assert [(i["IndexName"], [(k["AttributeName"], k["KeyType"]) for k in i["KeySchema"]],
+             i["Projection"]["ProjectionType"]) for i in properties["LocalSecondaryIndexes"]] == [
+        ("by_activity", [("espace_id", "HASH"), ("activity", "RANGE")], "ALL")]
+    assert _indexes(template, "MessagesTable") == {
+        "by_rpps": ([("ps_rpps", "HASH"), ("conversation_id", "RANGE")], "ALL")}
+    resources = template["Resources"]
+    assert resources["MessagesTable"]["DeletionPolicy"] == resources["MessagesTable"]["UpdateReplacePolicy"] == "Retain"
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["MESSAGES_TABLE"] == {"Ref": "MessagesTable"}
+    assert template["Outputs"]["MessagesTableName"]["Value"] == {"Ref": "MessagesTable"}
+
+
+def test_api_may_read_and_write_messages_but_not_delete_them(transformed: dict[str, Any]) -> None:
+    grants = _grants(transformed, "ApiFunctionRole")
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"):
+        assert MESSAGES_TABLE_ARN in grants[action]
+        assert {"Fn::Sub": "${MessagesTable.Arn}/index/*"} in grants[action]
+    for action in ("dynamodb:DeleteItem", "dynamodb:BatchWriteItem"):
+        assert MESSAGES_TABLE_ARN not in grants.get(action, [])

@@ -26,6 +26,8 @@ STATUS = {
     "code_locked": 429,
     "rate_limited": 429,
     "quota_exceeded": 429,
+    "conversation_closed": 409,
+    "invalid_attachment": 400,
 }
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",

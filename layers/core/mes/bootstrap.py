@@ -141,6 +141,18 @@ class Container:
         return WaveDeps(repo=self.espaces, notifier=self.notifier, printer=self.printer, keys=self.keys,
                         template_name=self.settings.ses_template, shards=WAVE_SHARDS)
 
+    @cached_property
+    def messages(self) -> Any:
+        from mes.adapters.messages_dynamo import DynamoMessageRepository, MessageCipher, message_model
+        return DynamoMessageRepository(message_model(self.settings.messages_table, self.settings.region),
+                                       MessageCipher(self.keys.messages))
+
+    def messaging_deps(self) -> Any:
+        from mes.adapters.messages_s3 import S3AttachmentCopier
+        from mes.services.messaging import MessagingDeps
+        copier = S3AttachmentCopier(self.client("s3"), self.settings.documents_bucket, self.settings.data_key_arn)
+        return MessagingDeps(pro=self.pro_deps(), messages=self.messages, copier=copier)
+
 
 _container: Container | None = None
 

@@ -42,6 +42,7 @@ class Settings(BaseModel):
     psc_issuer: str = ""
     psc_audience: str = ""
     psc_jwks: str = ""
+    messages_table: str = ""  # secure messaging (BR-37)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -73,6 +74,7 @@ class Settings(BaseModel):
             psc_issuer=env.get("PSC_ISSUER", ""),
             psc_audience=env.get("PSC_AUDIENCE", ""),
             psc_jwks=env.get("PSC_JWKS", ""),
+            messages_table=env.get("MESSAGES_TABLE", ""),
         )
 
     def ses_template(self, name: str) -> str:

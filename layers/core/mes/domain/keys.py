@@ -20,6 +20,7 @@ class Keys:
     code: bytes
     otp: bytes
     login: bytes
+    messages: bytes = b""  # AES-256-GCM key of the secure messages (BR-37), added after the others
 
     @classmethod
     def derive(cls, master: str | bytes) -> Keys:
@@ -30,7 +31,8 @@ class Keys:
         def sub(label: str) -> bytes:
             return hmac.new(raw, f"mes/{label}/v1".encode(), hashlib.sha256).digest()
 
-        return cls(nir=sub("nir"), vitale=sub("vitale"), code=sub("code"), otp=sub("otp"), login=sub("login"))
+        return cls(nir=sub("nir"), vitale=sub("vitale"), code=sub("code"), otp=sub("otp"), login=sub("login"),
+                   messages=sub("messages"))
 
     def nir_hmac(self, nir: str) -> str:
         return keyed_hash(self.nir, "nir", nir)

@@ -20,6 +20,8 @@ def french_date(value: date | datetime) -> str:
 SMS_TEMPLATES: dict[str, str] = {
     "otp": "Mon espace santé : votre code à usage unique est ${otp}. Il expire dans 10 minutes. Ne le communiquez à personne.",
     "renewal-code": "Mon espace santé : votre nouveau code provisoire est ${code}, valable jusqu'au ${expires}. L'ancien code ne fonctionne plus.",
+    # BR-39: no content, no name: only the fact that a message arrived.
+    "new-message": "Mon espace santé : un professionnel de santé vous a envoyé un message dans votre messagerie sécurisée. Connectez-vous pour le lire.",
 }
 
 LETTER_TEMPLATES: dict[str, str] = {
