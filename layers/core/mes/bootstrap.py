@@ -132,6 +132,12 @@ class Container:
         return WaveDeps(repo=self.espaces, notifier=self.notifier, printer=self.printer, keys=self.keys,
                         template_name=self.settings.ses_template, shards=WAVE_SHARDS)
 
+    def majority_deps(self) -> Any:
+        from mes.adapters.dynamo import MAJORITY_SHARDS
+        from mes.services.children import MajorityDeps
+        return MajorityDeps(repo=self.espaces, notifier=self.notifier, printer=self.printer, keys=self.keys,
+                            template_name=self.settings.ses_template, shards=MAJORITY_SHARDS)
+
 
 _container: Container | None = None
 
