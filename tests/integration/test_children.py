@@ -241,3 +241,20 @@ def test_the_handover_job_resumes_after_a_crash_mid_run(api, aws, clock, househo
         assert len(flows.sent(aws, email, "majority-code")) == 1
     assert aws.espaces.children_of(guardian["espace_id"]) == []
     assert flows.scheduled("majority_handover", clock(), event_id="maj-again")["handed_over"] == 0
+
+
+def test_mes_majority_run_invokes_the_handler_at_the_given_time(aws, clock, monkeypatch, capsys):
+    """`mes majority run --at TIME` (the CLI runs the same handler in-process; here on this moto)."""
+    from mes_local import cli
+
+    parent = flows.people(1, seed=94, department="44")[0]
+    child = child_row(5003, parent, date(2010, 5, 10), "Noé", email="noe@example.org")
+    flows.population(aws, [parent, child])
+    monkeypatch.setattr(cli, "connect", lambda verbose=False: {})
+    assert cli.main(["majority", "run", "--at", "2028-05-09T00:45:00Z"]) == 0
+    assert "handed over: 0" in capsys.readouterr().out
+    assert cli.main(["majority", "run", "--at", "2028-05-10T00:45:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "handed over: 1" in out and "complete: yes" in out
+    (guardian,) = [e for e in aws.espaces.find_by_nir(aws.keys.nir_hmac(parent["nir"])) if e.first_name != "Noé"]
+    assert aws.espaces.children_of(guardian.espace_id) == []
