@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from mes.domain.espace import Status
+from mes_local import awscount
 from tests.fakes import person
 from tests.support import flows
 from tests.support.leaks import remember
@@ -135,8 +136,13 @@ def test_the_guardian_attaches_the_child_and_invites_the_other_parent_only_if_ac
     r = api.http.post(invite, headers=guardian["headers"], body=json.dumps(
         {"nir": other["row"]["nir"], "birth_date": other["row"]["birth_date"], "extra": 1}))
     assert (r.status_code, r.json_body["code"]) == (400, "validation_error")
-    # the invited representative lists the child and acts on the child's espace id
+    # the invited representative lists the child and acts on the child's espace id: one read of the
+    # child's espace decides (plus the token revocation check and the one Query of the page)
     assert [c["id"] for c in api.http.get("/espaces/me", headers=other["headers"]).json_body["children"]] == [child_id]
+    with awscount.counting() as counter:
+        assert api.http.get(f"/espaces/{child_id}/documents", headers=other["headers"]).status_code == 200
+    assert (counter.requests["dynamodb.GetItem"], counter.requests["dynamodb.Query"]) == (2, 1)
+    assert counter.by_service("dynamodb") == 3
     r = api.http.post(f"/espaces/{child_id}/documents", headers=other["headers"], body=json.dumps(
         {"title": "Carnet", "category": "CAR_VAC", "filename": "carnet.pdf", "content_type": "application/pdf",
          "size": len(PDF)}))
@@ -196,7 +202,9 @@ def test_hidden_from_representatives_then_the_handover_at_18(api, aws, clock, ps
     guardian_headers = login(api, aws, "guardian@example.org", "guardian.one")
     assert api.http.get(f"/espaces/{child_id}", headers=guardian_headers).status_code == 200
     clock.now = datetime(2028, 5, 10, 0, 45, tzinfo=UTC)
-    first = flows.scheduled("majority_handover", clock(), event_id="maj-2")
+    with awscount.counting() as counter:
+        first = flows.scheduled("majority_handover", clock(), event_id="maj-2")
+    assert counter.requests["dynamodb.Query"] == 8 and "dynamodb.Scan" not in counter.requests  # one per shard
     assert (first["handed_over"], first["codes_by_email"]) == (1, 1)
     assert flows.scheduled("majority_handover", clock(), event_id="maj-2") == first  # duplicate event
     assert flows.scheduled("majority_handover", clock(), event_id="maj-3")["handed_over"] == 0
