@@ -16,6 +16,7 @@ from mes.domain.errors import (
     Forbidden,
     InvalidCredentials,
     NotFound,
+    RateLimited,
     StateConflict,
 )
 from mes.domain.espace import Status
@@ -198,6 +199,21 @@ class TestRepresentatives:
             self.invite(notified, clock, row=STRANGER)
         with pytest.raises(NotFound):  # a stranger does not even see the child
             self.invite(notified, clock, caller=STRANGER)
+
+    def test_probing_is_rate_limited(self, notified, clock):
+        """[design] at most 10 invitations a day per login: the route cannot probe who has an active espace."""
+        attach(notified, clock, ZOE)
+        for i in range(10):
+            with pytest.raises(family.RepresentativeNotFound):
+                children.invite_representative(notified.repo, notified.keys, claims(notified, PARENT),
+                                               espace_of(notified, ZOE).espace_id, nir=person(50 + i)["nir"],
+                                               birth_date=person(50 + i)["birth_date"], now=clock(),
+                                               ephemeral=notified.ephemeral)
+        with pytest.raises(RateLimited):
+            children.invite_representative(notified.repo, notified.keys, claims(notified, PARENT),
+                                           espace_of(notified, ZOE).espace_id, nir=OTHER_PARENT["nir"],
+                                           birth_date=OTHER_PARENT["birth_date"], now=clock(),
+                                           ephemeral=notified.ephemeral)
 
     def test_the_child_must_be_attached_first(self, notified, clock):
         with pytest.raises(StateConflict):

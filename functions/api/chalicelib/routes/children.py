@@ -36,12 +36,12 @@ def attach_child(claims: dict, body: ChildAttachRequest) -> EspaceResponse:
 
 
 @route(bp, "/espaces/{espace_id}/representatives", "POST", auth="holder", body=RepresentativeRequest,
-       response=RepresentativeCreated, status=201, errors=(400, 401, 403, 404, 409))
+       response=RepresentativeCreated, status=201, errors=(400, 401, 403, 404, 409, 429))
 def invite_representative(claims: dict, espace_id: str, body: RepresentativeRequest) -> RepresentativeCreated:
     """The guardian invites the child's second legal representative (who must hold an active espace)."""
     c = get_container()
     person = children.invite_representative(c.espaces, c.keys, claims, espace_id, nir=body.nir,
-                                            birth_date=body.birth_date, now=c.clock())
+                                            birth_date=body.birth_date, now=c.clock(), ephemeral=c.ephemeral)
     return RepresentativeCreated(representative=RepresentativeOut(id=person.espace_id, first_name=person.first_name,
                                                                   last_name=person.last_name))
 

@@ -12,20 +12,21 @@ from typing import Any
 from mes.domain import children as family
 from mes.domain import documents as rules
 from mes.domain.codes import derive_code
-from mes.domain.errors import CodeUsed, ConcurrentUpdate, NotFound, ValidationError
+from mes.domain.errors import CodeUsed, ConcurrentUpdate, NotFound, RateLimited, ValidationError
 from mes.domain.espace import Espace, Status
 from mes.domain.identity import normalise_nir, parse_birth_date
 from mes.domain.keys import Keys
 from mes.domain.professionals import ProIdentity
 from mes.domain.texts import french_date, render
 from mes.observability import logger
-from mes.ports import EspaceRepository, LetterPrinter, Notifier
+from mes.ports import EphemeralStore, EspaceRepository, LetterPrinter, Notifier
 
 from . import enrolment
 from .espaces import resolve
 from .paging import BudgetSpent, due_pages
 
 PAGE = 100
+MAX_INVITATIONS_PER_DAY = 10  # [design] per guardian login
 
 
 # --- BR-16: the guardian attaches the child's espace ----------------------------------------------
@@ -64,11 +65,16 @@ def _retry(repo: EspaceRepository, claims: dict[str, Any], espace_id: str, chang
 
 
 def invite_representative(repo: EspaceRepository, keys: Keys, claims: dict[str, Any], espace_id: str, *,
-                          nir: str, birth_date: str, now: datetime) -> Espace:
+                          nir: str, birth_date: str, now: datetime, ephemeral: EphemeralStore | None = None
+                          ) -> Espace:
     """The guardian names the other parent by NIR + birth date; that person must hold an ACTIVE espace
-    (404 `not_found` otherwise, the same whether unknown or not activated). Returns that espace."""
+    (404 `not_found` otherwise, the same whether unknown or not activated). Returns that espace.
+    At most MAX_INVITATIONS_PER_DAY attempts per login, so the route cannot be used to probe who
+    holds an active espace."""
     clear = normalise_nir(nir)
     birth = parse_birth_date(birth_date, today=now.date())
+    if ephemeral is not None and ephemeral.hit(f"invite:{claims['sub']}", 86400, now) > MAX_INVITATIONS_PER_DAY:
+        raise RateLimited(retry_after=86400 - int(now.timestamp()) % 86400)
     found = [e for e in repo.find_by_nir(keys.nir_hmac(clear)) if e.birth_date == birth]
     active = [e for e in found if not family.is_managed(e) and e.status == Status.ACTIVE]
     candidate = active[0] if len(active) == 1 else None
