@@ -195,6 +195,9 @@ def test_hidden_from_representatives_then_the_handover_at_18(api, aws, clock, ps
     r = api.http.patch(path, headers=doctor, body=json.dumps({"hidden_from_representatives": True}))
     assert (r.status_code, r.json_body["code"]) == (409, "state_conflict")
     assert listed(api, guardian["headers"], child_id) == {plain, revealed}
+    # nor does the access log tell the representatives about the hidden one
+    log = api.http.get(f"/espaces/{child_id}/access-log", headers=guardian["headers"]).json_body["items"]
+    assert {e["target"] for e in log if e["action"] == "deposit"} == {plain, revealed}
 
     # BR-18: the day before, nothing; on the 18th birthday (00:45 UTC run) the handover
     clock.now = datetime(2028, 5, 9, 0, 45, tzinfo=UTC)
@@ -221,6 +224,8 @@ def test_hidden_from_representatives_then_the_handover_at_18(api, aws, clock, ps
     young = activate_own(api, aws, child, notice["data"]["code"], "zoe.young@example.org", "zoe.young")
     assert listed(api, young, "me") == {secret, revealed, plain}
     assert api.http.get(f"/espaces/me/documents/{secret}", headers=young).status_code == 200
+    log = api.http.get("/espaces/me/access-log", headers=young).json_body["items"]
+    assert {e["target"] for e in log if e["action"] == "deposit"} == {secret, plain, revealed}
 
 
 def test_the_handover_job_resumes_after_a_crash_mid_run(api, aws, clock, household):

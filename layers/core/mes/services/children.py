@@ -126,6 +126,18 @@ def reveal_to_representatives(deps: Any, ps: ProIdentity, ins: str, document_id:
     raise ConcurrentUpdate()
 
 
+def log_for_representatives(documents: Any, espace_id: str, items: list[dict]) -> list[dict]:
+    """BR-17: the access log a representative reads leaves out every entry about a document hidden
+    from them (deposit, read, refused read, reveal): even its existence is the minor's. One
+    BatchGetItem per page at most."""
+    targets = sorted({i["target"] for i in items if i.get("target")})
+    if not targets:
+        return items
+    found = documents.get_many([(espace_id, t) for t in targets])
+    hidden = {d.document_id for d in found if d.hidden_from_representatives}
+    return [i for i in items if i.get("target") not in hidden]
+
+
 # --- BR-18: the handover at 18 ---------------------------------------------------------------------
 @dataclass
 class MajorityDeps:

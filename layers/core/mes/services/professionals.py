@@ -253,8 +253,13 @@ def _check_rpps(rpps: str) -> str:
 
 
 # --- the holder's side ----------------------------------------------------------------------------
-def holder_access_log(deps: ProDeps, espace_id: str, limit: int | None, cursor: str | None) -> Page:
-    return deps.access.read_log(espace_id, _page(limit), cursor)
+def holder_access_log(deps: ProDeps, espace_id: str, limit: int | None, cursor: str | None,
+                      as_representative: bool = False) -> Page:
+    page = deps.access.read_log(espace_id, _page(limit), cursor)
+    if as_representative:  # BR-17: nothing about a document hidden from the representatives
+        from mes.services.children import log_for_representatives
+        page.items = log_for_representatives(deps.documents, espace_id, page.items)
+    return page
 
 
 def holder_professionals(deps: ProDeps, espace_id: str) -> list[dict[str, Any]]:
