@@ -347,3 +347,17 @@ class TestHandover:
         zoe = espace_of(system, ZOE)
         assert (result.handed_over, result.codes_by_email, zoe.status, zoe.guardian_id) == (1, 0, Status.PENDING, None)
         assert zoe.delivery_contact().email == "zoe@example.org"  # the wave now writes to her
+
+    def test_no_code_is_sent_to_someone_who_activated_in_between(self, notified, clock):
+        """A crash left Zoe's notice pending, and she activated with the code before the rerun."""
+        attach(notified, clock, ZOE)
+        notified.notifier.break_next("send_templated")
+        with pytest.raises(InjectedCrash):
+            majority(notified, at(date(2028, 5, 10)))
+        zoe = espace_of(notified, ZOE)
+        assert zoe.handover_notice_pending
+        zoe.status, zoe.code_used_seq, zoe.login = Status.ACTIVE, zoe.code_seq, "zoe.young"
+        notified.repo.save(zoe)
+        assert majority(notified, at(date(2028, 5, 11))).codes_by_email == 0
+        assert not notified.notifier.to("zoe@example.org", "majority-code")
+        assert not espace_of(notified, ZOE).handover_notice_pending

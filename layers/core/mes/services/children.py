@@ -202,19 +202,28 @@ def _hand_over_one(deps: MajorityDeps, espace_id: str, now: datetime, result: Ma
         break
     else:
         return  # still due: the next run takes it
-    if espace.handover_notice_pending:
-        _send_code(deps, espace, result)
+    if not espace.handover_notice_pending:
+        return
+    if espace.status not in family.HANDOVER_CODE_STATUSES or espace.current_code_used:
+        pass  # they activated (or the code was spent) in the meantime: nothing to send
+    else:
+        _send_code(deps, espace, now, result)
+    for _ in range(3):
         espace.handover_notice_pending = False
         try:
             deps.repo.save(espace)
+            return
         except ConcurrentUpdate:
-            pass  # someone changed it meanwhile (e.g. they already activated): still due, checked again
+            fresh = deps.repo.get(espace_id)
+            if fresh is None or not fresh.handover_notice_pending:
+                return
+            espace = fresh
 
 
-def _send_code(deps: MajorityDeps, espace: Espace, result: MajorityResult) -> None:
+def _send_code(deps: MajorityDeps, espace: Espace, now: datetime, result: MajorityResult) -> None:
     """The young adult's own contact on file, never the guardian's (BR-18 [design])."""
     data = {"first_name": espace.first_name, "code": derive_code(deps.keys.code, espace.espace_id, espace.code_seq),
-            "expires": french_date(espace.code_expires_at or espace.handed_over_at or datetime.now())}
+            "expires": french_date(espace.code_expires_at or now)}
     if espace.email:
         deps.notifier.send_templated(deps.template_name(family.HANDOVER_TEMPLATE), espace.email, data)
         result.codes_by_email += 1
