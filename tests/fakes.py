@@ -109,7 +109,21 @@ class FakeEspaceRepository:
 
     def children_of(self, guardian_id: str) -> list[str]:
         self.calls.append("children_of")
-        return sorted(e.espace_id for e in self.items.values() if e.guardian_id == guardian_id)
+        return sorted(e.espace_id for e in self.items.values()
+                      if guardian_id in (e.guardian_id, e.representative_id))
+
+    def majority_due_ids(self, shard: int, today: date, limit: int, start: Any | None) -> Page:
+        """Same keys as the adapter's sparse `by_majority` index (BR-18)."""
+        from mes.domain.children import is_managed, majority_date
+        self.calls.append("majority_due_ids")
+        keyed = sorted(
+            (majority_date(e.birth_date).isoformat(), e.espace_id) for e in self.items.values()
+            if (is_managed(e) or e.handover_notice_pending) and e.status != Status.PURGED
+            and majority_date(e.birth_date) <= today and shard_of(e.espace_id, self.due_shards) == shard
+        )
+        selected = [k for k in keyed if start is None or k > start][:limit]
+        next_key = selected[-1] if selected and len(selected) == limit else None
+        return Page(items=[espace_id for _, espace_id in selected], next_key=next_key)
 
     def save(self, espace: Espace) -> None:
         self.calls.append("save")

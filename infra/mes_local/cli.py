@@ -183,6 +183,19 @@ def cmd_auto_create_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_majority_run(args: argparse.Namespace) -> int:
+    """BR-18: the daily handover at 18."""
+    event = _scheduled_event("majority_handover", args.at, {})
+    connect(args.verbose)
+    result = _invoke("majority_handover", event, args.verbose)
+    print(f"handed over: {result['handed_over']}")
+    print(f"codes by e-mail: {result['codes_by_email']}")
+    print(f"codes by letter: {result['codes_by_letter']}")
+    print(f"unreachable: {result['unreachable']}")
+    print(f"complete: {_yes(result.get('complete', True))}")
+    return 0
+
+
 def cmd_invoke(args: argparse.Namespace) -> int:
     path = Path(args.event)
     try:
@@ -305,6 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = auto_commands.add_parser("run", parents=[common], help="invoke the auto-create function")
     p.add_argument("--at", type=parse_time, help="the event time, ISO 8601 (default: now)")
     p.set_defaults(run=cmd_auto_create_run)
+
+    majority = commands.add_parser("majority", parents=[common], help="the daily handover at 18 (BR-18)")
+    majority_commands = majority.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = majority_commands.add_parser("run", parents=[common], help="invoke the majority-handover function")
+    p.add_argument("--at", type=parse_time, help="the event time, ISO 8601 (default: now)")
+    p.set_defaults(run=cmd_majority_run)
 
     p = commands.add_parser("invoke", parents=[common], help="invoke any function with a JSON event")
     p.add_argument("function", metavar="FUNCTION", choices=sorted(HANDLERS),

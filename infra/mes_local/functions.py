@@ -13,7 +13,8 @@ FUNCTIONS = ROOT / "functions"
 HANDLERS = {"wave": "wave", "auto-create": "auto_create", "auto_create": "auto_create",
             "population-import": "population_import", "population_import": "population_import",
             "document-scan": "document_scan", "document_scan": "document_scan",
-            "hidden-release": "hidden_release", "hidden_release": "hidden_release"}
+            "hidden-release": "hidden_release", "hidden_release": "hidden_release",
+            "majority-handover": "majority_handover", "majority_handover": "majority_handover"}
 
 
 def load(name: str) -> ModuleType:

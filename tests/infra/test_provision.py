@@ -97,6 +97,8 @@ def test_tables_with_their_indexes(moto_session: boto3.session.Session, env: dic
         "by_wave": ([("wave_pk", "HASH"), ("wave_sk", "RANGE")], "ALL"),
         "by_due": ([("due_pk", "HASH"), ("due_at", "RANGE")], "KEYS_ONLY"),
         "by_guardian": ([("guardian_id", "HASH"), ("espace_id", "RANGE")], "KEYS_ONLY"),
+        "by_representative": ([("representative_id", "HASH"), ("espace_id", "RANGE")], "KEYS_ONLY"),  # BR-16
+        "by_majority": ([("majority_pk", "HASH"), ("majority_at", "RANGE")], "KEYS_ONLY"),  # BR-18
     }
     credentials = ddb.describe_table(TableName=env["CREDENTIALS_TABLE"])["Table"]
     assert [(i["IndexName"], i["Projection"]["ProjectionType"]) for i in credentials["GlobalSecondaryIndexes"]] == [
@@ -194,7 +196,7 @@ def test_ses_identity_topic_and_queues(moto_session: boto3.session.Session, stac
     names = {t["Name"] for t in ses.list_templates()["TemplatesMetadata"]}
     assert names == {f"mes-local-{n}" for n in ("wave-code", "renewal-code", "otp", "opposition-receipt",
                                                 "new-document", "hidden-document-notice", "access-notice",
-                                                "new-message")}
+                                                "new-message", "majority-code")}
 
     sns = moto_session.client("sns")
     topic = stack["resources"]["OpsTopic"]["arn"]

@@ -260,6 +260,8 @@ def test_key_schemas_and_sparse_indexes(template: dict[str, Any]) -> None:
         "by_wave": ([("wave_pk", "HASH"), ("wave_sk", "RANGE")], "ALL"),
         "by_due": ([("due_pk", "HASH"), ("due_at", "RANGE")], "KEYS_ONLY"),
         "by_guardian": ([("guardian_id", "HASH"), ("espace_id", "RANGE")], "KEYS_ONLY"),
+        "by_representative": ([("representative_id", "HASH"), ("espace_id", "RANGE")], "KEYS_ONLY"),  # BR-16
+        "by_majority": ([("majority_pk", "HASH"), ("majority_at", "RANGE")], "KEYS_ONLY"),  # BR-18
     }
     assert _indexes(template, "CredentialsTable") == {"by_espace": ([("espace_id", "HASH")], "KEYS_ONLY")}
     assert _indexes(template, "DocumentsTable") == {
@@ -271,6 +273,8 @@ def test_key_schemas_and_sparse_indexes(template: dict[str, Any]) -> None:
         assert attribute not in dict(keys["EspacesTable"])
     for attribute in ("hidden_pk", "hidden_due"):
         assert attribute not in dict(keys["DocumentsTable"])
+    for attribute in ("representative_id", "majority_pk", "majority_at"):
+        assert attribute not in dict(keys["EspacesTable"])
     resources = template["Resources"]
     assert resources["DocumentsTable"]["DeletionPolicy"] == resources["DocumentsTable"]["UpdateReplacePolicy"] == "Retain"
 
@@ -325,7 +329,7 @@ def test_every_function_has_a_dlq_or_serves_the_api(template: dict[str, Any]) ->
 def test_dlq_alarms(template: dict[str, Any]) -> None:
     alarms = _resources(template, "AWS::CloudWatch::Alarm")
     assert set(alarms) == {"WaveDLQAlarm", "AutoCreateDLQAlarm", "PopulationImportDLQAlarm", "HiddenReleaseDLQAlarm",
-                           "DocumentScanDLQAlarm"}
+                           "DocumentScanDLQAlarm", "MajorityHandoverDLQAlarm"}
     queues = _resources(template, "AWS::SQS::Queue")
     assert {q for q in queues if q.endswith("DLQ")} == _alarmed_queues(template)
     for alarm in alarms.values():
@@ -393,6 +397,7 @@ def test_handlers_and_schedules(template: dict[str, Any]) -> None:
         "PopulationImportFunction": ("functions/population_import", "handler.handler"),
         "DocumentScanFunction": ("functions/document_scan", "handler.handler"),
         "HiddenReleaseFunction": ("functions/hidden_release", "handler.handler"),
+        "MajorityHandoverFunction": ("functions/majority_handover", "handler.handler"),
     }
     wave = functions["WaveFunction"]["Properties"]
     assert (wave["Timeout"], wave["ReservedConcurrentExecutions"]) == (900, 1)
@@ -414,6 +419,12 @@ def test_handlers_and_schedules(template: dict[str, Any]) -> None:
     assert (schedule["Properties"]["Schedule"], schedule["Properties"]["State"]) == ("cron(30 2 * * ? *)", "ENABLED")
     scan = functions["DocumentScanFunction"]["Properties"]
     assert (scan["Timeout"], scan["MemorySize"]) == (60, 512)
+    majority = functions["MajorityHandoverFunction"]["Properties"]  # BR-18
+    assert (majority["Timeout"], majority["ReservedConcurrentExecutions"]) == (900, 1)
+    assert majority["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["MajorityHandoverDLQ", "Arn"]}}
+    (schedule,) = majority["Events"].values()
+    assert schedule["Type"] == "Schedule"
+    assert (schedule["Properties"]["Schedule"], schedule["Properties"]["State"]) == ("cron(45 0 * * ? *)", "ENABLED")
 
 
 # -------------------------------------------------------------------------------------------------

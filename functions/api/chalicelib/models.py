@@ -116,6 +116,11 @@ class EspaceSettings(Out):
     otp_channel: str
 
 
+class RepresentativeRef(Out):
+    id: str
+    role: Literal["guardian", "representative"]
+
+
 class EspaceSummary(Out):
     id: str
     status: str
@@ -123,6 +128,7 @@ class EspaceSummary(Out):
     children: list[ChildRef]
     settings: EspaceSettings
     activated_at: str | None = None
+    representatives: list[RepresentativeRef] = []  # BR-16: who manages this (child's) espace
 
 
 class Problem(Out):
@@ -166,6 +172,7 @@ class DocumentOut(Out):
     author_type: str
     created_at: str
     reject_reason: str | None = None
+    hidden_from_representatives: bool = False  # BR-17
 
 
 class Upload(Out):
@@ -245,6 +252,7 @@ class AuthorisationOut(Out):
 
 class ProDocumentUploadRequest(DocumentUploadRequest):
     hidden_from_holder: StrictBool = False
+    hidden_from_representatives: StrictBool = False  # BR-17: a minor's document, not for their representatives
 
 
 class EmergencyRequest(Body):

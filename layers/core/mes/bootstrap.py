@@ -152,6 +152,11 @@ class Container:
         from mes.services.messaging import MessagingDeps
         copier = S3AttachmentCopier(self.client("s3"), self.settings.documents_bucket, self.settings.data_key_arn)
         return MessagingDeps(pro=self.pro_deps(), messages=self.messages, copier=copier)
+    def majority_deps(self) -> Any:
+        from mes.adapters.dynamo import MAJORITY_SHARDS
+        from mes.services.children import MajorityDeps
+        return MajorityDeps(repo=self.espaces, notifier=self.notifier, printer=self.printer, keys=self.keys,
+                            template_name=self.settings.ses_template, shards=MAJORITY_SHARDS)
 
 
 _container: Container | None = None

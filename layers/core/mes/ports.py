@@ -68,7 +68,12 @@ class EspaceRepository(Protocol):
     def mark_created(self, espace_ids: Sequence[str], now: datetime) -> int:
         """Conditional transition notified → created for those still notified and due."""
 
-    def children_of(self, guardian_id: str) -> list[str]: ...
+    def children_of(self, guardian_id: str) -> list[str]:
+        """Espaces managed by this login: as the guardian on file or the second representative (BR-16)."""
+
+    def majority_due_ids(self, shard: int, today: Any, limit: int, start: Any | None) -> Page:
+        """BR-18: ids of managed espaces whose 18th birthday is `today` or before (or whose young
+        adult's code is still to be sent)."""
 
 
 class CredentialRepository(Protocol):

@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from mes.bootstrap import get_container
 from mes.services import professionals as pro
-from mes.services.espaces import resolve_id
+from mes.services.espaces import resolve_acting, resolve_id
 
 from ..models import AccessLog, AdministratorRequest, ListQuery, LogEntry, Professional, Professionals
 from ..routing import route
@@ -22,7 +22,9 @@ def _target(claims: dict, espace_id: str) -> str:
        errors=(400, 401, 404))
 def access_log(claims: dict, espace_id: str, query: ListQuery) -> AccessLog:
     """Every professional action and refused attempt on the espace, newest first."""
-    page = pro.holder_access_log(get_container().pro_deps(), _target(claims, espace_id), query.limit, query.cursor)
+    acting = resolve_acting(get_container().espaces, claims, espace_id)
+    page = pro.holder_access_log(get_container().pro_deps(), acting.espace_id, query.limit, query.cursor,
+                                 as_representative=acting.as_representative)
     return AccessLog(items=[LogEntry(**i) for i in page.items], next_cursor=page.next_key)
 
 

@@ -31,7 +31,7 @@ def document_out(d: Document) -> dict:
     return {"id": d.document_id, "title": d.title, "category": d.category, "filename": d.filename,
             "content_type": d.content_type, "size": d.size, "status": str(d.status), "masked": d.masked,
             "author_type": str(d.author_type), "created_at": d.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "reject_reason": d.reject_reason}
+            "reject_reason": d.reject_reason, "hidden_from_representatives": d.hidden_from_representatives}
 
 
 @route(bp, "/espaces/{espace_id}/documents", "POST", auth="holder", body=DocumentUploadRequest,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from mes.bootstrap import get_container
+from mes.domain.children import representatives
 from mes.services import espaces
 
-from ..models import ChildRef, EspaceSettings, EspaceSummary, Identity
+from ..models import ChildRef, EspaceSettings, EspaceSummary, Identity, RepresentativeRef
 from ..routing import route
 
 bp = Blueprint(__name__)
@@ -25,4 +26,5 @@ def get_espace(claims: dict, espace_id: str) -> EspaceSummary:
         children=[ChildRef(id=i) for i in children],
         settings=EspaceSettings(otp_channel=espace.otp_channel),
         activated_at=espace.activated_at.strftime("%Y-%m-%dT%H:%M:%SZ") if espace.activated_at else None,
+        representatives=[RepresentativeRef(id=i, role=role) for i, role in representatives(espace)],  # type: ignore[arg-type]
     )

@@ -69,7 +69,8 @@ def deposit(ps: ProIdentity, req: RequestRef, ins: str, body: ProDocumentUploadR
     """Deposit a document (no read authorisation needed), optionally hidden from the holder (BR-26)."""
     document, upload = pro.deposit(deps(), ps, ins, title=body.title, category=body.category,
                                    filename=body.filename, content_type=body.content_type, size=body.size,
-                                   hidden_from_holder=body.hidden_from_holder, req=req)
+                                   hidden_from_holder=body.hidden_from_holder, req=req,
+                                   hidden_from_representatives=body.hidden_from_representatives)
     return DocumentCreated(document=DocumentOut(**document_out(document)), upload=Upload(**upload))
 
 

@@ -71,6 +71,7 @@ def document_model(table: str, region_name: str) -> type[Model]:
         hidden_from_holder = BooleanAttribute(default=False)
         hidden_until = UnicodeAttribute(null=True)
         hidden_notice_sent = BooleanAttribute(default=False)
+        hidden_from_representatives = BooleanAttribute(null=True)  # BR-17
         hidden_pk = UnicodeAttribute(null=True)
         hidden_due = UnicodeAttribute(null=True)
         reject_reason = UnicodeAttribute(null=True)
@@ -123,7 +124,8 @@ class DynamoDocumentRepository:
             hidden_until=iso(d.hidden_until) if d.hidden_until else None, hidden_notice_sent=d.hidden_notice_sent,
             hidden_pk=f"hidden#{shard_of(d.document_id, HIDDEN_SHARDS)}" if hidden_due else None, hidden_due=hidden_due,
             reject_reason=d.reject_reason, detected_type=d.detected_type, real_size=d.real_size,
-            validated_at=iso(d.validated_at) if d.validated_at else None, version=version)
+            validated_at=iso(d.validated_at) if d.validated_at else None, version=version,
+            hidden_from_representatives=True if d.hidden_from_representatives else None)
 
     @staticmethod
     def _to_domain(m: Model) -> Document:
@@ -136,7 +138,7 @@ class DynamoDocumentRepository:
             hidden_until=from_iso(m.hidden_until), hidden_notice_sent=bool(m.hidden_notice_sent),
             reject_reason=m.reject_reason, detected_type=m.detected_type,
             real_size=int(m.real_size) if m.real_size is not None else None, validated_at=from_iso(m.validated_at),
-            version=int(m.version or 0))
+            version=int(m.version or 0), hidden_from_representatives=bool(m.hidden_from_representatives))
 
     def _quota(self, espace_id: str) -> Model:
         return self.Doc(espace_id=espace_id, document_id=QUOTA_SK)
@@ -200,12 +202,15 @@ class DynamoDocumentRepository:
             return None
 
     def list(self, espace_id: str, *, category: str | None, limit: int, cursor: str | None,
-             holder_only: bool) -> Page:
-        """One Query per page, newest first; the holder's filter drops hidden/rejected items server-side."""
+             holder_only: bool, as_representative: bool = False) -> Page:
+        """One Query per page, newest first; the holder's filter drops hidden/rejected items server-side
+        (and, for a legal representative, the documents hidden from representatives, BR-17)."""
         q = self.Doc
         flt = None
         if holder_only:
             flt = (q.hidden_from_holder == False) & q.status.is_in("pending", "available")  # noqa: E712
+            if as_representative:
+                flt = flt & q.hidden_from_representatives.does_not_exist()
         start = decode_cursor(cursor)
         if category:
             result = q.by_category.query(f"{espace_id}#{category}", limit=limit, scan_index_forward=False,

@@ -81,6 +81,20 @@ def models(espaces: str, credentials: str, ephemeral: str, jobs: str, region: st
         guardian_id = UnicodeAttribute(hash_key=True)
         espace_id = UnicodeAttribute(range_key=True)
 
+    class ByRepresentative(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "by_representative"
+            projection = KeysOnlyProjection()
+        representative_id = UnicodeAttribute(hash_key=True)
+        espace_id = UnicodeAttribute(range_key=True)
+
+    class ByMajority(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "by_majority"
+            projection = KeysOnlyProjection()
+        majority_pk = UnicodeAttribute(hash_key=True)
+        majority_at = UnicodeAttribute(range_key=True)
+
     class EspaceModel(_Base):
         class Meta:
             table_name = espaces
@@ -125,6 +139,14 @@ def models(espaces: str, credentials: str, ephemeral: str, jobs: str, region: st
         by_wave = ByWave()
         by_due = ByDue()
         by_guardian = ByGuardian()
+        # BR-16/BR-18 (mes.domain.children)
+        representative_id = UnicodeAttribute(null=True)
+        handover_notice_pending = BooleanAttribute(null=True)
+        handed_over_at = UnicodeAttribute(null=True)
+        majority_pk = UnicodeAttribute(null=True)
+        majority_at = UnicodeAttribute(null=True)
+        by_representative = ByRepresentative()
+        by_majority = ByMajority()
 
     class CredentialModel(_Base):
         class Meta:
@@ -207,6 +229,8 @@ class DynamoEspaceRepository:
         item.version = version
         for name, value in _index_attributes(espace).items():
             setattr(item, name, value)
+        for name, value in _family_attributes(espace).items():
+            setattr(item, name, value)
         return item
 
     def to_domain(self, item: Model) -> Espace:
@@ -221,7 +245,10 @@ class DynamoEspaceRepository:
                               mobile=item.guardian_mobile, address=item.guardian_address)
         settings = HolderSettings.from_dict(json.loads(item.settings_json) if item.settings_json else None)
         return Espace(birth_date=date.fromisoformat(item.birth_date), status=Status(item.status),
-                      guardian_contact=contact, version=int(item.version or 0), settings=settings, **kwargs)
+                      guardian_contact=contact, version=int(item.version or 0), settings=settings,
+                      representative_id=item.representative_id,
+                      handover_notice_pending=bool(item.handover_notice_pending),
+                      handed_over_at=from_iso(item.handed_over_at), **kwargs)
 
     # -- single items -----------------------------------------------------------------------
     def get(self, espace_id: str) -> Espace | None:
@@ -237,7 +264,17 @@ class DynamoEspaceRepository:
         return [self.to_domain(i) for i in self.Espace.by_nir.query(nir_hmac)]
 
     def children_of(self, guardian_id: str) -> list[str]:
-        return [i.espace_id for i in self.Espace.by_guardian.query(guardian_id)]
+        """Children managed as the guardian on file, then as the second representative (BR-16): two
+        Queries on keys-only indexes, never a Scan."""
+        ids = [i.espace_id for i in self.Espace.by_guardian.query(guardian_id)]
+        ids += [i.espace_id for i in self.Espace.by_representative.query(guardian_id) if i.espace_id not in ids]
+        return ids
+
+    def majority_due_ids(self, shard: int, today: date, limit: int, start: Any | None) -> Page:
+        """BR-18: managed espaces whose 18th birthday is today or past (sparse, keys only)."""
+        result = self.Espace.by_majority.query(f"majority#{shard}", self.Espace.majority_at <= today.isoformat(),
+                                               limit=limit, last_evaluated_key=start)
+        return Page(items=[i.espace_id for i in result], next_key=result.last_evaluated_key)
 
     def save(self, espace: Espace) -> None:
         item = self.to_model(espace, espace.version + 1)
@@ -337,6 +374,24 @@ class DynamoEspaceRepository:
                 continue
             return len(remaining)
         raise ConcurrentUpdate()
+
+
+MAJORITY_SHARDS = 8
+
+
+def _family_attributes(espace: Espace) -> dict[str, Any]:
+    """BR-16/BR-18: the second representative (sparse `by_representative`), and the handover date on
+    the sparse `by_majority` index while someone manages the espace or its young adult's code is
+    still to be sent; the handover removes them."""
+    from mes.domain.children import is_managed, majority_date
+    attrs: dict[str, Any] = {"representative_id": espace.representative_id,
+                             "handover_notice_pending": True if espace.handover_notice_pending else None,
+                             "handed_over_at": iso(espace.handed_over_at) if espace.handed_over_at else None,
+                             "majority_pk": None, "majority_at": None}
+    if (is_managed(espace) or espace.handover_notice_pending) and espace.status != Status.PURGED:
+        attrs["majority_pk"] = f"majority#{shard_of(espace.espace_id, MAJORITY_SHARDS)}"
+        attrs["majority_at"] = majority_date(espace.birth_date).isoformat()
+    return attrs
 
 
 def _failed_indexes(exc: TransactWriteError) -> set[int]:

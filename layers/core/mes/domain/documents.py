@@ -96,6 +96,7 @@ class Document:
     validated_at: datetime | None = None
     version: int = 0
     extra: dict = field(default_factory=dict)
+    hidden_from_representatives: bool = False  # BR-17: asked by a minor to a PS; revealing is irreversible
 
     @property
     def max_bytes(self) -> int:
@@ -117,9 +118,12 @@ def validate_upload(title: str, category: str, filename: str, content_type: str,
         raise ValidationError(f"La taille doit être comprise entre 1 et {max_bytes} octets.", field="size")
 
 
-def visible_to_holder(document: Document) -> bool:
+def visible_to_holder(document: Document, as_representative: bool = False) -> bool:
     """BR-26: hidden-from-holder documents are not shown until released; everything else is,
-    masked or not (BR-25); rejected and withdrawn ones are not listed."""
+    masked or not (BR-25); rejected and withdrawn ones are not listed. BR-17: a legal representative
+    acting on a minor's espace never sees the documents hidden from representatives."""
+    if as_representative and document.hidden_from_representatives:
+        return False
     return not document.hidden_from_holder and document.status in (DocStatus.PENDING, DocStatus.AVAILABLE)
 
 
@@ -138,10 +142,21 @@ def set_masked(document: Document, masked: bool) -> Document:
     return document
 
 
-def holder_view(document: Document | None) -> Document:
-    if document is None or not visible_to_holder(document):
+def holder_view(document: Document | None, as_representative: bool = False) -> Document:
+    if document is None or not visible_to_holder(document, as_representative):
         raise NotFound()
     return document
+
+
+def set_hidden_from_representatives(document: Document, hidden: bool) -> bool:
+    """BR-17: only "visible again", and irreversibly: hiding after the deposit (the representatives
+    may have seen it) or again after revealing is a conflict. Returns whether something changed."""
+    if hidden == document.hidden_from_representatives:
+        return False
+    if hidden:
+        raise StateConflict("Un document visible des représentants légaux ne peut plus leur être caché.")
+    document.hidden_from_representatives = False
+    return True
 
 
 def accept(document: Document, detected: str, real_size: int, now: datetime) -> Document:

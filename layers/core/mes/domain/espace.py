@@ -101,6 +101,11 @@ class Espace:
     imported_at: datetime | None = None
     version: int = 0
     settings: HolderSettings = field(default_factory=HolderSettings)
+    # BR-16/BR-18 (mes.domain.children): a second legal representative (an active adult's espace id),
+    # and the handover at 18 (the young adult's own code still to be sent; when it happened).
+    representative_id: str | None = None
+    handover_notice_pending: bool = False
+    handed_over_at: datetime | None = None
 
     @property
     def is_child(self) -> bool:

@@ -36,6 +36,8 @@ def login(deps: AccountDeps, *, login: str, password: str, now: datetime) -> Log
     espace = None
     if credential is not None and deps.hasher.verify(credential.password_hash, str(password)):
         espace = deps.repo.get(credential.espace_id)
+    if espace is not None and espace.login != credential.login:  # type: ignore[union-attr]
+        espace = None  # a login the espace no longer holds (BR-18: handed over at 18, then re-activated)
     if espace is None or espace.status != Status.ACTIVE:
         deps.ephemeral.hit(counter, 3600, now)
         raise InvalidCredentials()

@@ -16,7 +16,7 @@ from mes.domain.texts import french_date
 from mes.observability import logger
 from mes.ports import EspaceRepository, Notifier, Page
 
-from .espaces import resolve, resolve_id
+from .espaces import resolve, resolve_acting
 from .paging import BudgetSpent, due_pages
 
 PAGE_DEFAULT = 50
@@ -73,11 +73,14 @@ def announce(documents: Any, store: Any, document: Document) -> dict:
 
 def list_documents(deps: DocumentDeps, claims: dict, espace_id: str, *, category: str | None, limit: int | None,
                    cursor: str | None) -> Page:
-    target = resolve_id(deps.espaces, claims, espace_id)
+    acting = resolve_acting(deps.espaces, claims, espace_id)
     if category is not None and category not in rules.CATEGORIES:
         raise ValidationError("Catégorie de document inconnue.", field="category")
     limit = _limit(limit)
-    return deps.documents.list(target, category=category, limit=limit, cursor=cursor, holder_only=True)
+    page = deps.documents.list(acting.espace_id, category=category, limit=limit, cursor=cursor, holder_only=True,
+                               as_representative=acting.as_representative)
+    page.items = [d for d in page.items if rules.visible_to_holder(d, acting.as_representative)]  # BR-17
+    return page
 
 
 def _limit(limit: int | None) -> int:
@@ -89,8 +92,9 @@ def _limit(limit: int | None) -> int:
 
 
 def _holder_document(deps: DocumentDeps, claims: dict, espace_id: str, document_id: str) -> tuple[str, Document]:
-    target = resolve_id(deps.espaces, claims, espace_id)
-    return target, rules.holder_view(deps.documents.get(target, document_id))
+    acting = resolve_acting(deps.espaces, claims, espace_id)
+    return acting.espace_id, rules.holder_view(deps.documents.get(acting.espace_id, document_id),
+                                               acting.as_representative)
 
 
 def get_document(deps: DocumentDeps, claims: dict, espace_id: str, document_id: str) -> tuple[Document, dict | None]:
@@ -226,6 +230,8 @@ def notify_new_document(deps: DocumentDeps, document: Document) -> None:
     holder = deps.espaces.get(document.espace_id)
     if holder is None or not holder.settings.notifications.get("documents", True):
         return
+    if holder.is_child and document.hidden_from_representatives:
+        return  # BR-17: the e-mail would go to the guardian
     contact = holder.delivery_contact() if holder.is_child else holder
     email = contact.email
     if email:

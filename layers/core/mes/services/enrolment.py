@@ -96,6 +96,17 @@ def start_session(deps: AccountDeps, *, nir: str, birth_date: str, vitale_serial
                   now: datetime) -> tuple[str, Espace]:
     """POST /enrolment/sessions. Used/expired are told apart only once NIR + birth date + serial matched."""
     people = _identify(deps, nir, birth_date, vitale_serial, now)
+    chosen = check_code(deps, people, code, now)
+    token = deps.tokens.sign({
+        "aud": ENROLMENT_AUDIENCE, "sub": chosen.espace_id, "seq": chosen.code_seq, "jti": uuid.uuid4().hex,
+        "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=deps.enrolment_ttl)).timestamp()),
+    })
+    return token, chosen
+
+
+def check_code(deps: AccountDeps, people: list[Espace], code: str, now: datetime) -> Espace:
+    """The provisional code of one of `people` (already matched on NIR + birth date + serial), with
+    the errors of BR-06/BR-12; also used to attach a child to its guardian (BR-16)."""
     holding = [e for e in people if e.code_seq > 0]
     if not holding:
         raise InvalidCredentials()
@@ -119,11 +130,7 @@ def start_session(deps: AccountDeps, *, nir: str, birth_date: str, vitale_serial
         raise CodeExpired()
     if chosen.status not in lifecycle.ACTIVATABLE:
         raise StateConflict()
-    token = deps.tokens.sign({
-        "aud": ENROLMENT_AUDIENCE, "sub": chosen.espace_id, "seq": chosen.code_seq, "jti": uuid.uuid4().hex,
-        "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=deps.enrolment_ttl)).timestamp()),
-    })
-    return token, chosen
+    return chosen
 
 
 def _session_espace(deps: AccountDeps, claims: dict[str, Any]) -> Espace:

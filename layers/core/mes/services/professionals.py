@@ -149,10 +149,15 @@ def get_document(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req
 
 
 def deposit(deps: ProDeps, ps: ProIdentity, ins: str, *, title: str, category: str, filename: str,
-            content_type: str, size: int, hidden_from_holder: bool, req: RequestRef) -> tuple[Document, dict]:
-    """BR-30/33: no read authorisation needed; BR-26: optionally hidden from the holder for a month."""
+            content_type: str, size: int, hidden_from_holder: bool, req: RequestRef,
+            hidden_from_representatives: bool = False) -> tuple[Document, dict]:
+    """BR-30/33: no read authorisation needed; BR-26: optionally hidden from the holder for a month;
+    BR-17: optionally hidden from the legal representatives of a minor."""
     rules.validate_upload(title, category, filename, content_type, size, rules.PRO_MAX_BYTES)
     espace = find_patient(deps, ins)
+    if hidden_from_representatives:
+        from mes.services.children import require_minor_with_representatives
+        require_minor_with_representatives(espace, req.at)
     grants = deps.access.grants(espace.espace_id, ps.rpps)
     try:
         policy.may_deposit(espace, grants)
@@ -165,7 +170,8 @@ def deposit(deps: ProDeps, ps: ProIdentity, ins: str, *, title: str, category: s
         author_id=ps.rpps, created_at=req.at, object_key=object_key(espace.espace_id, document_id),
         masked=espace.settings.documents_masked_by_default and not hidden_from_holder,
         hidden_from_holder=hidden_from_holder,
-        hidden_until=req.at + rules.HIDDEN_RELEASE_AFTER if hidden_from_holder else None)
+        hidden_until=req.at + rules.HIDDEN_RELEASE_AFTER if hidden_from_holder else None,
+        hidden_from_representatives=hidden_from_representatives)
     upload = announce(deps.documents, deps.store, document)
     _log(deps, espace, ps, req, "deposit", "allowed", target=document_id)
     return document, upload
@@ -268,8 +274,13 @@ def _check_rpps(rpps: str) -> str:
 
 
 # --- the holder's side ----------------------------------------------------------------------------
-def holder_access_log(deps: ProDeps, espace_id: str, limit: int | None, cursor: str | None) -> Page:
-    return deps.access.read_log(espace_id, _page(limit), cursor)
+def holder_access_log(deps: ProDeps, espace_id: str, limit: int | None, cursor: str | None,
+                      as_representative: bool = False) -> Page:
+    page = deps.access.read_log(espace_id, _page(limit), cursor)
+    if as_representative:  # BR-17: nothing about a document hidden from the representatives
+        from mes.services.children import log_for_representatives
+        page.items = log_for_representatives(deps.documents, espace_id, page.items)
+    return page
 
 
 def holder_professionals(deps: ProDeps, espace_id: str) -> list[dict[str, Any]]:
