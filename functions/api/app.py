@@ -11,6 +11,7 @@ from typing import Any
 from chalice import Chalice, ConvertToMiddleware
 
 from chalicelib.routes import access, auth, documents, enrolment, espaces, professionals
+from chalicelib.routes import closure as closure_routes
 from mes.observability import logger
 
 app = Chalice(app_name="mes")
@@ -22,6 +23,7 @@ app.register_blueprint(espaces.bp)
 app.register_blueprint(documents.bp)
 app.register_blueprint(access.bp)
 app.register_blueprint(professionals.bp)
+app.register_blueprint(closure_routes.bp)
 
 
 def _authorize(event: dict[str, Any], audience: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ STATUS = {
     "code_locked": 429,
     "rate_limited": 429,
     "quota_exceeded": 429,
+    "suspended": 403,  # BR-15: the password matched, the espace is suspended by the operator
 }
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
