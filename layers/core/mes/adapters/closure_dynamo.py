@@ -33,7 +33,7 @@ SESSION_MARGIN_SECONDS = 60  # clock skew between functions
 # espace_id, status "purged", closed_at, archived_until, deletion_due, purged_at and version.
 PERSONAL = ("nir_hmac", "birth_date", "vitale_hmac", "first_name", "last_name", "department", "email", "mobile",
             "address", "guardian_id", "guardian_name", "guardian_email", "guardian_mobile", "guardian_address",
-            "code_sent_at", "code_expires_at", "notified_at", "opposition_deadline", "opposed_at", "receipt_id",
+            "code_seq", "code_used_seq", "code_attempts", "code_sent_at", "code_expires_at", "notified_at", "opposition_deadline", "opposed_at", "receipt_id",
             "created_at", "activated_at", "imported_at", "login", "otp_channel", "settings_json", "suspended_at",
             "suspension_due", "suspended_from", "reopened_at", "wave_pk", "wave_sk", "due_pk", "due_at",
             "purge_started_at")
