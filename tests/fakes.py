@@ -34,7 +34,8 @@ from mes.ports import Challenge, Credential, Page, WaveBatch
 
 SHARDS = 8
 TIME_FIELDS = ("code_sent_at", "code_expires_at", "notified_at", "opposition_deadline", "opposed_at", "created_at",
-               "activated_at", "imported_at")
+               "activated_at", "imported_at", "closed_at", "archived_until", "deletion_due", "suspended_at",
+               "suspension_due", "reopened_at", "purged_at")
 
 
 def second(value: datetime) -> datetime:
@@ -222,14 +223,20 @@ class FakeCredentialRepository:
         found = self.items.get(login)
         return copy.deepcopy(found) if found else None
 
-    def activate(self, espace: Espace, credential: Credential) -> None:
-        """One transaction: nothing is written unless both conditions hold."""
-        if credential.login in self.items:
+    def activate(self, espace: Espace, credential: Credential, previous_login: str | None = None) -> None:
+        """One transaction: nothing is written unless both conditions hold. `previous_login`: a
+        reopened espace's login, re-bound (same login) or replaced (BR-14)."""
+        taken = self.items.get(credential.login)
+        if taken is not None and taken.espace_id != credential.espace_id:
             raise LoginTaken()
         current = self.espaces.items.get(espace.espace_id)
         if current is None or current.version != espace.version:
             raise ConcurrentUpdate()
         self.items[credential.login] = copy.deepcopy(credential)
+        if previous_login and previous_login != credential.login:
+            old = self.items.get(previous_login)
+            if old is not None and old.espace_id == credential.espace_id:
+                del self.items[previous_login]
         self.espaces.items[espace.espace_id] = self.espaces._stored(espace, espace.version + 1)
         espace.version += 1
 
@@ -239,6 +246,7 @@ class FakeEphemeralStore:
         self.challenges: dict[str, Challenge] = {}
         self.revoked: dict[str, datetime] = {}
         self.counters: dict[str, int] = {}
+        self.sessions: dict[str, tuple[int, datetime]] = {}  # espace id → (minimum epoch, until)
 
     def put_challenge(self, challenge: Challenge) -> None:
         if challenge.challenge_id in self.challenges:
@@ -271,6 +279,14 @@ class FakeEphemeralStore:
 
     def is_revoked(self, jti: str) -> bool:
         return jti in self.revoked
+
+    def revocation(self, jti: str, espace_id: str, now: datetime) -> tuple[bool, int]:
+        min_epoch, until = self.sessions.get(espace_id, (0, now))
+        return jti in self.revoked, (min_epoch if until > now else 0)
+
+    def set_sessions(self, espace_id: str, min_epoch: int, until: datetime) -> None:
+        """What the closure/suspension transaction writes next to the espace (BR-14)."""
+        self.sessions[espace_id] = (min_epoch, until)
 
     @staticmethod
     def _window(key: str, window_seconds: int, now: datetime) -> str:
@@ -555,3 +571,74 @@ class FakeProfileRepository:
                               key=lambda m: (m.measured_at, m.type))
         return {"sections": {n: copy.deepcopy(d) for (e, n), d in self.section_items.items() if e == espace_id},
                 "measurements": [m.as_dict() for m in measurements]}
+# Closure, suspension, retention (BR-14, BR-15): the semantics of mes.adapters.closure_dynamo
+# ------------------------------------------------------------------------------------------------
+class FakeLifecycleRepository:
+    def __init__(self, espaces: FakeEspaceRepository, credentials: FakeCredentialRepository,
+                 ephemeral: FakeEphemeralStore):
+        self.espaces, self.credentials, self.ephemeral = espaces, credentials, ephemeral
+        self.purge_started: set[str] = set()
+
+    def save_and_revoke(self, espace: Espace, sessions_until: datetime) -> None:
+        self.espaces.save(espace)  # version check first: nothing written on a lost race
+        self.ephemeral.set_sessions(espace.espace_id, espace.session_epoch, sessions_until + timedelta(seconds=60))
+
+    def _due(self, kind: str, espace: Espace, now: datetime) -> datetime | None:
+        from mes.domain import closure as rules
+        if kind == rules.PURGE:
+            due = rules.purge_due(espace)
+        else:
+            due = espace.suspension_due if espace.status == Status.SUSPENDED else None
+        return second(due) if due is not None and second(due) <= second(now) else None
+
+    def due_ids(self, kind: str, shard: int, now: datetime, limit: int, start: Any | None) -> Page:
+        keyed = sorted((due, e.espace_id) for e in self.espaces.items.values()
+                       if (due := self._due(kind, e, now)) is not None
+                       and shard_of(e.espace_id, self.espaces.due_shards) == shard)
+        selected = [k for k in keyed if start is None or k > start][:limit]
+        next_key = selected[-1] if selected and len(selected) == limit else None
+        return Page(items=[espace_id for _, espace_id in selected], next_key=next_key)
+
+    def start_purge(self, espace_id: str, now: datetime) -> Espace | None:
+        from mes.domain import closure as rules
+        stored = self.espaces.items.get(espace_id)
+        if stored is None or self._due(rules.PURGE, stored, now) is None:
+            return None
+        self.purge_started.add(espace_id)
+        return copy.deepcopy(stored)
+
+    def finish_purge(self, espace: Espace, now: datetime) -> bool:
+        stored = self.espaces.items.get(espace.espace_id)
+        if stored is None or stored.status != Status.CLOSED or espace.espace_id not in self.purge_started:
+            return False
+        tombstone = Espace(espace_id=stored.espace_id, nir_hmac="", birth_date=date.min, vitale_hmac="", first_name="",
+                           last_name="", department="", status=Status.PURGED, closed_at=stored.closed_at,
+                           archived_until=stored.archived_until, deletion_due=stored.deletion_due,
+                           purged_at=second(now), version=stored.version + 1)
+        self.espaces.items[espace.espace_id] = tombstone
+        if espace.login and (c := self.credentials.items.get(espace.login)) and c.espace_id == espace.espace_id:
+            del self.credentials.items[espace.login]
+        return True
+
+    def close_suspended(self, espace_id: str, now: datetime) -> Espace | None:
+        from mes.domain import closure as rules
+        stored = self.espaces.items.get(espace_id)
+        if stored is None or self._due(rules.SUSPENSION, stored, now) is None:
+            return None
+        rules.close_suspended(stored, second(now))
+        stored.version += 1
+        return copy.deepcopy(stored)
+
+
+class FakeHolderStore:
+    """A table holding some of a holder's data (documents, authorisations…), told to crash on demand."""
+
+    def __init__(self, name: str = "store") -> None:
+        self.name = name
+        self.items: dict[str, list[str]] = {}
+        self.crash_on: str | None = None
+
+    def purge_espace(self, espace_id: str) -> int:
+        if self.crash_on == espace_id:
+            raise InjectedCrash(f"{self.name} died purging")
+        return len(self.items.pop(espace_id, []))

@@ -11,6 +11,7 @@ from typing import Any
 from chalice import Chalice, ConvertToMiddleware
 
 from chalicelib.routes import access, auth, children, documents, enrolment, espaces, professionals
+from chalicelib.routes import closure as closure_routes
 from chalicelib.routes import messaging as messaging_routes
 from chalicelib.routes import profile as profile_routes
 from mes.observability import logger
@@ -27,6 +28,7 @@ app.register_blueprint(professionals.bp)
 app.register_blueprint(profile_routes.bp)
 app.register_blueprint(messaging_routes.bp)
 app.register_blueprint(children.bp)
+app.register_blueprint(closure_routes.bp)
 
 
 def _authorize(event: dict[str, Any], audience: str) -> dict[str, Any]:

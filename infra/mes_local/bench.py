@@ -116,6 +116,32 @@ def autocreate_items_read(due: int = 1_000, not_due: int = 19_000) -> float:
         return round(counter.items_read / result["created"], 4)
 
 
+def retention_items_read(due: int = 1_000, not_due: int = 19_000) -> float:
+    """BR-14: DynamoDB items the retention job reads per espace purged, with many espaces present
+    that are not due (active, or closed with a later deletion or archive date)."""
+    from mes.domain import closure as rules
+    from mes.domain.espace import Espace, Status
+    from mes_local.functions import invoke
+    with stack():
+        container = fresh_container()
+        espaces = []
+        for i in range(due + not_due):
+            espace = Espace(espace_id=str(uuid.UUID(int=i)), nir_hmac=f"bench{i}", birth_date=NOW.date().replace(year=1980),
+                            vitale_hmac="bench", first_name="Bench", last_name="Holder", department="44",
+                            status=Status.ACTIVE, email=f"bench{i}@example.org")
+            if i < due:  # deletion requested 31 days ago: due
+                rules.close(espace, NOW - timedelta(days=31), delete_data=True)
+            elif i % 2:  # closed recently, deletion or archive not due yet
+                rules.close(espace, NOW - timedelta(days=i % 29), delete_data=bool(i % 3))
+            espaces.append(espace)
+        container.espaces.add_new(espaces)
+        fresh_container()
+        with awscount.counting() as counter:
+            result = invoke("retention", scheduled_event(NOW))
+        assert result["processed"] == due, result
+        return round(counter.items_read / result["processed"], 4)
+
+
 def cold_import_ratio(runs: int = 5) -> dict[str, float]:
     from mes_local.functions import FUNCTIONS
     api = str(FUNCTIONS / "api")
@@ -297,6 +323,7 @@ def main() -> None:
     figures.update(wave_requests_per_person())
     figures["autocreate.items_read_per_espace"] = autocreate_items_read()
     figures["autocreate.items_read_per_espace_5k_not_due"] = autocreate_items_read(due=1_000, not_due=5_000)
+    figures["retention.items_read_per_item"] = retention_items_read()
     figures.update(documents_figures())
     figures.update(pro_list_requests())
     figures.update(measurements_requests_per_page())

@@ -192,7 +192,44 @@ def cmd_majority_run(args: argparse.Namespace) -> int:
     print(f"codes by e-mail: {result['codes_by_email']}")
     print(f"codes by letter: {result['codes_by_letter']}")
     print(f"unreachable: {result['unreachable']}")
+    return 0
+
+
+def cmd_retention_run(args: argparse.Namespace) -> int:
+    """BR-14: the daily retention job (deletion requests, archive expiry)."""
+    event = _scheduled_event("retention", args.at, {})
+    connect(args.verbose)
+    result = _invoke("retention", event, args.verbose)
+    print(f"purged: {result['processed']}")
+    print(f"holders informed: {result['notified']}")
+    print(f"items deleted: {result['items_purged']}")
     print(f"complete: {_yes(result.get('complete', True))}")
+    return 0
+
+
+def cmd_suspension_run(args: argparse.Namespace) -> int:
+    """BR-15: the daily suspension follow-up (closure 6 weeks after a suspension without objection)."""
+    event = _scheduled_event("suspension_followup", args.at, {})
+    connect(args.verbose)
+    result = _invoke("suspension_followup", event, args.verbose)
+    print(f"closed: {result['processed']}")
+    print(f"holders informed: {result['notified']}")
+    print(f"complete: {_yes(result.get('complete', True))}")
+    return 0
+
+
+def cmd_espace_order(args: argparse.Namespace) -> int:
+    """BR-15: the operator suspends an espace for fraud, or lifts the suspension (objection upheld)."""
+    connect(args.verbose)
+    result = _invoke("operator", {"action": args.action, "espace_id": args.espace_id, "reason": args.reason},
+                     args.verbose)
+    if "error" in result:
+        raise CliError(f"mes espace {args.action}: {result['error']}")
+    print(f"espace: {result['espace_id']}")
+    print(f"status: {result['status']}")
+    print(f"changed: {_yes(result['changed'])}")
+    if result.get("suspension_due"):
+        print(f"closed automatically on: {result['suspension_due']}")
     return 0
 
 
@@ -324,6 +361,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = majority_commands.add_parser("run", parents=[common], help="invoke the majority-handover function")
     p.add_argument("--at", type=parse_time, help="the event time, ISO 8601 (default: now)")
     p.set_defaults(run=cmd_majority_run)
+
+    retention = commands.add_parser("retention", parents=[common], help="the daily retention job (BR-14)")
+    retention_commands = retention.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = retention_commands.add_parser("run", parents=[common], help="invoke the retention function")
+    p.add_argument("--at", type=parse_time, help="the event time, ISO 8601 (default: now)")
+    p.set_defaults(run=cmd_retention_run)
+
+    suspension = commands.add_parser("suspension", parents=[common], help="the daily suspension follow-up (BR-15)")
+    suspension_commands = suspension.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = suspension_commands.add_parser("run", parents=[common], help="invoke the suspension follow-up function")
+    p.add_argument("--at", type=parse_time, help="the event time, ISO 8601 (default: now)")
+    p.set_defaults(run=cmd_suspension_run)
+
+    espace = commands.add_parser("espace", parents=[common], help="operator orders on an espace (BR-15)")
+    espace_commands = espace.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for order, text in (("suspend", "suspend for fraud (the holder is informed; closed after 6 weeks)"),
+                        ("lift", "lift a suspension (the holder's objection was upheld)")):
+        p = espace_commands.add_parser(order, parents=[common], help=text)
+        p.add_argument("espace_id", metavar="ESPACE_ID")
+        p.add_argument("--reason", default="operator", help="ticket reference (never personal data)")
+        p.set_defaults(run=cmd_espace_order)
 
     p = commands.add_parser("invoke", parents=[common], help="invoke any function with a JSON event")
     p.add_argument("function", metavar="FUNCTION", choices=sorted(HANDLERS),

@@ -14,7 +14,9 @@ HANDLERS = {"wave": "wave", "auto-create": "auto_create", "auto_create": "auto_c
             "population-import": "population_import", "population_import": "population_import",
             "document-scan": "document_scan", "document_scan": "document_scan",
             "hidden-release": "hidden_release", "hidden_release": "hidden_release",
-            "majority-handover": "majority_handover", "majority_handover": "majority_handover"}
+            "majority-handover": "majority_handover", "majority_handover": "majority_handover",
+            "retention": "retention", "suspension-followup": "suspension_followup",
+            "suspension_followup": "suspension_followup", "operator": "operator"}
 
 
 def load(name: str) -> ModuleType:

@@ -196,14 +196,18 @@ def test_ses_identity_topic_and_queues(moto_session: boto3.session.Session, stac
     names = {t["Name"] for t in ses.list_templates()["TemplatesMetadata"]}
     assert names == {f"mes-local-{n}" for n in ("wave-code", "renewal-code", "otp", "opposition-receipt",
                                                 "new-document", "hidden-document-notice", "access-notice",
-                                                "new-message", "majority-code")}
+                                                "new-message", "majority-code",
+                                                # closure, suspension (BR-14, BR-15)
+                                                "closure-confirmation", "data-deleted", "suspension-notice",
+                                                "suspension-lifted", "suspension-closure")}
 
     sns = moto_session.client("sns")
     topic = stack["resources"]["OpsTopic"]["arn"]
     assert topic in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
 
     sqs = moto_session.client("sqs")
-    for queue_id in ("WaveDLQ", "AutoCreateDLQ", "PopulationImportDLQ", "HiddenReleaseDLQ", "DocumentScanDLQ"):
+    for queue_id in ("WaveDLQ", "AutoCreateDLQ", "PopulationImportDLQ", "HiddenReleaseDLQ", "DocumentScanDLQ",
+                     "RetentionDLQ", "SuspensionFollowupDLQ", "OperatorDLQ"):
         url = stack["resources"][queue_id]["ref"]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         assert attributes["MessageRetentionPeriod"] == "1209600"
@@ -220,6 +224,11 @@ RENDER_DATA = {
     "new-document": {"first_name": "Camille"},
     "hidden-document-notice": {"first_name": "Camille", "release_date": "3 avril 2027"},
     "new-message": {"first_name": "Camille"},
+    "closure-confirmation": {"first_name": "Camille", "archived_until": "2 mars 2037", "deletion_due": ""},
+    "data-deleted": {"first_name": "Camille"},
+    "suspension-notice": {"first_name": "Camille", "closure_date": "13 avril 2027"},
+    "suspension-lifted": {"first_name": "Camille"},
+    "suspension-closure": {"first_name": "Camille", "archived_until": "13 avril 2037"},
 }
 
 
@@ -405,3 +414,17 @@ def test_messages_table_keys_and_indexes(moto_session: boto3.session.Session, en
     assert [(i["IndexName"], [(k["AttributeName"], k["KeyType"]) for k in i["KeySchema"]])
             for i in table["GlobalSecondaryIndexes"]] == [("by_rpps", [("ps_rpps", "HASH"), ("conversation_id", "RANGE")])]
     assert table["SSEDescription"]["SSEType"] == "KMS"
+
+
+def test_closure_confirmation_says_archive_or_deletion(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
+    """BR-14: the deletion date when one was requested, otherwise the end of the 10-year archive."""
+    template = f"{env['SES_TEMPLATE_PREFIX']}-closure-confirmation"
+    deletion = _render(moto_session, template, {**RENDER_DATA["closure-confirmation"],
+                                                "deletion_due": "1er avril 2027"})["text/plain"]
+    assert "supprimées définitivement le 1er avril 2027" in deletion and "archivées jusqu'au" not in deletion
+    archive = _render(moto_session, template, RENDER_DATA["closure-confirmation"])["text/plain"]
+    assert "archivées jusqu'au 2 mars 2037" in archive and "supprimées définitivement" not in archive
+    for name in ("closure-confirmation", "data-deleted", "suspension-notice", "suspension-lifted", "suspension-closure"):
+        rendered = _render(moto_session, f"{env['SES_TEMPLATE_PREFIX']}-{name}", RENDER_DATA[name])
+        for part in ("text/plain", "text/html"):
+            assert "http" not in rendered[part].replace("<!DOCTYPE html>", "")

@@ -329,7 +329,7 @@ def test_every_function_has_a_dlq_or_serves_the_api(template: dict[str, Any]) ->
 def test_dlq_alarms(template: dict[str, Any]) -> None:
     alarms = _resources(template, "AWS::CloudWatch::Alarm")
     assert set(alarms) == {"WaveDLQAlarm", "AutoCreateDLQAlarm", "PopulationImportDLQAlarm", "HiddenReleaseDLQAlarm",
-                           "DocumentScanDLQAlarm", "MajorityHandoverDLQAlarm"}
+                           "DocumentScanDLQAlarm", "MajorityHandoverDLQAlarm", "RetentionDLQAlarm", "SuspensionFollowupDLQAlarm", "OperatorDLQAlarm"}
     queues = _resources(template, "AWS::SQS::Queue")
     assert {q for q in queues if q.endswith("DLQ")} == _alarmed_queues(template)
     for alarm in alarms.values():
@@ -398,6 +398,9 @@ def test_handlers_and_schedules(template: dict[str, Any]) -> None:
         "DocumentScanFunction": ("functions/document_scan", "handler.handler"),
         "HiddenReleaseFunction": ("functions/hidden_release", "handler.handler"),
         "MajorityHandoverFunction": ("functions/majority_handover", "handler.handler"),
+        "RetentionFunction": ("functions/retention", "handler.handler"),
+        "SuspensionFollowupFunction": ("functions/suspension_followup", "handler.handler"),
+        "OperatorFunction": ("functions/operator", "handler.handler"),
     }
     wave = functions["WaveFunction"]["Properties"]
     assert (wave["Timeout"], wave["ReservedConcurrentExecutions"]) == (900, 1)
@@ -425,6 +428,13 @@ def test_handlers_and_schedules(template: dict[str, Any]) -> None:
     (schedule,) = majority["Events"].values()
     assert schedule["Type"] == "Schedule"
     assert (schedule["Properties"]["Schedule"], schedule["Properties"]["State"]) == ("cron(45 0 * * ? *)", "ENABLED")
+    for function_id, cron in (("RetentionFunction", "cron(0 3 * * ? *)"),
+                              ("SuspensionFollowupFunction", "cron(30 3 * * ? *)")):  # BR-14, BR-15: daily
+        job = functions[function_id]["Properties"]
+        assert (job["Timeout"], job["ReservedConcurrentExecutions"]) == (900, 1)
+        (schedule,) = job["Events"].values()
+        assert (schedule["Properties"]["Schedule"], schedule["Properties"]["State"]) == (cron, "ENABLED")
+    assert "Events" not in functions["OperatorFunction"]["Properties"]  # direct invocation only
 
 
 # -------------------------------------------------------------------------------------------------
@@ -595,7 +605,7 @@ def test_only_the_scan_function_and_the_api_delete_document_objects(transformed:
                     deleters.setdefault(role_id, set()).add(action)
                     assert _as_list(statement["Resource"]) == [DOCUMENT_OBJECTS_ARN], (role_id, statement)
     both = {"s3:DeleteObject", "s3:DeleteObjectVersion"}
-    assert deleters == {"ApiFunctionRole": both, "DocumentScanFunctionRole": both}
+    assert deleters == {"ApiFunctionRole": both, "DocumentScanFunctionRole": both, "RetentionFunctionRole": both}
     # Deleting every version means listing them first.
     for role_id in deleters:
         assert _grants(transformed, role_id)["s3:ListBucketVersions"] == [DOCUMENTS_BUCKET_ARN]
@@ -633,8 +643,16 @@ def test_presign_role_can_sign_sse_kms_uploads_and_downloads(transformed: dict[s
         assert {"Fn::Sub": "${DocumentsTable.Arn}/index/*"} in grants[action]
     # The DeleteItem the API needs is on the documents and the access grants (unblock, administrator
     # change) only: not on the espaces, the credentials, nor the append-only access log (BR-35).
+    # BR-14: reopening with a new login deletes the old one (conditional on its espace).
     assert grants["dynamodb:DeleteItem"] == [DOCUMENTS_TABLE_ARN, {"Fn::Sub": "${DocumentsTable.Arn}/index/*"},
-                                             {"Fn::GetAtt": ["AccessTable", "Arn"]}]
+                                             {"Fn::GetAtt": ["AccessTable", "Arn"]},
+                                             {"Fn::GetAtt": ["CredentialsTable", "Arn"]}]
+    # BatchGetItem: the token check (one request), a representative's log filter (BR-17), a professional's
+    # profile sections (BR-20).
+    batch_get = grants["dynamodb:BatchGetItem"]
+    assert {"Fn::GetAtt": ["EphemeralTable", "Arn"]} in batch_get and DOCUMENTS_TABLE_ARN in batch_get
+    assert {"Fn::GetAtt": ["ProfilesTable", "Arn"]} in batch_get
+    assert {"Fn::GetAtt": ["EspacesTable", "Arn"]} not in batch_get
 
 
 def test_scan_and_release_functions_least_privilege(transformed: dict[str, Any]) -> None:
@@ -714,16 +732,20 @@ def test_new_resources_have_outputs_and_env(template: dict[str, Any]) -> None:
 
 
 def test_no_role_can_update_or_delete_the_access_log(template: dict[str, Any]) -> None:
-    """BR-35: the access log is append-only: PutItem (conditional, one record per request) and Query."""
+    """BR-35: the access log is append-only: PutItem (conditional, one record per request) and Query.
+    The one exception is the retention purge (BR-14): Query and DeleteItem, never a write."""
     import json as _json
     seen = False
-    for function in _functions(template).values():
+    for function_id, function in _functions(template).items():
         for policy in function["Properties"].get("Policies") or []:
             for statement in (policy.get("Statement") or []) if isinstance(policy, dict) else []:
                 if "AccessLogTable" not in _json.dumps(statement.get("Resource")):
                     continue
                 seen = True
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                if function_id == "RetentionFunction":
+                    assert set(actions) == {"dynamodb:Query", "dynamodb:DeleteItem"}, actions
+                    continue
                 assert set(actions) <= {"dynamodb:PutItem", "dynamodb:Query"}, actions
     assert seen
 
@@ -776,3 +798,25 @@ def test_api_may_read_and_write_messages_but_not_delete_them(transformed: dict[s
         assert {"Fn::Sub": "${MessagesTable.Arn}/index/*"} in grants[action]
     for action in ("dynamodb:DeleteItem", "dynamodb:BatchWriteItem"):
         assert MESSAGES_TABLE_ARN not in grants.get(action, [])
+
+
+def test_closure_functions_least_privilege(transformed: dict[str, Any]) -> None:
+    """BR-14/15: the jobs read only the due-date index (never a Scan), write only what they must."""
+    by_due = {"Fn::Sub": "${EspacesTable.Arn}/index/by_due"}
+    espaces = {"Fn::GetAtt": ["EspacesTable", "Arn"]}
+    retention = _grants(transformed, "RetentionFunctionRole")
+    assert by_due in retention["dynamodb:Query"]
+    assert retention["dynamodb:UpdateItem"] == [espaces, {"Fn::GetAtt": ["IdempotencyTable", "Arn"]}]
+    assert retention["dynamodb:BatchWriteItem"] == [DOCUMENTS_TABLE_ARN, {"Fn::GetAtt": ["AccessTable", "Arn"]}]
+    assert {"Fn::GetAtt": ["AccessLogTable", "Arn"]} not in retention["dynamodb:BatchWriteItem"]
+    assert "dynamodb:PutItem" not in retention or espaces not in retention["dynamodb:PutItem"]
+    assert "dynamodb:GetItem" not in retention or espaces not in retention["dynamodb:GetItem"]
+    assert retention["s3:ListBucketVersions"] == [DOCUMENTS_BUCKET_ARN]
+    assert not any(a.startswith(("kms:", "secretsmanager:")) for a in retention)
+    followup = _grants(transformed, "SuspensionFollowupFunctionRole")
+    assert followup["dynamodb:Query"] == [by_due]
+    assert followup["dynamodb:UpdateItem"] == [espaces, {"Fn::GetAtt": ["IdempotencyTable", "Arn"]}]
+    assert not any(a.startswith("s3:") for a in followup)
+    operator = _grants(transformed, "OperatorFunctionRole")
+    assert operator["dynamodb:PutItem"] == [espaces, {"Fn::GetAtt": ["EphemeralTable", "Arn"]}]
+    assert "dynamodb:DeleteItem" not in operator and "dynamodb:Query" not in operator

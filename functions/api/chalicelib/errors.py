@@ -28,6 +28,7 @@ STATUS = {
     "quota_exceeded": 429,
     "conversation_closed": 409,
     "invalid_attachment": 400,
+    "suspended": 403,  # BR-15: the password matched, the espace is suspended by the operator
 }
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",

@@ -152,11 +152,42 @@ class Container:
         from mes.services.messaging import MessagingDeps
         copier = S3AttachmentCopier(self.client("s3"), self.settings.documents_bucket, self.settings.data_key_arn)
         return MessagingDeps(pro=self.pro_deps(), messages=self.messages, copier=copier)
+
     def majority_deps(self) -> Any:
         from mes.adapters.dynamo import MAJORITY_SHARDS
         from mes.services.children import MajorityDeps
         return MajorityDeps(repo=self.espaces, notifier=self.notifier, printer=self.printer, keys=self.keys,
                             template_name=self.settings.ses_template, shards=MAJORITY_SHARDS)
+    # -- closure, suspension, retention (BR-14, BR-15) ----------------------------------------------
+    @cached_property
+    def lifecycle(self) -> Any:
+        from mes.adapters.closure_dynamo import DynamoLifecycleRepository
+        return DynamoLifecycleRepository(self._models, self.espaces)
+
+    def holder_data_stores(self) -> list[Any]:
+        """Every table and bucket holding a holder's data, purged by the retention job. A new table
+        plugs in with one line here (an object with `purge_espace(espace_id) -> int`)."""
+        from mes.adapters.closure_dynamo import DocumentsPurge, PartitionPurge, SessionsPurge
+        from mes.adapters.documents_dynamo import document_model
+        s = self.settings
+        access, access_log = self.access.Item, self.access.Log
+        return [
+            DocumentsPurge(document_model(s.documents_table, s.region), self.client("s3"), s.documents_bucket),
+            PartitionPurge(access),
+            PartitionPurge(access_log, batch=False),  # BR-35: DeleteItem only, never a write
+            SessionsPurge(self._models["ephemeral"]),
+        ]
+
+    def closure_deps(self, *, api: bool = False, with_stores: bool = False) -> Any:
+        """`api`: the closure route (password check: HMAC keys from the secret); the jobs and the
+        operator function need neither the secret nor the stores but the retention job's."""
+        from mes.adapters.dynamo import DUE_SHARDS
+        from mes.services.closure import ClosureDeps
+        return ClosureDeps(espaces=self.espaces, lifecycle=self.lifecycle, credentials=self.credentials,
+                           ephemeral=self.ephemeral, hasher=self.hasher, keys=self.keys if api else None,
+                           notifier=self.notifier,
+                           template_name=self.settings.ses_template, token_ttl=self.settings.token_ttl_seconds,
+                           stores=self.holder_data_stores() if with_stores else [], shards=DUE_SHARDS)
 
 
 _container: Container | None = None

@@ -91,6 +91,9 @@ class EphemeralStore(Protocol):
 
     def revoke_token(self, jti: str, expires_at: datetime) -> None: ...
     def is_revoked(self, jti: str) -> bool: ...
+    def revocation(self, jti: str, espace_id: str, now: datetime) -> tuple[bool, int]:
+        """(token id revoked?, the espace's minimum valid session epoch) in one read (BR-14)."""
+
     def count(self, key: str, window_seconds: int, now: datetime) -> int: ...
     def hit(self, key: str, window_seconds: int, now: datetime) -> int:
         """Count one event in the fixed window containing `now`; return the count so far."""
@@ -138,7 +141,17 @@ class ProfileRepository(Protocol):
         """Every section and measurement, JSON-serialisable."""
 
 
+class HolderDataStore(Protocol):
+    """A table or bucket holding a holder's data, purged by the retention job (BR-14). Idempotent:
+    a rerun after a crash finds what is left and deletes it. Register new stores in
+    `mes.bootstrap.Container.holder_data_stores`."""
+
+    def purge_espace(self, espace_id: str) -> int:
+        """Delete everything of this espace here; return how many items/objects were deleted."""
+
+
 __all__ = [
     "Challenge", "Contact", "Credential", "CredentialRepository", "EphemeralStore", "EspaceRepository",
+    "HolderDataStore",
     "LetterPrinter", "Notifier", "Page", "PasswordHasher", "ProfileRepository", "TokenService", "WaveBatch",
 ]

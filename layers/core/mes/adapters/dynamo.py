@@ -135,6 +135,17 @@ def models(espaces: str, credentials: str, ephemeral: str, jobs: str, region: st
         wave_sk = UnicodeAttribute(null=True)
         due_pk = UnicodeAttribute(null=True)
         due_at = UnicodeAttribute(null=True)
+        # closure, suspension, retention (BR-14, BR-15)
+        session_epoch = NumberAttribute(default=0)
+        closed_at = UnicodeAttribute(null=True)
+        archived_until = UnicodeAttribute(null=True)
+        deletion_due = UnicodeAttribute(null=True)
+        suspended_at = UnicodeAttribute(null=True)
+        suspension_due = UnicodeAttribute(null=True)
+        suspended_from = UnicodeAttribute(null=True)
+        reopened_at = UnicodeAttribute(null=True)
+        purged_at = UnicodeAttribute(null=True)
+        purge_started_at = UnicodeAttribute(null=True)
         by_nir = ByNir()
         by_wave = ByWave()
         by_due = ByDue()
@@ -169,6 +180,7 @@ def models(espaces: str, credentials: str, ephemeral: str, jobs: str, region: st
         attempts = NumberAttribute(default=0)
         used = BooleanAttribute(default=False)
         hits = NumberAttribute(default=0)
+        min_epoch = NumberAttribute(null=True)  # sessions#{espace_id}: tokens of an older epoch are revoked
 
     class JobModel(_Base):
         class Meta:
@@ -191,14 +203,20 @@ def _index_attributes(espace: Espace) -> dict[str, str | None]:
     elif espace.status == Status.NOTIFIED and espace.opposition_deadline is not None:
         attrs["due_pk"] = f"due#{shard_of(espace.espace_id, DUE_SHARDS)}"
         attrs["due_at"] = iso(espace.opposition_deadline)
+    else:
+        from mes.adapters.closure_dynamo import (
+            lifecycle_due,  # BR-14/15: the same sparse index, other partitions
+        )
+        attrs.update(lifecycle_due(espace))
     return attrs
 
 
 _TIMES = ("code_sent_at", "code_expires_at", "notified_at", "opposition_deadline", "opposed_at", "created_at",
-          "activated_at", "imported_at")
+          "activated_at", "imported_at", "closed_at", "archived_until", "deletion_due", "suspended_at",
+          "suspension_due", "reopened_at", "purged_at")
 _PLAIN = ("espace_id", "nir_hmac", "vitale_hmac", "first_name", "last_name", "department", "email", "mobile",
           "address", "guardian_id", "code_seq", "code_used_seq", "code_attempts", "receipt_id", "login",
-          "otp_channel")
+          "otp_channel", "session_epoch", "suspended_from")
 
 
 class DynamoEspaceRepository:
@@ -235,7 +253,7 @@ class DynamoEspaceRepository:
 
     def to_domain(self, item: Model) -> Espace:
         kwargs: dict[str, Any] = {name: getattr(item, name) for name in _PLAIN}
-        for name in ("code_seq", "code_used_seq", "code_attempts"):
+        for name in ("code_seq", "code_used_seq", "code_attempts", "session_epoch"):
             kwargs[name] = int(kwargs[name] or 0)
         for name in _TIMES:
             kwargs[name] = from_iso(getattr(item, name))
@@ -244,7 +262,9 @@ class DynamoEspaceRepository:
             contact = Contact(name=item.guardian_name or "", email=item.guardian_email,
                               mobile=item.guardian_mobile, address=item.guardian_address)
         settings = HolderSettings.from_dict(json.loads(item.settings_json) if item.settings_json else None)
-        return Espace(birth_date=date.fromisoformat(item.birth_date), status=Status(item.status),
+        # a purged tombstone keeps no birth date (BR-14)
+        birth = date.fromisoformat(item.birth_date) if item.birth_date else date.min
+        return Espace(birth_date=birth, status=Status(item.status),
                       guardian_contact=contact, version=int(item.version or 0), settings=settings,
                       representative_id=item.representative_id,
                       handover_notice_pending=bool(item.handover_notice_pending),
@@ -415,14 +435,20 @@ class DynamoCredentialRepository:
             return None
         return Credential(login=item.login, espace_id=item.espace_id, password_hash=item.password_hash)
 
-    def activate(self, espace: Espace, credential: Credential) -> None:
+    def activate(self, espace: Espace, credential: Credential, previous_login: str | None = None) -> None:
+        """`previous_login`: a reopened espace's login (BR-14). The same login is re-bound to the
+        espace with the new password; a different one replaces it (the old login is deleted)."""
         E = self.espaces.Espace
+        C = self.Credential
         try:
             with TransactWrite(connection=Connection(region=self.Credential.Meta.region)) as tx:
-                tx.save(self.Credential(login=credential.login, espace_id=credential.espace_id,
-                                        password_hash=credential.password_hash),
-                        condition=self.Credential.login.does_not_exist())
+                tx.save(C(login=credential.login, espace_id=credential.espace_id,
+                          password_hash=credential.password_hash),
+                        condition=C.login.does_not_exist() | (C.espace_id == credential.espace_id))
                 tx.save(self.espaces.to_model(espace, espace.version + 1), condition=E.version == espace.version)
+                if previous_login and previous_login != credential.login:
+                    tx.delete(C(login=previous_login), condition=C.login.does_not_exist()
+                              | (C.espace_id == credential.espace_id))
         except TransactWriteError as exc:
             failed = _failed_indexes(exc)
             if 0 in failed:
@@ -477,6 +503,19 @@ class DynamoEphemeralStore:
 
     def is_revoked(self, jti: str) -> bool:
         return self._exists(f"revoked#{jti}")
+
+    def revocation(self, jti: str, espace_id: str, now: datetime) -> tuple[bool, int]:
+        """One BatchGetItem: is this token id revoked (logout), and the espace's minimum session
+        epoch (closure, suspension: BR-14), ignored once expired (DynamoDB TTL deletes late)."""
+        keys = [f"revoked#{jti}", f"sessions#{espace_id}"]
+        revoked, min_epoch = False, 0
+        for item in self.Item.batch_get(keys, consistent_read=True,
+                                        attributes_to_get=["pk", "min_epoch", "expires_at_epoch"]):
+            if item.pk == keys[0]:
+                revoked = True
+            elif item.expires_at_epoch is None or item.expires_at_epoch > now.timestamp():
+                min_epoch = int(item.min_epoch or 0)
+        return revoked, min_epoch
 
     def _exists(self, pk: str) -> bool:
         try:

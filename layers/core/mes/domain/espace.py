@@ -106,6 +106,16 @@ class Espace:
     representative_id: str | None = None
     handover_notice_pending: bool = False
     handed_over_at: datetime | None = None
+    # Closure, suspension, retention (BR-14, BR-15): see mes/domain/closure.py.
+    session_epoch: int = 0  # in every holder token (`sep`); bumped to revoke every session at once
+    closed_at: datetime | None = None
+    archived_until: datetime | None = None  # closure + 10 years
+    deletion_due: datetime | None = None  # express deletion request: closure + 30 days (≤ 3 months)
+    suspended_at: datetime | None = None
+    suspension_due: datetime | None = None  # suspension + 6 weeks: automatic closure without objection
+    suspended_from: str | None = None  # the status a lifted suspension returns to
+    reopened_at: datetime | None = None
+    purged_at: datetime | None = None
 
     @property
     def is_child(self) -> bool:
@@ -168,6 +178,9 @@ def activate(espace: Espace, now: datetime, login: str, email: str, mobile: str 
     """BR-10: a used code cannot serve again; the code of this activation is spent."""
     if espace.status not in ACTIVATABLE:
         raise StateConflict()
+    if espace.status == Status.CLOSED:  # BR-14: reopening cancels a pending deletion and the archive expiry
+        espace.closed_at = espace.archived_until = espace.deletion_due = None
+        espace.reopened_at = now
     espace.status = Status.ACTIVE
     espace.activated_at = now
     espace.login = login

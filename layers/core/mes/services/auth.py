@@ -38,6 +38,9 @@ def login(deps: AccountDeps, *, login: str, password: str, now: datetime) -> Log
         espace = deps.repo.get(credential.espace_id)
     if espace is not None and espace.login != credential.login:  # type: ignore[union-attr]
         espace = None  # a login the espace no longer holds (BR-18: handed over at 18, then re-activated)
+    if espace is not None and espace.status == Status.SUSPENDED:
+        from mes.domain.closure import Suspended
+        raise Suspended()  # BR-15: only once the password matched (no enumeration)
     if espace is None or espace.status != Status.ACTIVE:
         deps.ephemeral.hit(counter, 3600, now)
         raise InvalidCredentials()
@@ -66,16 +69,20 @@ def verify_otp(deps: AccountDeps, *, challenge_id: str, otp: str, now: datetime)
         raise OtpInvalid()
     token = deps.tokens.sign({
         "aud": HOLDER_AUDIENCE, "sub": espace.espace_id, "jti": uuid.uuid4().hex, "scope": "holder",
+        "sep": espace.session_epoch,  # BR-14: closure/suspension revoke every token of an older epoch
         "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=deps.token_ttl)).timestamp()),
     })
     return token, deps.token_ttl
 
 
 def authenticate(deps: AccountDeps, token: str, audience: str, now: datetime) -> dict[str, Any]:
-    """Signature, algorithm, audience, expiry (TokenService), then revocation (logout)."""
+    """Signature, algorithm, audience, expiry (TokenService), then revocation: the token id (logout)
+    and the espace's session epoch (closure, suspension: BR-14/15), read together in one request."""
     claims = deps.tokens.verify(token, audience, now)
-    if audience == HOLDER_AUDIENCE and deps.ephemeral.is_revoked(claims["jti"]):
-        raise Unauthorized()
+    if audience == HOLDER_AUDIENCE:
+        revoked, min_epoch = deps.ephemeral.revocation(claims["jti"], claims["sub"], now)
+        if revoked or int(claims.get("sep", 0)) < min_epoch:
+            raise Unauthorized()
     return claims
 
 

@@ -183,7 +183,8 @@ def start_activation(deps: AccountDeps, claims: dict[str, Any], *, email: str, m
     espace = _session_espace(deps, claims)
     if espace.status not in lifecycle.ACTIVATABLE:
         raise StateConflict()
-    if deps.credentials.get(login) is not None:
+    existing = deps.credentials.get(login)
+    if existing is not None and existing.espace_id != espace.espace_id:  # a reopened espace may keep its login (BR-14)
         raise LoginTaken()
     _limit_otp_sends(deps, espace.espace_id, now)
     challenge_id = secrets.token_urlsafe(18)
@@ -224,9 +225,13 @@ def confirm_activation(deps: AccountDeps, claims: dict[str, Any], *, challenge_i
         raise OtpInvalid()
     espace = _session_espace(deps, claims)
     data = challenge.data
+    previous_login = espace.login if espace.status == Status.CLOSED else None  # BR-14: reopening
     lifecycle.activate(espace, now, data["login"], data["email"], data.get("mobile"), data["otp_channel"])
-    deps.credentials.activate(espace, Credential(login=data["login"], espace_id=espace.espace_id,
-                                                 password_hash=data["password_hash"]))
+    credential = Credential(login=data["login"], espace_id=espace.espace_id, password_hash=data["password_hash"])
+    if previous_login:
+        deps.credentials.activate(espace, credential, previous_login=previous_login)
+    else:
+        deps.credentials.activate(espace, credential)
     deps.ephemeral.consume_challenge(challenge_id)
     return espace
 

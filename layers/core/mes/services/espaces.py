@@ -30,7 +30,7 @@ def resolve(repo: EspaceRepository, claims: dict[str, Any], espace_id: str) -> E
     espace = repo.get(target)
     if espace is None or (target != own and not family.manages(espace, own)):
         raise NotFound()
-    if espace.status in (Status.PURGED,):
+    if espace.status in (Status.PURGED, Status.CLOSED, Status.SUSPENDED):  # BR-14/15: a child's closed espace too
         raise NotFound()
     return espace
 

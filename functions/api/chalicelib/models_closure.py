@@ -1,0 +1,20 @@
+"""Request and response models of the closure route (BR-14)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, StrictBool, StrictStr
+
+from .models import Body, Out
+
+
+class ClosureRequest(Body):
+    password: StrictStr = Field(description="le mot de passe du titulaire, saisi à nouveau")
+    delete_data: StrictBool = Field(description="demande de suppression des données (sous 3 mois) ; sinon archivage 10 ans")
+
+
+class ClosureResponse(Out):
+    status: Literal["closed"]
+    archived_until: str = Field(description="fin de l'archivage : clôture + 10 ans")
+    deletion_due: str | None = Field(default=None, description="date prévue de la suppression, si demandée")

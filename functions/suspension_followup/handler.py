@@ -1,0 +1,22 @@
+"""Suspension follow-up (BR-15), daily: a suspended espace whose suspension was not lifted within
+6 weeks is closed (archived). Reads only the due espaces (sparse index); idempotent: the transition
+is conditional, and the holder's e-mail follows the one run that made it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mes.bootstrap import Container, get_container
+from mes.jobs import run_scheduled
+from mes.observability import logger
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any, deps: Container | None = None) -> dict[str, Any]:
+    container = deps or get_container()
+
+    def work(now, detail, should_continue):  # type: ignore[no-untyped-def]
+        from mes.services.closure import run_suspension_followup
+        return run_suspension_followup(container.closure_deps(), now=now, should_continue=should_continue).as_dict()
+
+    return run_scheduled(event, context, container.settings.idempotency_table, "suspension_followup", work)
