@@ -11,6 +11,8 @@ from typing import Any
 from chalice import Chalice, ConvertToMiddleware
 
 from chalicelib.routes import access, auth, documents, enrolment, espaces, professionals
+from chalicelib.routes import exports as export_routes
+from chalicelib.routes import reimbursements as reimbursement_routes
 from mes.observability import logger
 
 app = Chalice(app_name="mes")
@@ -22,6 +24,8 @@ app.register_blueprint(espaces.bp)
 app.register_blueprint(documents.bp)
 app.register_blueprint(access.bp)
 app.register_blueprint(professionals.bp)
+app.register_blueprint(reimbursement_routes.bp)
+app.register_blueprint(export_routes.bp)
 
 
 def _authorize(event: dict[str, Any], audience: str) -> dict[str, Any]:

@@ -13,7 +13,9 @@ FUNCTIONS = ROOT / "functions"
 HANDLERS = {"wave": "wave", "auto-create": "auto_create", "auto_create": "auto_create",
             "population-import": "population_import", "population_import": "population_import",
             "document-scan": "document_scan", "document_scan": "document_scan",
-            "hidden-release": "hidden_release", "hidden_release": "hidden_release"}
+            "hidden-release": "hidden_release", "hidden_release": "hidden_release",
+            "reimbursement-import": "reimbursement_import", "reimbursement_import": "reimbursement_import",
+            "export": "export"}
 
 
 def load(name: str) -> ModuleType:
