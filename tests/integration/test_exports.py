@@ -144,6 +144,12 @@ def test_another_holders_export_is_not_found(api, aws, clock, camille):
     assert r.status_code == 404
 
 
+def test_a_request_takes_no_field(api, camille):
+    r = api.http.post("/espaces/me/exports", headers=camille["headers"], body=json.dumps({"sections": ["all"]}))
+    assert (r.status_code, r.json_body["code"], r.json_body["field"]) == (400, "validation_error", "sections")
+    assert api.http.post("/espaces/me/exports", headers=camille["headers"], body="{}").status_code == 202
+
+
 def test_a_childs_export_through_the_guardian(api, aws, clock, camille):
     parent = camille["row"]
     child = flows.people(1, seed=712, guardian_nir=parent["nir"], guardian_birth_date=parent["birth_date"],

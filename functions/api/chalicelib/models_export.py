@@ -33,6 +33,10 @@ class ReimbursementList(Out):
     next_cursor: str | None
 
 
+class ExportRequest(Body):
+    """No field: the archive holds everything (an empty body or `{}`; any field is refused)."""
+
+
 class ExportCreated(Out):
     export_id: str
 

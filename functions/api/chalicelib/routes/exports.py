@@ -8,7 +8,7 @@ from mes.bootstrap import get_container
 from mes.services import exports
 
 from ..models import Download
-from ..models_export import ExportCreated, ExportOut
+from ..models_export import ExportCreated, ExportOut, ExportRequest
 from ..routing import route
 
 bp = Blueprint(__name__)
@@ -18,9 +18,9 @@ def _iso(value) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@route(bp, "/espaces/{espace_id}/exports", "POST", auth="holder", response=ExportCreated, status=202,
-       errors=(401, 404, 429))
-def request_export(claims: dict, espace_id: str) -> ExportCreated:
+@route(bp, "/espaces/{espace_id}/exports", "POST", auth="holder", body=ExportRequest, response=ExportCreated,
+       status=202, errors=(400, 401, 404, 429))
+def request_export(claims: dict, espace_id: str, body: ExportRequest) -> ExportCreated:
     """Ask for one archive (JSON + document files) of all the espace's data; built asynchronously."""
     c = get_container()
     return ExportCreated(export_id=exports.request_export(c.export_deps(), claims, espace_id, c.clock()).export_id)
