@@ -123,6 +123,19 @@ def test_a_duplicate_message_rebuilds_nothing(api, aws, camille):
     assert status(api, camille, export_id).json_body["status"] == "ready"
 
 
+def test_a_document_deleted_during_the_build_does_not_fail_the_export(api, aws, camille):
+    kept = add_document(api, aws, camille, PDF, "application/pdf", "kept.pdf")
+    gone = add_document(api, aws, camille, TXT, "text/plain", "gone.txt")
+    export_id = request(api, camille).json_body["export_id"]
+    # the bytes disappear between the listing and the copy (a delete marker on the versioned bucket)
+    aws.client("s3").delete_object(Bucket=aws.settings.documents_bucket,
+                                   Key=f"documents/{camille['espace_id']}/{gone}")
+    assert run_exports(aws) == {"received": 1, "failed": 0}
+    manifest = json.loads(download(status(api, camille, export_id).json_body).read("manifest.json"))
+    assert manifest["files"] == [f"documents/{kept}/kept.pdf"]
+    assert manifest["missing_files"] == [f"documents/{gone}/gone.txt"]
+
+
 def test_documents_are_streamed_not_loaded_through_the_api(api, aws, camille):
     add_document(api, aws, camille, PDF + b"x" * 200_000, "application/pdf", "big.pdf")
     with awscount.counting() as counter:

@@ -71,14 +71,31 @@ def test_providers_are_assembled_in_order_into_one_zip(deps):
     assert deps.queue.sent == [("esp-1", export.export_id)]
     assert build(deps, export) == "built"
     archive = zipfile.ZipFile(io.BytesIO(deps.store.objects[f"exports/esp-1/{export.export_id}.zip"]))
-    assert archive.namelist() == ["manifest.json", "espace.json", "documents.json", "access_log.json",
-                                  "reimbursements.json", "documents/d1/a.pdf"]
+    assert archive.namelist() == ["espace.json", "documents.json", "access_log.json", "reimbursements.json",
+                                  "documents/d1/a.pdf", "manifest.json"]
     assert json.loads(archive.read("espace.json")) == {"espace": "esp-1", "status": "active"}
     assert json.loads(archive.read("reimbursements.json")) == [{"id": "r1"}]
     assert archive.read("documents/d1/a.pdf") == b"%PDF"
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["sections"] == ["espace.json", "documents.json", "access_log.json", "reimbursements.json"]
     assert manifest["files"] == ["documents/d1/a.pdf"] and manifest["generated_at"] == "2026-03-02T09:00:00Z"
+    assert manifest["missing_files"] == []
+
+
+def test_a_document_deleted_during_the_build_is_listed_as_missing(deps):
+    def gone():
+        raise FileNotFoundError("documents/esp-1/d2")
+
+    class Racy(WithFiles):
+        def export_files(self, espace_id):
+            return [*super().export_files(espace_id), ("documents/d2/b.pdf", gone)]
+
+    deps.providers[1] = ("documents", Racy([{"id": "d1"}, {"id": "d2"}], {"documents/d1/a.pdf": b"%PDF"}))
+    export = exports.request_export(deps, {"sub": "esp-1"}, "me", NOW)
+    assert build(deps, export) == "built"
+    archive = zipfile.ZipFile(io.BytesIO(deps.store.objects[export.object_key]))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert (manifest["files"], manifest["missing_files"]) == (["documents/d1/a.pdf"], ["documents/d2/b.pdf"])
 
 
 def test_a_new_provider_is_a_new_section(deps):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import IO, Any
 
+from botocore.exceptions import ClientError
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
@@ -104,7 +105,13 @@ class S3ObjectReader:
         self.s3, self.bucket = s3, bucket
 
     def open(self, key: str) -> IO[bytes]:
-        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+        """FileNotFoundError when the object is gone (deleted since it was listed)."""
+        try:
+            return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("NoSuchKey", "404", "NotFound"):
+                raise FileNotFoundError(key) from exc
+            raise
 
 
 class SqsExportQueue:

@@ -90,8 +90,7 @@ def build_export(deps: ExportDeps, espace_id: str, export_id: str, now: datetime
         return "skipped"
     sections, files = collect(deps.providers, espace_id)
     manifest = {"format": FORMAT_VERSION, "export_id": export_id, "espace_id": espace_id,
-                "generated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "sections": [f"{name}.json" for name in sections], "files": [path for path, _ in files]}
+                "generated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "sections": [f"{name}.json" for name in sections]}
     size = deps.store.write(export.object_key, lambda out: write_archive(out, manifest, sections, files))
     deps.exports.mark_ready(espace_id, export_id, now, size)
     logger.info("export ready", extra={"export_id": export_id, "sections": len(sections), "files": len(files),
@@ -117,11 +116,21 @@ def collect(providers: Iterable[tuple[str, ExportProvider]],
 
 def write_archive(out: IO[bytes], manifest: dict, sections: dict[str, Any],
                   files: Iterable[tuple[str, FileOpener]]) -> None:
-    """manifest.json, one `<section>.json` per provider, then each file, copied in 1 MiB chunks."""
+    """One `<section>.json` per provider, each file copied in 1 MiB chunks, then manifest.json (which
+    lists the files written, and those gone meanwhile, e.g. a document deleted during the build)."""
+    written: list[str] = []
+    missing: list[str] = []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
         for name, data in sections.items():
             archive.writestr(f"{name}.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
         for path, opener in files:
-            with contextlib.closing(opener()) as source, archive.open(path, "w", force_zip64=True) as target:
+            try:
+                source = opener()
+            except FileNotFoundError:
+                missing.append(path)
+                continue
+            with contextlib.closing(source), archive.open(path, "w", force_zip64=True) as target:
                 shutil.copyfileobj(source, target, COPY_CHUNK)
+            written.append(path)
+        archive.writestr("manifest.json", json.dumps({**manifest, "files": written, "missing_files": missing},
+                                                     ensure_ascii=False, indent=2))
