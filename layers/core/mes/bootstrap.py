@@ -24,6 +24,7 @@ EXPORT_PROVIDERS: list[tuple[str, str]] = [
     ("reimbursements", "reimbursements"),
 ]
 
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
