@@ -12,8 +12,10 @@ from chalice import Chalice, ConvertToMiddleware
 
 from chalicelib.routes import access, auth, children, documents, enrolment, espaces, professionals
 from chalicelib.routes import closure as closure_routes
+from chalicelib.routes import exports as export_routes
 from chalicelib.routes import messaging as messaging_routes
 from chalicelib.routes import profile as profile_routes
+from chalicelib.routes import reimbursements as reimbursement_routes
 from mes.observability import logger
 
 app = Chalice(app_name="mes")
@@ -29,6 +31,8 @@ app.register_blueprint(profile_routes.bp)
 app.register_blueprint(messaging_routes.bp)
 app.register_blueprint(children.bp)
 app.register_blueprint(closure_routes.bp)
+app.register_blueprint(reimbursement_routes.bp)
+app.register_blueprint(export_routes.bp)
 
 
 def _authorize(event: dict[str, Any], audience: str) -> dict[str, Any]:

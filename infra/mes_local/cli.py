@@ -157,6 +157,44 @@ def cmd_population_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reimbursements_import(args: argparse.Namespace) -> int:
+    """BR-21: drop the file in the reimbursements bucket and run the import function on its S3 event."""
+    path = Path(args.file)
+    try:
+        body = path.read_bytes()
+        body.decode("utf-8-sig")
+    except OSError as exc:
+        raise CliError(f"mes: cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CliError(f"mes: {path} is not a UTF-8 file") from None
+    connect(args.verbose)
+    from mes.bootstrap import get_container
+    from mes.domain.errors import DomainError
+
+    settings = get_container().settings
+    suffix = ".jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else ".csv"
+    key = f"imports/{uuid.uuid4().hex}-{path.stem}{suffix}"
+    get_container().client("s3").put_object(
+        Bucket=settings.reimbursements_bucket, Key=key, Body=body, ServerSideEncryption="aws:kms",
+        SSEKMSKeyId=settings.data_key_arn)
+    event = _event("reimbursement_import")
+    record = event["Records"][0]
+    record["eventTime"] = (args.at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    record["s3"]["bucket"]["name"] = settings.reimbursements_bucket
+    record["s3"]["object"]["key"] = key
+    record["s3"]["object"]["size"] = len(body)
+    try:
+        result = _invoke("reimbursement_import", event, args.verbose)
+    except DomainError as exc:  # e.g. an incomplete CSV header
+        raise CliError(f"mes: {path} cannot be imported: {getattr(exc, 'detail', exc)}") from None
+    report = result["files"][0]
+    for name in ("lines", "imported", "already_known", "too_old", "rejected"):
+        print(f"{name.replace('_', ' ')}: {report[name]}")
+    for error in report["errors"]:
+        print(f"line {error['line']}: field {error['field'] or '-'}: {error['detail']}")
+    return 0
+
+
 def cmd_wave_run(args: argparse.Namespace) -> int:
     detail: dict[str, Any] = {}
     if args.department:
@@ -341,6 +379,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--department", help="e.g. 44, 2A (default: a mix)")
     p.set_defaults(run=cmd_population_generate)
+
+    refunds = commands.add_parser("reimbursements", parents=[common], help="the insurer's reimbursement history")
+    refunds_commands = refunds.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = refunds_commands.add_parser("import", parents=[common],
+                                    help="import a CSV or JSON Lines file (reimbursement import function)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--at", type=parse_time, help="the S3 event time, ISO 8601 (default: now)")
+    p.set_defaults(run=cmd_reimbursements_import)
 
     wave = commands.add_parser("wave", parents=[common], help="the notification wave")
     wave_commands = wave.add_subparsers(dest="action", metavar="ACTION", required=True)

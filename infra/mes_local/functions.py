@@ -16,7 +16,9 @@ HANDLERS = {"wave": "wave", "auto-create": "auto_create", "auto_create": "auto_c
             "hidden-release": "hidden_release", "hidden_release": "hidden_release",
             "majority-handover": "majority_handover", "majority_handover": "majority_handover",
             "retention": "retention", "suspension-followup": "suspension_followup",
-            "suspension_followup": "suspension_followup", "operator": "operator"}
+            "suspension_followup": "suspension_followup", "operator": "operator",
+            "reimbursement-import": "reimbursement_import", "reimbursement_import": "reimbursement_import",
+            "export": "export"}
 
 
 def load(name: str) -> ModuleType:

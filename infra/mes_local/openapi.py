@@ -29,7 +29,7 @@ def build() -> dict[str, Any]:
                                 for p in params]
         if spec.query:
             for name, field in spec.query.model_fields.items():
-                op.setdefault("parameters", []).append({"name": name, "in": "query", "required": field.is_required(),
+                op.setdefault("parameters", []).append({"name": field.alias or name, "in": "query", "required": field.is_required(),
                                                         "schema": {"type": "integer" if name == "limit" else "string"}})
         if spec.auth:
             op["security"] = [{spec.auth: []}]

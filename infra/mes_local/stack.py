@@ -206,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         from mes_local.queues import Poller
         if os.environ.get("DOCUMENT_SCAN_QUEUE_URL"):
             pollers.append(Poller(_container().client("sqs"), os.environ["DOCUMENT_SCAN_QUEUE_URL"], "document_scan"))
+        if os.environ.get("EXPORT_QUEUE_URL"):  # data exports (issue #5)
+            pollers.append(Poller(_container().client("sqs"), os.environ["EXPORT_QUEUE_URL"], "export"))
         for poller in pollers:
             poller.start()
 

@@ -66,6 +66,12 @@ def test_env_is_the_globals_resolved(stack: dict[str, Any], env: dict[str, str])
         "POWERTOOLS_SERVICE_NAME": "mes",
         "POWERTOOLS_METRICS_NAMESPACE": "mes",
         "POWERTOOLS_LOG_LEVEL": "INFO",
+        # issue #5: reimbursement history (BR-21) and data exports
+        "REIMBURSEMENTS_TABLE": "mes-local-reimbursements",
+        "REIMBURSEMENTS_BUCKET": "mes-local-reimbursements-123456789012",
+        "EXPORTS_TABLE": "mes-local-exports",
+        "EXPORTS_BUCKET": "mes-local-exports-123456789012",
+        "EXPORT_QUEUE_URL": refs["ExportQueue"],
     }
     assert env["POPULATION_BUCKET"] == refs["PopulationBucket"]
     assert env["DATA_KEY_ARN"].startswith("arn:aws:kms:eu-west-3:123456789012:key/")
@@ -207,7 +213,8 @@ def test_ses_identity_topic_and_queues(moto_session: boto3.session.Session, stac
 
     sqs = moto_session.client("sqs")
     for queue_id in ("WaveDLQ", "AutoCreateDLQ", "PopulationImportDLQ", "HiddenReleaseDLQ", "DocumentScanDLQ",
-                     "RetentionDLQ", "SuspensionFollowupDLQ", "OperatorDLQ"):
+                     "RetentionDLQ", "SuspensionFollowupDLQ", "OperatorDLQ",
+                     "ReimbursementImportDLQ", "ExportDLQ"):
         url = stack["resources"][queue_id]["ref"]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         assert attributes["MessageRetentionPeriod"] == "1209600"
@@ -350,7 +357,7 @@ def test_documents_bucket_cors_and_notification(moto_session: boto3.session.Sess
     assert queue["QueueArn"] == stack["resources"]["DocumentScanQueue"]["arn"]
     assert queue["Events"] == ["s3:ObjectCreated:*"]
     assert queue["Filter"] == {"Key": {"FilterRules": [{"Name": "prefix", "Value": "documents/"}]}}
-    for other in ("LETTERS_BUCKET", "POPULATION_BUCKET"):
+    for other in ("LETTERS_BUCKET", "POPULATION_BUCKET", "REIMBURSEMENTS_BUCKET", "EXPORTS_BUCKET"):
         assert "QueueConfigurations" not in s3.get_bucket_notification_configuration(Bucket=env[other])
 
 

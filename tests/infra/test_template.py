@@ -26,9 +26,11 @@ GLOBAL_ENV_NAMES = {
     "TOKEN_KEY_ID", "APP_SECRET_ARN", "SENDER_EMAIL", "SES_TEMPLATE_PREFIX", "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "ACCESS_TABLE", "ACCESS_LOG_TABLE",
     "PSC_ISSUER", "PSC_AUDIENCE", "PSC_JWKS", "PROFILES_TABLE",
+    "REIMBURSEMENTS_TABLE", "REIMBURSEMENTS_BUCKET", "EXPORTS_TABLE", "EXPORTS_BUCKET", "EXPORT_QUEUE_URL",
 }
 GLOBAL_ENV_NAMES |= {"MESSAGES_TABLE"}  # secure messaging (BR-37)
-BUCKETS = {"DocumentsBucket": "documents", "LettersBucket": "letters", "PopulationBucket": "population"}
+BUCKETS = {"DocumentsBucket": "documents", "LettersBucket": "letters", "PopulationBucket": "population",
+           "ReimbursementsBucket": "reimbursements", "ExportsBucket": "exports"}
 TABLES = {
     "EspacesTable": ("espaces", "expires_at_epoch"),
     "CredentialsTable": ("credentials", None),
@@ -37,6 +39,8 @@ TABLES = {
     "IdempotencyTable": ("idempotency", "expiration"),
     "DocumentsTable": ("documents", None),
     "ProfilesTable": ("profiles", None),
+    "ReimbursementsTable": ("reimbursements", "expires_at_epoch"),
+    "ExportsTable": ("exports", "expires_at_epoch"),
 }
 TABLES["MessagesTable"] = ("messages", "expires_at_epoch")  # secure messaging (BR-37)
 DATA_KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
@@ -254,6 +258,8 @@ def test_key_schemas_and_sparse_indexes(template: dict[str, Any]) -> None:
         "DocumentsTable": [("espace_id", "HASH"), ("document_id", "RANGE")],
         "ProfilesTable": [("espace_id", "HASH"), ("sk", "RANGE")],
         "MessagesTable": [("espace_id", "HASH"), ("sk", "RANGE")],
+        "ReimbursementsTable": [("espace_id", "HASH"), ("sk", "RANGE")],
+        "ExportsTable": [("espace_id", "HASH"), ("export_id", "RANGE")],
     }
     assert _indexes(template, "EspacesTable") == {
         "by_nir": ([("nir_hmac", "HASH"), ("birth_date", "RANGE")], "ALL"),
@@ -329,7 +335,8 @@ def test_every_function_has_a_dlq_or_serves_the_api(template: dict[str, Any]) ->
 def test_dlq_alarms(template: dict[str, Any]) -> None:
     alarms = _resources(template, "AWS::CloudWatch::Alarm")
     assert set(alarms) == {"WaveDLQAlarm", "AutoCreateDLQAlarm", "PopulationImportDLQAlarm", "HiddenReleaseDLQAlarm",
-                           "DocumentScanDLQAlarm", "MajorityHandoverDLQAlarm", "RetentionDLQAlarm", "SuspensionFollowupDLQAlarm", "OperatorDLQAlarm"}
+                           "DocumentScanDLQAlarm", "MajorityHandoverDLQAlarm", "RetentionDLQAlarm", "SuspensionFollowupDLQAlarm", "OperatorDLQAlarm",
+                           "ReimbursementImportDLQAlarm", "ExportDLQAlarm"}
     queues = _resources(template, "AWS::SQS::Queue")
     assert {q for q in queues if q.endswith("DLQ")} == _alarmed_queues(template)
     for alarm in alarms.values():
@@ -401,6 +408,8 @@ def test_handlers_and_schedules(template: dict[str, Any]) -> None:
         "RetentionFunction": ("functions/retention", "handler.handler"),
         "SuspensionFollowupFunction": ("functions/suspension_followup", "handler.handler"),
         "OperatorFunction": ("functions/operator", "handler.handler"),
+        "ReimbursementImportFunction": ("functions/reimbursement_import", "handler.handler"),
+        "ExportFunction": ("functions/export", "handler.handler"),
     }
     wave = functions["WaveFunction"]["Properties"]
     assert (wave["Timeout"], wave["ReservedConcurrentExecutions"]) == (900, 1)
@@ -471,7 +480,7 @@ def test_star_resources_only_for_sms(transformed: dict[str, Any]) -> None:
 def test_managed_policies_are_only_the_sam_defaults(template: dict[str, Any], transformed: dict[str, Any]) -> None:
     sqs_fed = {f"{f}Role" for f, p in _functions(template).items()
                if any(e["Type"] == "SQS" for e in (p["Properties"].get("Events") or {}).values())}
-    assert sqs_fed == {"DocumentScanFunctionRole"}
+    assert sqs_fed == {"DocumentScanFunctionRole", "ExportFunctionRole"}
     for role_id, role in _resources(transformed, "AWS::IAM::Role").items():
         allowed = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
         if role_id in sqs_fed:
@@ -633,8 +642,10 @@ def test_presign_role_can_sign_sse_kms_uploads_and_downloads(transformed: dict[s
     """Presigned URLs are authorised by the signer's role: the API role itself must be allowed to put
     and get the objects and to use DataKey (GenerateDataKey for an SSE-KMS upload, Decrypt to read)."""
     grants = _grants(transformed, "ApiFunctionRole")
-    for action in ("s3:PutObject", "s3:GetObject"):
-        assert grants[action] == [DOCUMENT_OBJECTS_ARN]
+    assert grants["s3:PutObject"] == [DOCUMENT_OBJECTS_ARN]
+    # and the download of data exports (issue #5), signed by the API too
+    assert grants["s3:GetObject"] == [DOCUMENT_OBJECTS_ARN,
+                                      {"Fn::Sub": "arn:${AWS::Partition}:s3:::${ExportsBucket}/exports/*"}]
     for action in ("kms:GenerateDataKey", "kms:Decrypt"):
         assert grants[action] == [DATA_KEY_ARN]
     for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",

@@ -13,6 +13,17 @@ from typing import Any
 from mes.domain.keys import Keys
 from mes.settings import Settings, get_settings
 
+# The sections of the holder's data export (issue #5), in archive order: (section name → file
+# `<name>.json` in the zip, Container attribute whose object has `export_espace(espace_id)` returning
+# JSON-serialisable data, and optionally `export_files(espace_id)` yielding (path, opener)).
+# Adding a section is one line here.
+EXPORT_PROVIDERS: list[tuple[str, str]] = [
+    ("espace", "espace_export"),
+    ("documents", "documents_export"),
+    ("access_log", "access_log_export"),
+    ("reimbursements", "reimbursements"),
+]
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
@@ -188,6 +199,43 @@ class Container:
                            notifier=self.notifier,
                            template_name=self.settings.ses_template, token_ttl=self.settings.token_ttl_seconds,
                            stores=self.holder_data_stores() if with_stores else [], shards=DUE_SHARDS)
+
+    # -- reimbursement history (BR-21) and data exports (issue #5) ---------------------------
+    @cached_property
+    def reimbursements(self) -> Any:
+        from mes.adapters.reimbursements_dynamo import DynamoReimbursementRepository, reimbursement_model
+        return DynamoReimbursementRepository(reimbursement_model(self.settings.reimbursements_table,
+                                                                 self.settings.region))
+
+    @cached_property
+    def exports(self) -> Any:
+        from mes.adapters.exports_aws import DynamoExportRepository, export_model
+        return DynamoExportRepository(export_model(self.settings.exports_table, self.settings.region))
+
+    @cached_property
+    def espace_export(self) -> Any:
+        from mes.services.export_sections import EspaceSection
+        return EspaceSection(self.espaces)
+
+    @cached_property
+    def documents_export(self) -> Any:
+        from mes.adapters.exports_aws import S3ObjectReader
+        from mes.services.export_sections import DocumentsSection
+        return DocumentsSection(self.documents, S3ObjectReader(self.client("s3"), self.settings.documents_bucket))
+
+    @cached_property
+    def access_log_export(self) -> Any:
+        from mes.services.export_sections import AccessLogSection
+        return AccessLogSection(self.access)
+
+    def export_deps(self) -> Any:
+        from mes.adapters.exports_aws import S3ExportStore, SqsExportQueue
+        from mes.services.exports import ExportDeps
+        s = self.settings
+        return ExportDeps(espaces=self.espaces, exports=self.exports, ephemeral=self.ephemeral,
+                          store=S3ExportStore(self.client("s3"), s.exports_bucket, s.data_key_arn),
+                          queue=SqsExportQueue(self.client("sqs"), s.export_queue_url),
+                          providers=[(name, getattr(self, attribute)) for name, attribute in EXPORT_PROVIDERS])
 
 
 _container: Container | None = None

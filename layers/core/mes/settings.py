@@ -43,6 +43,12 @@ class Settings(BaseModel):
     psc_audience: str = ""
     psc_jwks: str = ""
     messages_table: str = ""  # secure messaging (BR-37)
+    # Reimbursement history (BR-21) and data exports (issue #5).
+    reimbursements_table: str = ""
+    reimbursements_bucket: str = ""
+    exports_table: str = ""
+    exports_bucket: str = ""
+    export_queue_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -75,6 +81,11 @@ class Settings(BaseModel):
             psc_audience=env.get("PSC_AUDIENCE", ""),
             psc_jwks=env.get("PSC_JWKS", ""),
             messages_table=env.get("MESSAGES_TABLE", ""),
+            reimbursements_table=env.get("REIMBURSEMENTS_TABLE", ""),
+            reimbursements_bucket=env.get("REIMBURSEMENTS_BUCKET", ""),
+            exports_table=env.get("EXPORTS_TABLE", ""),
+            exports_bucket=env.get("EXPORTS_BUCKET", ""),
+            export_queue_url=env.get("EXPORT_QUEUE_URL", ""),
         )
 
     def ses_template(self, name: str) -> str:

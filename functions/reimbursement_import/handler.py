@@ -1,0 +1,38 @@
+"""Reimbursement history import (BR-21): the insurer drops a CSV or JSON Lines file in the
+reimbursements bucket (S3 event). Bad lines are reported by line and skipped; lines older than two
+years (from the event's time) are ignored; a re-delivered event or a re-run imports nothing twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote_plus
+
+from mes.bootstrap import Container, get_container
+from mes.observability import logger
+from mes.services.reimbursements import import_reimbursements, read_lines
+
+
+def _event_time(record: dict[str, Any], fallback: datetime) -> datetime:
+    raw = record.get("eventTime")
+    if not raw:
+        return fallback
+    return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC).replace(microsecond=0)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any, deps: Container | None = None) -> dict[str, Any]:
+    container = deps or get_container()
+    s3 = container.client("s3")
+    reports = []
+    for record in event.get("Records", []):
+        bucket = record["s3"]["bucket"]["name"]
+        key = unquote_plus(record["s3"]["object"]["key"])
+        text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8-sig")
+        report = import_reimbursements(read_lines(text, key), espaces=container.espaces,
+                                       repo=container.reimbursements, keys=container.keys,
+                                       now=_event_time(record, container.clock())).as_dict()
+        logger.info("reimbursements imported",
+                    extra={"key": key, **{k: v for k, v in report.items() if k != "errors"}})
+        reports.append({"key": key, **report})
+    return {"files": reports}

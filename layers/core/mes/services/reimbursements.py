@@ -1,0 +1,207 @@
+"""BR-21: the insurer's reimbursement history, imported in batch like the population (BR-04).
+
+- A file (CSV with a header, or JSON Lines) dropped in the reimbursements bucket → the import function.
+- Each line is validated; bad lines are reported by line number and field, and skipped.
+- Lines whose care date is more than two years before the event time are ignored (counted).
+- The person is found by the HMAC of the NIR on the `by_nir` index (never the clear NIR), one Query
+  per distinct NIR of the file (not per line), then by birth date (and first name for twins).
+- Item ids are an HMAC of the insurer's line id: a re-run or a duplicate S3 event writes nothing twice
+  (known ids are read with BatchGetItem, 100 at a time, and only new ones are written).
+- The holder reads the history (one Query per page, newest first); there is no write route."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from mes.domain import reimbursements as rules
+from mes.domain.errors import ValidationError
+from mes.domain.espace import Espace, Status
+from mes.domain.identity import normalise_nir, parse_birth_date
+from mes.domain.keys import Keys
+from mes.ports import EspaceRepository, Page
+
+from .espaces import resolve_id
+
+CHUNK = 500
+PAGE_DEFAULT = 50
+PAGE_MAX = 100
+# Espaces that may receive history: not the opposed (no espace, BR-07), closed or purged ones.
+RECEIVING = frozenset({Status.PENDING, Status.NOTIFIED, Status.CREATED, Status.ACTIVE, Status.SUSPENDED})
+
+
+class ReimbursementRepository(Protocol):
+    def existing_ids(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (espace_id, sort key) already exist (BatchGetItem)."""
+
+    def add(self, items: list[rules.Reimbursement]) -> None: ...
+    def list(self, espace_id: str, *, since: date, until: date | None, limit: int, cursor: str | None) -> Page: ...
+    def purge_espace(self, espace_id: str) -> int: ...
+    def export_espace(self, espace_id: str) -> list: ...
+
+
+def sort_key(r: rules.Reimbursement) -> str:
+    """Newest first by care date, then the item id (unique per line)."""
+    return f"{r.care_date.isoformat()}#{r.reimbursement_id}"
+
+
+@dataclass
+class LineError:
+    line: int
+    field: str | None
+    detail: str
+
+
+@dataclass
+class ImportReport:
+    lines: int = 0
+    imported: int = 0
+    already_known: int = 0
+    too_old: int = 0
+    errors: list[LineError] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"lines": self.lines, "imported": self.imported, "already_known": self.already_known,
+                "too_old": self.too_old, "rejected": len(self.errors),
+                "errors": [{"line": e.line, "field": e.field, "detail": e.detail} for e in self.errors]}
+
+
+# --- reading the file ----------------------------------------------------------------------------
+def read_lines(text: str, name: str = "") -> list[tuple[int, dict[str, str] | None]]:
+    """(line number, fields) per data line; fields None for a JSON line that is not an object.
+    JSON Lines when the name ends with .jsonl/.ndjson or the first non-blank character is '{'."""
+    stripped = text.lstrip()
+    if name.lower().endswith((".jsonl", ".ndjson")) or stripped.startswith("{"):
+        out: list[tuple[int, dict[str, str] | None]] = []
+        for number, raw in enumerate(text.splitlines(), start=1):
+            if not raw.strip():
+                continue
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                out.append((number, None))
+                continue
+            if not isinstance(data, dict):
+                out.append((number, None))
+                continue
+            out.append((number, {str(k): "" if v is None else str(v) for k, v in data.items()}))
+        return out
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in rules.REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationError(f"En-tête incomplet : colonnes manquantes {', '.join(missing)}.", field="header")
+    return [(index + 2, {k: (v or "").strip() for k, v in row.items() if k}) for index, row in enumerate(reader)]
+
+
+@dataclass
+class _Line:
+    number: int
+    nir_hmac: str
+    birth_date: date
+    first_name: str
+    item: rules.Reimbursement  # espace_id filled once matched
+
+
+def _parse(keys: Keys, number: int, row: dict[str, str], now: datetime) -> _Line:
+    line_id = rules.validate_line_id(row.get("line_id", ""))
+    nir = normalise_nir(row.get("nir", ""))
+    birth = parse_birth_date(row.get("birth_date", ""), today=now.date())
+    care = rules.parse_care_date(row.get("care_date", ""), now.date())
+    label = rules.validate_label(row.get("act_label", ""), "act_label", required=True)
+    professional = rules.validate_label(row.get("professional_name", ""), "professional_name", required=False)
+    paid = rules.parse_amount(row.get("amount_paid", ""), "amount_paid")
+    reimbursed = rules.parse_amount(row.get("amount_reimbursed", ""), "amount_reimbursed")
+    if reimbursed > paid:
+        raise ValidationError("Le montant remboursé dépasse le montant payé.", field="amount_reimbursed")
+    item = rules.Reimbursement(espace_id="", reimbursement_id=rules.reimbursement_id(keys.nir, line_id),
+                               care_date=care, act_label=label or "", professional_name=professional,
+                               amount_paid=paid, amount_reimbursed=reimbursed, imported_at=now)
+    return _Line(number, keys.nir_hmac(nir), birth, (row.get("first_name") or "").strip().lower(), item)
+
+
+def _match(candidates: list[Espace], line: _Line) -> Espace | None:
+    found = [e for e in candidates if e.birth_date == line.birth_date and e.status in RECEIVING]
+    if len(found) > 1 and line.first_name:  # twins on one card (BR-02, BR-03)
+        found = [e for e in found if e.first_name.strip().lower() == line.first_name]
+    if len(found) > 1:
+        raise ValidationError("Plusieurs personnes correspondent : renseignez le prénom.", field="first_name")
+    return found[0] if found else None
+
+
+def import_reimbursements(lines: Iterable[tuple[int, dict[str, str] | None]], *, espaces: EspaceRepository,
+                          repo: ReimbursementRepository, keys: Keys, now: datetime) -> ImportReport:
+    """`now` is the S3 event's time: the two-year window is relative to it, so a replay gives the same result."""
+    report = ImportReport()
+    start = rules.history_start(now.date())
+    parsed: list[_Line] = []
+    for number, row in lines:
+        report.lines += 1
+        if row is None:
+            report.errors.append(LineError(number, None, "Ligne JSON illisible (un objet par ligne)."))
+            continue
+        try:
+            line = _parse(keys, number, row, now)
+        except ValidationError as exc:
+            report.errors.append(LineError(number, exc.field, exc.detail))
+            continue
+        if line.item.care_date < start:
+            report.too_old += 1
+            continue
+        parsed.append(line)
+
+    by_nir: dict[str, list[Espace]] = {}
+    matched: list[rules.Reimbursement] = []
+    for line in parsed:
+        if line.nir_hmac not in by_nir:
+            by_nir[line.nir_hmac] = espaces.find_by_nir(line.nir_hmac)  # one Query per distinct NIR
+        try:
+            espace = _match(by_nir[line.nir_hmac], line)
+        except ValidationError as exc:
+            report.errors.append(LineError(line.number, exc.field, exc.detail))
+            continue
+        if espace is None:
+            report.errors.append(LineError(line.number, "nir", "Aucun espace ne correspond à cette personne."))
+            continue
+        line.item.espace_id = espace.espace_id
+        matched.append(line.item)
+    report.errors.sort(key=lambda e: e.line)
+
+    for offset in range(0, len(matched), CHUNK):
+        chunk = list({(r.espace_id, sort_key(r)): r for r in matched[offset:offset + CHUNK]}.items())
+        known = repo.existing_ids([k for k, _ in chunk])
+        new = [r for k, r in chunk if k not in known]
+        repo.add(new)
+        report.imported += len(new)
+        report.already_known += len(matched[offset:offset + CHUNK]) - len(new)
+    return report
+
+
+# --- the holder's read-only history --------------------------------------------------------------
+def _date_param(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError(f"« {name} » doit être une date AAAA-MM-JJ.", field=name) from exc
+
+
+def list_reimbursements(espaces: EspaceRepository, repo: ReimbursementRepository, claims: dict, espace_id: str, *,
+                        since: str | None, until: str | None, limit: int | None, cursor: str | None,
+                        today: date) -> Page:
+    """Newest first, at most the last two years (BR-21) whatever `from` says; one Query per page."""
+    target = resolve_id(espaces, claims, espace_id)
+    start, end = _date_param(since, "from"), _date_param(until, "to")
+    if start and end and start > end:
+        raise ValidationError("« from » doit précéder « to ».", field="from")
+    floor = rules.history_start(today)
+    if limit is None:
+        limit = PAGE_DEFAULT
+    if not 1 <= limit <= PAGE_MAX:
+        raise ValidationError(f"« limit » doit être compris entre 1 et {PAGE_MAX}.", field="limit")
+    return repo.list(target, since=max(start, floor) if start else floor, until=end, limit=limit, cursor=cursor)
