@@ -818,7 +818,9 @@ def test_closure_functions_least_privilege(transformed: dict[str, Any]) -> None:
     retention = _grants(transformed, "RetentionFunctionRole")
     assert by_due in retention["dynamodb:Query"]
     assert retention["dynamodb:UpdateItem"] == [espaces, {"Fn::GetAtt": ["IdempotencyTable", "Arn"]}]
-    assert retention["dynamodb:BatchWriteItem"] == [DOCUMENTS_TABLE_ARN, {"Fn::GetAtt": ["AccessTable", "Arn"]}]
+    assert retention["dynamodb:BatchWriteItem"] == [DOCUMENTS_TABLE_ARN] + [
+        {"Fn::GetAtt": [table, "Arn"]} for table in ("AccessTable", "ProfilesTable", "MessagesTable",
+                                                     "ReimbursementsTable", "ExportsTable")]
     assert {"Fn::GetAtt": ["AccessLogTable", "Arn"]} not in retention["dynamodb:BatchWriteItem"]
     assert "dynamodb:PutItem" not in retention or espaces not in retention["dynamodb:PutItem"]
     assert "dynamodb:GetItem" not in retention or espaces not in retention["dynamodb:GetItem"]

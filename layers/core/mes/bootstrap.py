@@ -22,6 +22,8 @@ EXPORT_PROVIDERS: list[tuple[str, str]] = [
     ("documents", "documents_export"),
     ("access_log", "access_log_export"),
     ("reimbursements", "reimbursements"),
+    ("profile", "profiles"),
+    ("messages", "messages"),
 ]
 
 
@@ -180,6 +182,10 @@ class Container:
         plugs in with one line here (an object with `purge_espace(espace_id) -> int`)."""
         from mes.adapters.closure_dynamo import DocumentsPurge, PartitionPurge, SessionsPurge
         from mes.adapters.documents_dynamo import document_model
+        from mes.adapters.exports_aws import export_model
+        from mes.adapters.messages_dynamo import message_model
+        from mes.adapters.profile_dynamo import profile_model
+        from mes.adapters.reimbursements_dynamo import reimbursement_model
         s = self.settings
         access, access_log = self.access.Item, self.access.Log
         return [
@@ -187,6 +193,10 @@ class Container:
             PartitionPurge(access),
             PartitionPurge(access_log, batch=False),  # BR-35: DeleteItem only, never a write
             SessionsPurge(self._models["ephemeral"]),
+            PartitionPurge(profile_model(s.profiles_table, s.region)),
+            PartitionPurge(message_model(s.messages_table, s.region)),  # keys only: no decryption
+            PartitionPurge(reimbursement_model(s.reimbursements_table, s.region)),
+            PartitionPurge(export_model(s.exports_table, s.region)),  # the archives expire after 7 days
         ]
 
     def closure_deps(self, *, api: bool = False, with_stores: bool = False) -> Any:
