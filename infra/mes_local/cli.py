@@ -230,6 +230,7 @@ def cmd_majority_run(args: argparse.Namespace) -> int:
     print(f"codes by e-mail: {result['codes_by_email']}")
     print(f"codes by letter: {result['codes_by_letter']}")
     print(f"unreachable: {result['unreachable']}")
+    print(f"complete: {_yes(result.get('complete', True))}")
     return 0
 
 

@@ -137,11 +137,12 @@ def test_the_guardian_attaches_the_child_and_invites_the_other_parent_only_if_ac
         {"nir": other["row"]["nir"], "birth_date": other["row"]["birth_date"], "extra": 1}))
     assert (r.status_code, r.json_body["code"]) == (400, "validation_error")
     # the invited representative lists the child and acts on the child's espace id: one read of the
-    # child's espace decides (plus the token revocation check and the one Query of the page)
+    # child's espace decides (plus the token check, one BatchGetItem, and the one Query of the page)
     assert [c["id"] for c in api.http.get("/espaces/me", headers=other["headers"]).json_body["children"]] == [child_id]
     with awscount.counting() as counter:
         assert api.http.get(f"/espaces/{child_id}/documents", headers=other["headers"]).status_code == 200
-    assert (counter.requests["dynamodb.GetItem"], counter.requests["dynamodb.Query"]) == (2, 1)
+    assert (counter.requests["dynamodb.BatchGetItem"], counter.requests["dynamodb.GetItem"],
+            counter.requests["dynamodb.Query"]) == (1, 1, 1)
     assert counter.by_service("dynamodb") == 3
     r = api.http.post(f"/espaces/{child_id}/documents", headers=other["headers"], body=json.dumps(
         {"title": "Carnet", "category": "CAR_VAC", "filename": "carnet.pdf", "content_type": "application/pdf",
