@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from tests.integration.test_children import household  # noqa: F401,F811 - the fixture
 from tests.integration.test_exports import download, request, run_exports, status
 from tests.integration.test_reimbursements import drop, line
 from tests.support import flows
@@ -61,3 +62,23 @@ def test_export_holds_every_store_and_an_express_deletion_purges_every_store(api
     result = flows.scheduled("retention", clock() + timedelta(days=30))
     assert result["processed"] == 1
     assert {table: _partition(aws, table, espace_id) for table in stores} == {table: [] for table in stores}
+
+
+def test_a_representatives_export_leaves_out_what_the_minor_hid_from_them(api, aws, clock, psc, household):  # noqa: F811
+    """BR-17 holds in the export: asked through the guardian, the child's archive has neither the
+    document the minor asked to hide from the representatives nor the log entries about it."""
+    from tests.integration.test_children import attach, deposit, pro
+    guardian, child = household["guardian"], household["child"]
+    child_id = attach(api, aws, guardian, child).json_body["espace"]["id"]
+    doctor = pro(psc, clock, DOCTOR)
+    secret = deposit(api, aws, doctor, child["nir"], "Consultation confidentielle", hidden_from_representatives=True)
+    plain = deposit(api, aws, doctor, child["nir"], "Vaccins")
+    r = request(api, guardian, espace=child_id)
+    assert r.status_code == 202, r.body
+    assert run_exports(aws) == {"received": 1, "failed": 0}
+    archive = download(status(api, guardian, r.json_body["export_id"], espace=child_id).json_body)
+    assert [d["id"] for d in json.loads(archive.read("documents.json"))] == [plain]
+    assert not any(secret in name for name in archive.namelist())
+    log = json.loads(archive.read("access_log.json"))
+    assert [e["target"] for e in log if e["action"] == "deposit"] == [plain]
+    assert secret not in json.dumps(log)

@@ -236,7 +236,7 @@ class Container:
     @cached_property
     def access_log_export(self) -> Any:
         from mes.services.export_sections import AccessLogSection
-        return AccessLogSection(self.access)
+        return AccessLogSection(self.access, self.documents)
 
     def export_deps(self) -> Any:
         from mes.adapters.exports_aws import S3ExportStore, SqsExportQueue

@@ -11,7 +11,7 @@ from functools import cache
 from typing import IO, Any
 
 from botocore.exceptions import ClientError
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
@@ -35,6 +35,7 @@ def export_model(table: str, region_name: str) -> type[Model]:
         ready_at = UnicodeAttribute(null=True)
         size = NumberAttribute(null=True)
         expires_at_epoch = NumberAttribute()
+        for_representative = BooleanAttribute(null=True)
 
     return ExportModel
 
@@ -46,7 +47,8 @@ class DynamoExportRepository:
     def create(self, e: Export) -> None:
         self.Item(espace_id=e.espace_id, export_id=e.export_id, status=str(e.status), created_at=iso(e.created_at),
                   expires_at=iso(e.expires_at), object_key=e.object_key,
-                  expires_at_epoch=int(e.expires_at.timestamp())).save(condition=self.Item.export_id.does_not_exist())
+                  expires_at_epoch=int(e.expires_at.timestamp()),
+                  for_representative=e.for_representative or None).save(condition=self.Item.export_id.does_not_exist())
 
     def get(self, espace_id: str, export_id: str) -> Export | None:
         try:
@@ -56,7 +58,8 @@ class DynamoExportRepository:
         return Export(espace_id=m.espace_id, export_id=m.export_id, status=ExportStatus(m.status),
                       created_at=from_iso(m.created_at), expires_at=from_iso(m.expires_at),  # type: ignore[arg-type]
                       object_key=m.object_key, ready_at=from_iso(m.ready_at),
-                      size=int(m.size) if m.size is not None else None)
+                      size=int(m.size) if m.size is not None else None,
+                      for_representative=bool(m.for_representative))
 
     def _set(self, espace_id: str, export_id: str, actions: list) -> None:
         try:

@@ -36,15 +36,19 @@ class Export:
     object_key: str
     ready_at: datetime | None = None
     size: int | None = None
+    # BR-17: asked by a legal representative, the archive holds only what they see (not the documents
+    # a minor asked to hide from them, nor the log entries about those).
+    for_representative: bool = False
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
 
 
-def new_export(espace_id: str, now: datetime) -> Export:
+def new_export(espace_id: str, now: datetime, for_representative: bool = False) -> Export:
     export_id = secrets.token_hex(16)
     return Export(espace_id=espace_id, export_id=export_id, status=ExportStatus.PENDING, created_at=now,
-                  expires_at=now + EXPORT_RETENTION, object_key=object_key(espace_id, export_id))
+                  expires_at=now + EXPORT_RETENTION, object_key=object_key(espace_id, export_id),
+                  for_representative=for_representative)
 
 
 def object_key(espace_id: str, export_id: str) -> str:

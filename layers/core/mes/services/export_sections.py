@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mes.domain.documents import DocStatus, Document
+from mes.domain.documents import DocStatus, Document, visible_to_holder
 from mes.domain.espace import Espace
 from mes.domain.exports import archive_name
 from mes.ports import EspaceRepository
@@ -50,15 +50,17 @@ class DocumentsSection:
     """What the holder sees (BR-26: not the documents still hidden from them), with the bytes of the
     available ones under documents/<id>/<file name>."""
 
+    representative_aware = True
+
     def __init__(self, documents: Any, reader: Any):
         self.documents = documents
         self.reader = reader  # open(object_key) -> a readable stream
 
-    def _all(self, espace_id: str) -> Iterator[Document]:
+    def _all(self, espace_id: str, as_representative: bool = False) -> Iterator[Document]:
         cursor = None
         while True:
             page = self.documents.list(espace_id, category=None, limit=PAGE, cursor=cursor, holder_only=True)
-            yield from page.items
+            yield from (d for d in page.items if visible_to_holder(d, as_representative))  # BR-17
             cursor = page.next_key
             if not cursor:
                 return
@@ -67,29 +69,35 @@ class DocumentsSection:
     def path(d: Document) -> str:
         return f"documents/{d.document_id}/{archive_name(d.filename)}"
 
-    def export_espace(self, espace_id: str) -> list:
+    def export_espace(self, espace_id: str, as_representative: bool = False) -> list:
         return [{"id": d.document_id, "title": d.title, "category": d.category, "filename": d.filename,
                  "content_type": d.content_type, "size": d.real_size or d.size, "status": str(d.status),
                  "masked": d.masked, "author_type": str(d.author_type), "created_at": _iso(d.created_at),
                  "file": self.path(d) if d.status == DocStatus.AVAILABLE else None}
-                for d in self._all(espace_id)]
+                for d in self._all(espace_id, as_representative)]
 
-    def export_files(self, espace_id: str) -> list:
+    def export_files(self, espace_id: str, as_representative: bool = False) -> list:
         return [(self.path(d), (lambda key=d.object_key: self.reader.open(key)))
-                for d in self._all(espace_id) if d.status == DocStatus.AVAILABLE]
+                for d in self._all(espace_id, as_representative) if d.status == DocStatus.AVAILABLE]
 
 
 class AccessLogSection:
     """Every professional action and refused attempt (BR-35), newest first."""
 
-    def __init__(self, access: Any):
-        self.access = access
+    representative_aware = True
 
-    def export_espace(self, espace_id: str) -> list:
+    def __init__(self, access: Any, documents: Any = None):
+        self.access = access
+        self.documents = documents
+
+    def export_espace(self, espace_id: str, as_representative: bool = False) -> list:
         items: list = []
         cursor = None
         while True:
             page = self.access.read_log(espace_id, PAGE, cursor)
+            if as_representative:  # BR-17: nothing about a document hidden from the representatives
+                from mes.services.children import log_for_representatives
+                page.items = log_for_representatives(self.documents, espace_id, page.items)
             items.extend(page.items)
             cursor = page.next_key
             if not cursor:

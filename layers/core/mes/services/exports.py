@@ -26,7 +26,7 @@ from mes.domain.exports import Export, ExportStatus
 from mes.observability import logger
 from mes.ports import EphemeralStore, EspaceRepository
 
-from .espaces import resolve_id
+from .espaces import resolve_acting, resolve_id
 
 FORMAT_VERSION = 1
 COPY_CHUNK = 1024 * 1024
@@ -53,9 +53,10 @@ class ExportDeps:
 def request_export(deps: ExportDeps, claims: dict, espace_id: str, now: datetime) -> Export:
     """Record first, then the message; if the message cannot be sent, the record is marked failed
     (the holder sees it, and asks again) rather than left pending forever."""
-    target = resolve_id(deps.espaces, claims, espace_id)
+    acting = resolve_acting(deps.espaces, claims, espace_id)
+    target = acting.espace_id
     rules.check_rate(deps.ephemeral.hit(f"export#{target}", 86400, now))
-    export = rules.new_export(target, now)
+    export = rules.new_export(target, now, for_representative=acting.as_representative)
     deps.exports.create(export)
     try:
         deps.queue.send(target, export.export_id)
@@ -88,7 +89,7 @@ def build_export(deps: ExportDeps, espace_id: str, export_id: str, now: datetime
         return "missing"
     if export.status != ExportStatus.PENDING:
         return "skipped"
-    sections, files = collect(deps.providers, espace_id)
+    sections, files = collect(deps.providers, espace_id, export.for_representative)
     manifest = {"format": FORMAT_VERSION, "export_id": export_id, "espace_id": espace_id,
                 "generated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "sections": [f"{name}.json" for name in sections]}
     size = deps.store.write(export.object_key, lambda out: write_archive(out, manifest, sections, files))
@@ -102,15 +103,19 @@ def mark_failed(deps: ExportDeps, espace_id: str, export_id: str) -> None:
     deps.exports.mark_failed(espace_id, export_id)
 
 
-def collect(providers: Iterable[tuple[str, ExportProvider]],
-            espace_id: str) -> tuple[dict[str, Any], list[tuple[str, FileOpener]]]:
+def collect(providers: Iterable[tuple[str, ExportProvider]], espace_id: str,
+            for_representative: bool = False) -> tuple[dict[str, Any], list[tuple[str, FileOpener]]]:
+    """A provider whose content depends on who reads (documents and the access log, BR-17) takes
+    `as_representative`; the others do not."""
     sections: dict[str, Any] = {}
     files: list[tuple[str, FileOpener]] = []
     for name, provider in providers:
-        sections[name] = provider.export_espace(espace_id)
+        viewer = {"as_representative": True} if for_representative and getattr(
+            provider, "representative_aware", False) else {}
+        sections[name] = provider.export_espace(espace_id, **viewer)
         export_files = getattr(provider, "export_files", None)
         if export_files is not None:
-            files.extend(export_files(espace_id))
+            files.extend(export_files(espace_id, **viewer))
     return sections, files
 
 
