@@ -221,40 +221,32 @@ def cmd_auto_create_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_majority_run(args: argparse.Namespace) -> int:
-    """BR-18: the daily handover at 18."""
-    event = _scheduled_event("majority_handover", args.at, {})
+def _daily(job: str, args: argparse.Namespace, lines: list[tuple[str, str]]) -> int:
+    """Invoke a daily job at `--at` and print its counts, then whether it finished."""
+    event = _scheduled_event(job, args.at, {})
     connect(args.verbose)
-    result = _invoke("majority_handover", event, args.verbose)
-    print(f"handed over: {result['handed_over']}")
-    print(f"codes by e-mail: {result['codes_by_email']}")
-    print(f"codes by letter: {result['codes_by_letter']}")
-    print(f"unreachable: {result['unreachable']}")
+    result = _invoke(job, event, args.verbose)
+    for label, key in lines:
+        print(f"{label}: {result[key]}")
     print(f"complete: {_yes(result.get('complete', True))}")
     return 0
+
+
+def cmd_majority_run(args: argparse.Namespace) -> int:
+    """BR-18: the daily handover at 18."""
+    return _daily("majority_handover", args, [("handed over", "handed_over"), ("codes by e-mail", "codes_by_email"),
+                                               ("codes by letter", "codes_by_letter"), ("unreachable", "unreachable")])
 
 
 def cmd_retention_run(args: argparse.Namespace) -> int:
     """BR-14: the daily retention job (deletion requests, archive expiry)."""
-    event = _scheduled_event("retention", args.at, {})
-    connect(args.verbose)
-    result = _invoke("retention", event, args.verbose)
-    print(f"purged: {result['processed']}")
-    print(f"holders informed: {result['notified']}")
-    print(f"items deleted: {result['items_purged']}")
-    print(f"complete: {_yes(result.get('complete', True))}")
-    return 0
+    return _daily("retention", args, [("purged", "processed"), ("holders informed", "notified"),
+                                       ("items deleted", "items_purged")])
 
 
 def cmd_suspension_run(args: argparse.Namespace) -> int:
     """BR-15: the daily suspension follow-up (closure 6 weeks after a suspension without objection)."""
-    event = _scheduled_event("suspension_followup", args.at, {})
-    connect(args.verbose)
-    result = _invoke("suspension_followup", event, args.verbose)
-    print(f"closed: {result['processed']}")
-    print(f"holders informed: {result['notified']}")
-    print(f"complete: {_yes(result.get('complete', True))}")
-    return 0
+    return _daily("suspension_followup", args, [("closed", "processed"), ("holders informed", "notified")])
 
 
 def cmd_espace_order(args: argparse.Namespace) -> int:

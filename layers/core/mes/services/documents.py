@@ -15,12 +15,10 @@ from mes.domain.espace import Espace, HolderSettings
 from mes.domain.texts import french_date
 from mes.observability import logger
 from mes.ports import EspaceRepository, Notifier, Page
+from mes.services.paging import page_limit
 
 from .espaces import resolve, resolve_acting
 from .paging import BudgetSpent, due_pages
-
-PAGE_DEFAULT = 50
-PAGE_MAX = 100
 
 
 @dataclass
@@ -76,19 +74,12 @@ def list_documents(deps: DocumentDeps, claims: dict, espace_id: str, *, category
     acting = resolve_acting(deps.espaces, claims, espace_id)
     if category is not None and category not in rules.CATEGORIES:
         raise ValidationError("Catégorie de document inconnue.", field="category")
-    limit = _limit(limit)
+    limit = page_limit(limit)
     page = deps.documents.list(acting.espace_id, category=category, limit=limit, cursor=cursor, holder_only=True,
                                as_representative=acting.as_representative)
     page.items = [d for d in page.items if rules.visible_to_holder(d, acting.as_representative)]  # BR-17
     return page
 
-
-def _limit(limit: int | None) -> int:
-    if limit is None:
-        return PAGE_DEFAULT
-    if not 1 <= limit <= PAGE_MAX:
-        raise ValidationError(f"« limit » doit être compris entre 1 et {PAGE_MAX}.", field="limit")
-    return limit
 
 
 def _holder_document(deps: DocumentDeps, claims: dict, espace_id: str, document_id: str) -> tuple[str, Document]:

@@ -22,13 +22,12 @@ from mes.domain.espace import Espace, Status
 from mes.domain.messaging import Author, Conversation, DuplicateRequest, Message
 from mes.domain.professionals import ProIdentity
 from mes.ports import Page
+from mes.services.paging import page_limit
 
 from .documents import object_key
 from .espaces import resolve, resolve_id
 from .professionals import ProDeps, RequestRef, _identity, _log, find_patient
 
-PAGE_DEFAULT = 50
-PAGE_MAX = 100
 NOTICE_TEMPLATE = "new-message"
 
 
@@ -50,13 +49,6 @@ class MessagingDeps:
     def template_name(self) -> Callable[[str], str]:
         return self.pro.template_name
 
-
-def _limit(limit: int | None) -> int:
-    if limit is None:
-        return PAGE_DEFAULT
-    if not 1 <= limit <= PAGE_MAX:
-        raise ValidationError(f"« limit » doit être compris entre 1 et {PAGE_MAX}.", field="limit")
-    return limit
 
 
 def notify_holder(deps: MessagingDeps, espace: Espace) -> str | None:
@@ -139,7 +131,7 @@ def _own_conversation(deps: MessagingDeps, ps: ProIdentity, conversation_id: str
 
 def pro_read(deps: MessagingDeps, ps: ProIdentity, conversation_id: str, *, limit: int | None, cursor: str | None,
              req: RequestRef) -> tuple[Conversation, Page]:
-    limit = _limit(limit)
+    limit = page_limit(limit)
     conversation, espace, _ = _own_conversation(deps, ps, conversation_id, req, "conversation_read")
     _, page = deps.messages.page(espace.espace_id, conversation_id, limit, cursor)
     _log(deps.pro, espace, ps, req, "conversation_read", "allowed", target=conversation_id)
@@ -198,13 +190,13 @@ def pro_attachment(deps: MessagingDeps, ps: ProIdentity, conversation_id: str, d
 def list_conversations(deps: MessagingDeps, claims: dict, espace_id: str, *, limit: int | None,
                        cursor: str | None) -> Page:
     target = resolve_id(deps.espaces, claims, espace_id)
-    return deps.messages.list_for_holder(target, _limit(limit), cursor)
+    return deps.messages.list_for_holder(target, page_limit(limit), cursor)
 
 
 def read(deps: MessagingDeps, claims: dict, espace_id: str, conversation_id: str, *, limit: int | None,
          cursor: str | None) -> tuple[Conversation | None, Page]:
     """One Query per page: the conversation comes with the first page (None on the following ones)."""
-    limit = _limit(limit)
+    limit = page_limit(limit)
     target = resolve_id(deps.espaces, claims, espace_id)
     conversation, page = deps.messages.page(target, conversation_id, limit, cursor)
     if conversation is None and cursor is None:

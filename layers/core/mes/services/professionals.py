@@ -21,6 +21,7 @@ from mes.domain.texts import french_date
 from mes.ports import EspaceRepository, Notifier, Page
 
 from .documents import announce, object_key
+from .paging import page_limit
 
 
 @dataclass
@@ -118,9 +119,7 @@ def list_documents(deps: ProDeps, ps: ProIdentity, ins: str, *, category: str | 
     if category is not None and category not in rules.CATEGORIES:
         raise ValidationError("Catégorie de document inconnue.", field="category")
     espace, decision = _read_context(deps, ps, ins, req, "list")
-    limit = 50 if limit is None else limit
-    if not 1 <= limit <= 100:
-        raise ValidationError("« limit » doit être compris entre 1 et 100.", field="limit")
+    limit = page_limit(limit)
     page = deps.documents.list(espace.espace_id, category=category, limit=limit, cursor=cursor, holder_only=False)
     page.items = policy.filter_documents(ps, page.items, decision)
     _log(deps, espace, ps, req, "list", "allowed", decision.mode, category)
@@ -261,9 +260,7 @@ def admin_block(deps: ProDeps, ps: ProIdentity, ins: str, rpps: str, req: Reques
 
 
 def _page(limit: int | None) -> int:
-    limit = 50 if limit is None else limit
-    if not 1 <= limit <= 100:
-        raise ValidationError("« limit » doit être compris entre 1 et 100.", field="limit")
+    limit = page_limit(limit)
     return limit
 
 

@@ -13,16 +13,13 @@ from typing import Any
 from mes.domain import access as policy
 from mes.domain import measurements as rules
 from mes.domain import profile as sections
-from mes.domain.errors import ValidationError
 from mes.domain.measurements import Measurement
 from mes.domain.professionals import ProIdentity
 from mes.ports import EspaceRepository, Page, ProfileRepository
+from mes.services.paging import page_limit
 
 from . import professionals as pro
 from .espaces import resolve_id
-
-PAGE_DEFAULT = 50
-PAGE_MAX = 100
 
 
 @dataclass
@@ -65,15 +62,8 @@ def list_measurements(deps: ProfileDeps, claims: dict, espace_id: str, *, type_:
     if type_ is not None:
         rules.check_type(type_)
     lo, hi = rules.period(start, end)
-    return deps.profiles.measurements(target, type_=type_, start=lo, end=hi, limit=_limit(limit), cursor=cursor)
+    return deps.profiles.measurements(target, type_=type_, start=lo, end=hi, limit=page_limit(limit), cursor=cursor)
 
-
-def _limit(limit: int | None) -> int:
-    if limit is None:
-        return PAGE_DEFAULT
-    if not 1 <= limit <= PAGE_MAX:
-        raise ValidationError(f"« limit » doit être compris entre 1 et {PAGE_MAX}.", field="limit")
-    return limit
 
 
 # --- professionals (BR-20) ----------------------------------------------------------------------

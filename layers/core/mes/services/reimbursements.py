@@ -25,12 +25,11 @@ from mes.domain.espace import Espace, Status
 from mes.domain.identity import normalise_nir, parse_birth_date
 from mes.domain.keys import Keys
 from mes.ports import EspaceRepository, Page
+from mes.services.paging import page_limit
 
 from .espaces import resolve_id
 
 CHUNK = 500
-PAGE_DEFAULT = 50
-PAGE_MAX = 100
 # Espaces that may receive history: not the opposed (no espace, BR-07), closed or purged ones.
 RECEIVING = frozenset({Status.PENDING, Status.NOTIFIED, Status.CREATED, Status.ACTIVE, Status.SUSPENDED})
 
@@ -200,8 +199,5 @@ def list_reimbursements(espaces: EspaceRepository, repo: ReimbursementRepository
     if start and end and start > end:
         raise ValidationError("« from » doit précéder « to ».", field="from")
     floor = rules.history_start(today)
-    if limit is None:
-        limit = PAGE_DEFAULT
-    if not 1 <= limit <= PAGE_MAX:
-        raise ValidationError(f"« limit » doit être compris entre 1 et {PAGE_MAX}.", field="limit")
-    return repo.list(target, since=max(start, floor) if start else floor, until=end, limit=limit, cursor=cursor)
+    return repo.list(target, since=max(start, floor) if start else floor, until=end, limit=page_limit(limit),
+                     cursor=cursor)
