@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -121,44 +121,10 @@ def cmd_population_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_population_import(args: argparse.Namespace) -> int:
-    path = Path(args.file)
-    try:
-        body = path.read_bytes()
-        body.decode("utf-8-sig")
-    except OSError as exc:
-        raise CliError(f"mes: cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise CliError(f"mes: {path} is not a UTF-8 CSV file") from None
-    connect(args.verbose)
-    from mes.bootstrap import get_container
-    from mes.domain.errors import DomainError
-
-    settings = get_container().settings
-    key = f"imports/{uuid.uuid4().hex}-{path.name}"
-    get_container().client("s3").put_object(
-        Bucket=settings.population_bucket, Key=key, Body=body, ServerSideEncryption="aws:kms",
-        SSEKMSKeyId=settings.data_key_arn)
-    event = _event("population_import")
-    event["Records"][0]["s3"]["bucket"]["name"] = settings.population_bucket
-    event["Records"][0]["s3"]["object"]["key"] = key
-    event["Records"][0]["s3"]["object"]["size"] = len(body)
-    try:
-        result = _invoke("population_import", event, args.verbose)
-    except DomainError as exc:  # e.g. an incomplete CSV header: the file cannot be read at all
-        raise CliError(f"mes: {path} cannot be imported: {getattr(exc, 'detail', exc)}") from None
-    report = result["files"][0]
-    print(f"rows: {report['rows']}")
-    print(f"imported: {report['imported']}")
-    print(f"already known: {report['already_known']}")
-    print(f"rejected: {report['rejected']}")
-    for error in report["errors"]:
-        print(f"line {error['line']}: field {error['field'] or '-'}: {error['detail']}")
-    return 0
-
-
-def cmd_reimbursements_import(args: argparse.Namespace) -> int:
-    """BR-21: drop the file in the reimbursements bucket and run the import function on its S3 event."""
+def _import_file(args: argparse.Namespace, function: str, bucket_setting: str, key_name: Callable[[Path], str],
+                 counts: tuple[str, ...], at: datetime | None = None) -> int:
+    """Drop the file in the function's bucket (SSE-KMS), run the function on its S3 event, print the
+    counts and the rejected lines by number."""
     path = Path(args.file)
     try:
         body = path.read_bytes()
@@ -172,27 +138,41 @@ def cmd_reimbursements_import(args: argparse.Namespace) -> int:
     from mes.domain.errors import DomainError
 
     settings = get_container().settings
-    suffix = ".jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else ".csv"
-    key = f"imports/{uuid.uuid4().hex}-{path.stem}{suffix}"
-    get_container().client("s3").put_object(
-        Bucket=settings.reimbursements_bucket, Key=key, Body=body, ServerSideEncryption="aws:kms",
-        SSEKMSKeyId=settings.data_key_arn)
-    event = _event("reimbursement_import")
+    bucket = getattr(settings, bucket_setting)
+    key = f"imports/{uuid.uuid4().hex}-{key_name(path)}"
+    get_container().client("s3").put_object(Bucket=bucket, Key=key, Body=body, ServerSideEncryption="aws:kms",
+                                            SSEKMSKeyId=settings.data_key_arn)
+    event = _event(function)
     record = event["Records"][0]
-    record["eventTime"] = (args.at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    record["s3"]["bucket"]["name"] = settings.reimbursements_bucket
+    if at is not None:
+        record["eventTime"] = at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    record["s3"]["bucket"]["name"] = bucket
     record["s3"]["object"]["key"] = key
     record["s3"]["object"]["size"] = len(body)
     try:
-        result = _invoke("reimbursement_import", event, args.verbose)
-    except DomainError as exc:  # e.g. an incomplete CSV header
+        result = _invoke(function, event, args.verbose)
+    except DomainError as exc:  # e.g. an incomplete CSV header: the file cannot be read at all
         raise CliError(f"mes: {path} cannot be imported: {getattr(exc, 'detail', exc)}") from None
     report = result["files"][0]
-    for name in ("lines", "imported", "already_known", "too_old", "rejected"):
+    for name in counts:
         print(f"{name.replace('_', ' ')}: {report[name]}")
     for error in report["errors"]:
         print(f"line {error['line']}: field {error['field'] or '-'}: {error['detail']}")
     return 0
+
+
+def cmd_population_import(args: argparse.Namespace) -> int:
+    return _import_file(args, "population_import", "population_bucket", lambda path: path.name,
+                        ("rows", "imported", "already_known", "rejected"))
+
+
+def cmd_reimbursements_import(args: argparse.Namespace) -> int:
+    """BR-21: drop the file in the reimbursements bucket and run the import function on its S3 event."""
+    def key_name(path: Path) -> str:
+        return path.stem + (".jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else ".csv")
+
+    return _import_file(args, "reimbursement_import", "reimbursements_bucket", key_name,
+                        ("lines", "imported", "already_known", "too_old", "rejected"), at=args.at or datetime.now(UTC))
 
 
 def cmd_wave_run(args: argparse.Namespace) -> int:
