@@ -17,6 +17,17 @@ def test_the_scanner_flags_nirs_tokens_and_remembered_values():
     assert {line for _, line in found} == set(lines[:3])
 
 
+def test_a_digit_value_counts_as_a_number_of_its_own_not_inside_a_longer_one():
+    """An OTP equal to 6 digits of the fake account id is not a leak; the same OTP alone, or beside
+    letters or punctuation, is one."""
+    arn = '{"function_arn": "arn:aws:lambda:eu-west-3:123456789012:function:local"}'
+    alone = ['{"message": "code 456789"}', '{"otp": "456789"}', '{"message": "otp=456789;"}',
+             '{"message": "x456789y"}']
+    assert leaks.find_leaks([arn], {"456789"}) == []
+    assert [line for _, line in leaks.find_leaks(alone, {"456789"})] == alone
+    assert leaks.find_leaks([arn], {"lambda:eu"}) != []  # other values: anywhere in the line
+
+
 def test_every_api_log_line_is_captured(api):
     before = len(leaks.LINES)
     api.http.post("/auth/login", headers={"Content-Type": "application/json"},
