@@ -147,6 +147,8 @@ def test_the_professional_attaches_what_it_may_read_or_deposited_never_what_is_h
         rules.professional_attachment(document(masked=True), DOCTOR, AUTHORISED)  # masked (BR-25)
     with pytest.raises(InvalidAttachment):  # hidden from the holder (BR-26), even its own
         rules.professional_attachment(dataclasses.replace(own, hidden_from_holder=True), DOCTOR, REFUSED)
+    with pytest.raises(InvalidAttachment):  # BR-17: never into a channel the representatives read
+        rules.professional_attachment(dataclasses.replace(own, hidden_from_representatives=True), DOCTOR, REFUSED)
     with pytest.raises(InvalidAttachment):
         rules.professional_attachment(None, DOCTOR, AUTHORISED)
 

@@ -184,7 +184,10 @@ def close(conversation: Conversation, ps: ProIdentity, now: datetime) -> bool:
 
 # --- attachments -----------------------------------------------------------------------------------
 def _sendable(document: Document | None) -> bool:
-    return document is not None and document.status == DocStatus.AVAILABLE and visible_to_holder(document)
+    """Available, visible to the holder, and not hidden from the legal representatives (BR-17): a
+    minor's espace is read by them, so the messaging never carries what the minor kept from them."""
+    return (document is not None and document.status == DocStatus.AVAILABLE and visible_to_holder(document)
+            and not document.hidden_from_representatives)
 
 
 def holder_attachment(document: Document | None, espace_id: str) -> Attachment:
