@@ -4,9 +4,9 @@ Bad rows are reported by line and skipped; a re-delivered event re-imports nobod
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote_plus
 
 from mes.bootstrap import Container, get_container
+from mes.jobs import s3_files
 from mes.observability import logger
 from mes.services.population import import_population, read_csv
 
@@ -14,12 +14,8 @@ from mes.services.population import import_population, read_csv
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any, deps: Container | None = None) -> dict[str, Any]:
     container = deps or get_container()
-    s3 = container.client("s3")
     reports = []
-    for record in event.get("Records", []):
-        bucket = record["s3"]["bucket"]["name"]
-        key = unquote_plus(record["s3"]["object"]["key"])
-        text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8-sig")
+    for _, key, text in s3_files(event, container.client("s3")):
         report = import_population(read_csv(text), repo=container.espaces, keys=container.keys,
                                    now=container.clock()).as_dict()
         logger.info("population imported", extra={"key": key, **{k: v for k, v in report.items() if k != "errors"}})

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote_plus
 
 from mes.bootstrap import Container, get_container
+from mes.jobs import s3_files
 from mes.observability import logger
 from mes.services.reimbursements import import_reimbursements, read_lines
 
@@ -23,12 +23,8 @@ def _event_time(record: dict[str, Any], fallback: datetime) -> datetime:
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any, deps: Container | None = None) -> dict[str, Any]:
     container = deps or get_container()
-    s3 = container.client("s3")
     reports = []
-    for record in event.get("Records", []):
-        bucket = record["s3"]["bucket"]["name"]
-        key = unquote_plus(record["s3"]["object"]["key"])
-        text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8-sig")
+    for record, key, text in s3_files(event, container.client("s3")):
         report = import_reimbursements(read_lines(text, key), espaces=container.espaces,
                                        repo=container.reimbursements, keys=container.keys,
                                        now=_event_time(record, container.clock())).as_dict()

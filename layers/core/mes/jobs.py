@@ -5,7 +5,7 @@ in-progress record on failure), and a time budget so a run stops well before the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -67,3 +67,12 @@ def run_scheduled(event: dict[str, Any], context: Any, idempotency_table: str, n
         return result
 
     return process(event={"id": f"{name}:{event_id}"})
+
+
+def s3_files(event: dict[str, Any], s3: Any) -> Iterator[tuple[dict[str, Any], str, str]]:
+    """Each object of an S3 event (the import functions): its record, its key and its UTF-8 text."""
+    from urllib.parse import unquote_plus
+    for record in event.get("Records", []):
+        key = unquote_plus(record["s3"]["object"]["key"])
+        body = s3.get_object(Bucket=record["s3"]["bucket"]["name"], Key=key)["Body"].read()
+        yield record, key, body.decode("utf-8-sig")

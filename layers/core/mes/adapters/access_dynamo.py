@@ -61,6 +61,17 @@ def access_models(access_table: str, log_table: str, region_name: str) -> tuple[
     return AccessItem, LogItem
 
 
+def _put_once(item: Model, key: Any) -> bool:
+    """Write the item unless its key exists: True if written, False if a retry found it there."""
+    try:
+        item.save(condition=key.does_not_exist())
+        return True
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
 class DynamoAccessRepository:
     def __init__(self, models: tuple[type[Model], type[Model]]):
         self.Item, self.Log = models
@@ -144,13 +155,7 @@ class DynamoAccessRepository:
                          structure=notice["by"].get("structure"), name=notice["by"].get("name"), at=iso(now),
                          until=notice.get("until"), patient=json.dumps(notice["patient"], ensure_ascii=False),
                          expires=int((now + self.NOTICE_TTL).timestamp()))
-        try:
-            item.save(condition=self.Item.sk.does_not_exist())
-            return True
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
+        return _put_once(item, self.Item.sk)
 
     def professional_notices(self, rpps: str, limit: int, cursor: str | None) -> Page:
         from mes.adapters.documents_dynamo import _one_page
@@ -166,13 +171,7 @@ class DynamoAccessRepository:
     def log(self, espace_id: str, request_id: str, now: datetime, entry: dict[str, Any]) -> bool:
         """Append once: a retry of the same request finds its record and writes nothing (BR-35)."""
         item = self.Log(espace_id=espace_id, sk=f"{iso(now)}#{request_id}", at=iso(now), **entry)
-        try:
-            item.save(condition=self.Log.sk.does_not_exist())
-            return True
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
+        return _put_once(item, self.Log.sk)
 
     def read_log(self, espace_id: str, limit: int, cursor: str | None) -> Page:
         result = self.Log.query(espace_id, scan_index_forward=False, limit=limit, page_size=limit,
