@@ -106,6 +106,23 @@ class TestTokens:
         with pytest.raises(Unauthorized):
             verify(SERVICE.sign(claims(**{missing: None})), "mes-holder", NOW)
 
+    @pytest.mark.parametrize("claim", ["iat", "nbf"])
+    def test_given_iat_or_nbf_ahead_of_the_clock_when_verified_then_60_s_of_skew_only(self, verify, claim):
+        """Same tolerance as PS tokens (BR-28 checks, `mes.adapters.psc.CLOCK_SKEW_SECONDS`): a token
+        issued (or valid from) an hour ahead is refused; a minute of clock skew is tolerated."""
+        at = int(NOW.timestamp())
+        assert verify(SERVICE.sign(claims(**{claim: at + 60})), "mes-holder", NOW)
+        for ahead in (61, 3600):
+            with pytest.raises(Unauthorized):
+                verify(SERVICE.sign(claims(**{claim: at + ahead})), "mes-holder", NOW)
+
+    @pytest.mark.parametrize("value", ["1700000000", True, None, [1]], ids=["string", "bool", "null", "list"])
+    def test_given_a_time_claim_of_the_wrong_type_when_verified_then_unauthorized(self, verify, value):
+        payload = {"iss": "mes", **claims(), "iat": value}
+        token = jwt.encode(payload, SERVICE.private_key, algorithm="ES256", headers={"kid": "local"})
+        with pytest.raises(Unauthorized):
+            verify(token, "mes-holder", NOW)
+
     def test_given_another_key_when_verified_then_unauthorized(self, verify):
         stranger = LocalTokenService(private_key=ec.generate_private_key(ec.SECP256R1()), kid="local")
         with pytest.raises(Unauthorized):

@@ -115,19 +115,35 @@ class KmsTokenService:
         return verify_jwt(token, self._public_key, audience, self.issuer, self.kid, now)
 
 
+CLOCK_SKEW_SECONDS = 60  # the same tolerance as Pro Santé Connect tokens (mes.adapters.psc)
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def verify_jwt(token: str, public_key: Any, audience: str, issuer: str, kid: str | None,
                now: datetime) -> dict[str, Any]:
-    """Expiry is checked against the injected clock (jobs and tests run at the event's time)."""
+    """Times are checked against the injected clock (jobs and tests run at the event's time), not
+    the wall clock: `exp` required and after `now`; `iat` required and at most a minute of clock
+    skew ahead of `now`; `nbf`, when present, likewise. A token "issued" in the future is refused:
+    we never sign one, so it is forged or signed with a broken clock."""
+    if not isinstance(token, str):
+        raise Unauthorized()
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != "ES256" or (kid is not None and header.get("kid") != kid):
             raise Unauthorized()
         claims = jwt.decode(token, public_key, algorithms=["ES256"], audience=audience, issuer=issuer,
                             options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"],
-                                     "verify_exp": False, "verify_iat": False})
+                                     "verify_exp": False, "verify_iat": False, "verify_nbf": False})
     except jwt.PyJWTError as exc:
         raise Unauthorized() from exc
-    if not isinstance(claims.get("exp"), int) or claims["exp"] <= int(now.timestamp()):
+    at = int(now.timestamp())
+    exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf", at)
+    if not isinstance(exp, int) or isinstance(exp, bool) or not _is_time(iat) or not _is_time(nbf):
+        raise Unauthorized()
+    if exp <= at or iat > at + CLOCK_SKEW_SECONDS or nbf > at + CLOCK_SKEW_SECONDS:
         raise Unauthorized()
     return claims
 
