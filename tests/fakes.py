@@ -267,6 +267,13 @@ class FakeEphemeralStore:
         found.attempts += 1
         return found.attempts
 
+    def take_attempt(self, challenge_id: str, limit: int) -> bool:
+        found = self.challenges.get(challenge_id)
+        if found is None or found.attempts >= limit:
+            return False
+        found.attempts += 1
+        return True
+
     def consume_challenge(self, challenge_id: str) -> bool:
         found = self.challenges.get(challenge_id)
         if found is None or found.used:

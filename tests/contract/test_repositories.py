@@ -307,6 +307,9 @@ class TestRepositoryContract:
         assert store.get_challenge("ch-2") is None
         assert [store.record_attempt("ch-1") for _ in range(3)] == [1, 2, 3]
         assert store.get_challenge("ch-1").attempts == 3
+        assert [store.take_attempt("ch-1", 5) for _ in range(3)] == [True, True, False]  # BR-11: 5 tries
+        assert store.get_challenge("ch-1").attempts == 5
+        assert store.take_attempt("ch-unknown", 5) is False
         assert store.consume_challenge("ch-1") is True
         assert store.consume_challenge("ch-1") is False
         assert store.get_challenge("ch-1").used is True

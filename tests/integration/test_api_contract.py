@@ -87,7 +87,10 @@ def test_five_wrong_codes_lock_the_code_even_for_the_right_one(api, notified, aw
     for _ in range(4):
         assert_problem(post(api, "/enrolment/sessions", ident(row, code="WRONGWRONG12")), 401, "invalid_credentials")
     assert_problem(post(api, "/enrolment/sessions", ident(row, code="WRONGWRONG12")), 429, "code_locked")
-    assert_problem(post(api, "/enrolment/sessions", ident(row, code=code)), 429, "code_locked")
+    locked = post(api, "/enrolment/sessions", ident(row, code=code))
+    assert_problem(locked, 429, "code_locked")
+    # API.md: a lock is 429 with Retry-After; a renewal is still possible today → 60 s (BR-09/BR-12)
+    assert locked.headers["Retry-After"] == "60"
     # A new code unlocks (BR-12)
     assert post(api, "/enrolment/codes", ident(row, channel="email")).status_code == 202
     assert post(api, "/enrolment/sessions", ident(row, code=flows.last_code(aws, row["email"]))).status_code == 201
@@ -181,7 +184,10 @@ def test_one_time_codes_are_single_use_bound_and_limited(api, notified, aws):
     wrong = "000000" if otp != "000000" else "111111"
     for _ in range(5):
         assert_problem(post(api, "/auth/otp", {"challenge_id": challenge, "otp": wrong}), 401, "invalid_otp")
-    assert_problem(post(api, "/auth/otp", {"challenge_id": challenge, "otp": otp}), 401, "invalid_otp")
+    # BR-11/BR-12, API.md: the lock is 429 with Retry-After (seconds until the challenge expires)
+    locked = post(api, "/auth/otp", {"challenge_id": challenge, "otp": otp})
+    assert_problem(locked, 429, "code_locked")
+    assert 0 < int(locked.headers["Retry-After"]) <= 600
     # a fresh login, the right code works once
     r = post(api, "/auth/login", {"login": "jules.petit", "password": "mot de passe très long"})
     otp = flows.sent(aws, "+33612345678", "otp")[-1]["data"]["otp"]

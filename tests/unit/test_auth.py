@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from mes.domain.errors import InvalidCredentials, OtpInvalid, RateLimited, Unauthorized
+from mes.domain.errors import InvalidCredentials, OtpInvalid, OtpLocked, RateLimited, Unauthorized
 from mes.domain.espace import Status
 from mes.services import auth, enrolment
 from mes.services.enrolment import ENROLMENT_AUDIENCE, HOLDER_AUDIENCE
@@ -115,20 +115,40 @@ def test_given_an_otp_when_used_twice_then_the_second_time_is_refused(holder, de
 
 
 def test_given_5_wrong_otps_or_10_minutes_when_verifying_then_refused(holder, deps, clock):
-    """BR-11: ≤ 5 tries, valid ≤ 10 minutes, bound to that login."""
+    """BR-11/BR-12: ≤ 5 tries, valid ≤ 10 minutes, bound to that login. After the 5th wrong code the
+    challenge is locked (429 `code_locked`): even the right code is refused, with Retry-After = the
+    seconds left until the challenge expires (the lock lasts the challenge's life; a new login sends
+    a new code)."""
     challenge, otp = log_in(holder, deps, clock())
     wrong = f"{(int(otp) + 1) % 10**6:06d}"
     for _ in range(5):
         with pytest.raises(OtpInvalid):
             auth.verify_otp(deps, challenge_id=challenge.challenge_id, otp=wrong, now=clock())
-    with pytest.raises(OtpInvalid):
-        auth.verify_otp(deps, challenge_id=challenge.challenge_id, otp=otp, now=clock())
+    with pytest.raises(OtpLocked) as locked:
+        auth.verify_otp(deps, challenge_id=challenge.challenge_id, otp=otp, now=clock() + timedelta(seconds=100))
+    assert locked.value.code == "code_locked"
+    assert locked.value.retry_after == challenge.expires_in - 100
 
     challenge, otp = log_in(holder, deps, clock())
     with pytest.raises(OtpInvalid):
         auth.verify_otp(deps, challenge_id=challenge.challenge_id, otp=otp, now=clock() + timedelta(seconds=601))
     with pytest.raises(OtpInvalid):
         auth.verify_otp(deps, challenge_id="no-such-challenge", otp=otp, now=clock())
+
+
+def test_given_parallel_tries_reading_the_same_attempt_count_then_still_5_comparisons_at_most(
+        holder, deps, clock, monkeypatch):
+    """BR-11/BR-12: tries racing each other all read `attempts == 0` before any of them writes; the
+    try is counted by a conditional write before the code is compared, so the 6th is locked."""
+    challenge, otp = log_in(holder, deps, clock())
+    fresh = holder.ephemeral.get_challenge(challenge.challenge_id)
+    monkeypatch.setattr(holder.ephemeral, "get_challenge", lambda _id: fresh)  # every read is stale
+    wrong = f"{(int(otp) + 1) % 10**6:06d}"
+    for _ in range(5):
+        with pytest.raises(OtpInvalid):
+            auth.verify_otp(deps, challenge_id=challenge.challenge_id, otp=wrong, now=clock())
+    with pytest.raises(OtpLocked):
+        auth.verify_otp(deps, challenge_id=challenge.challenge_id, otp=otp, now=clock())
 
 
 def test_given_many_logins_when_sending_otps_then_rate_limited(holder, deps, clock):

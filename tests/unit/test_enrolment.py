@@ -15,6 +15,7 @@ from mes.domain.errors import (
     InvalidCredentials,
     LoginTaken,
     OtpInvalid,
+    OtpLocked,
     RateLimited,
     StateConflict,
     ValidationError,
@@ -122,6 +123,31 @@ class TestSession:
         with pytest.raises(CodeLocked):
             session(deps, ALICE, code_of(notified, ALICE), clock())
         assert espace_of(notified, ALICE).code_attempts == 5
+
+    def test_given_a_locked_code_then_retry_after_is_when_a_retry_can_succeed(self, notified, deps, clock):
+        """BR-12 / BR-09, API.md (429 with Retry-After): a locked code stays locked until a renewal,
+        so Retry-After says when a retry can succeed: 60 s (RENEWAL_ADVICE_SECONDS: ask for a new
+        code and receive it) while a renewal is still possible today; once the day's
+        MAX_RENEWALS_PER_DAY renewals are spent, the seconds until that daily limit resets
+        (a fixed UTC-day window)."""
+        for _ in range(5):
+            with pytest.raises((InvalidCredentials, CodeLocked)):
+                session(deps, ALICE, "WRONGWRONG00", clock())
+        with pytest.raises(CodeLocked) as locked:
+            session(deps, ALICE, code_of(notified, ALICE), clock())
+        assert locked.value.retry_after == enrolment.RENEWAL_ADVICE_SECONDS == 60
+
+        for _ in range(enrolment.MAX_RENEWALS_PER_DAY):  # each renewal unlocks; lock it again each time
+            enrolment.renew_code(deps, nir=ALICE["nir"], birth_date=ALICE["birth_date"],
+                                 vitale_serial=ALICE["vitale_serial"], channel="email", now=clock())
+            for _ in range(5):
+                with pytest.raises((InvalidCredentials, CodeLocked)):
+                    session(deps, ALICE, "WRONGWRONG00", clock())
+        with pytest.raises(CodeLocked) as locked:
+            session(deps, ALICE, code_of(notified, ALICE), clock())
+        at = int(clock().timestamp())
+        assert locked.value.retry_after == 86400 - at % 86400
+        assert 0 < locked.value.retry_after <= 86400
 
     def test_given_a_locked_code_when_a_new_code_is_requested_then_the_new_one_works(self, notified, deps, clock):
         """BR-12: locking is lifted by a new code (BR-09)."""
@@ -300,7 +326,8 @@ class TestActivation:
             session(deps, ALICE, code, clock())
 
     def test_given_5_wrong_otps_when_confirming_then_the_challenge_is_dead(self, notified, deps, clock):
-        """BR-11: ≤ 5 tries per one-time code."""
+        """BR-11/BR-12: ≤ 5 tries per one-time code; then locked (429 `code_locked`, Retry-After =
+        seconds until the challenge expires), even for the right code."""
         claims = claims_for(notified, deps, ALICE, code_of(notified, ALICE), clock())
         challenge = enrolment.start_activation(deps, claims, email="alice.new@example.org", mobile=None,
                                                otp_channel="email", login="alice.martin", password=PASSWORD,
@@ -311,9 +338,10 @@ class TestActivation:
             with pytest.raises(OtpInvalid):
                 enrolment.confirm_activation(deps, claims, challenge_id=challenge.challenge_id, otp=wrong,
                                              sms_otp=None, now=clock())
-        with pytest.raises(OtpInvalid):
+        with pytest.raises(OtpLocked) as locked:
             enrolment.confirm_activation(deps, claims, challenge_id=challenge.challenge_id, otp=right, sms_otp=None,
                                          now=clock())
+        assert locked.value.retry_after == int((challenge.expires_at - clock()).total_seconds())
         assert espace_of(notified, ALICE).status == Status.NOTIFIED
 
     def test_given_a_mobile_when_only_the_email_otp_is_given_then_refused(self, notified, deps, clock):

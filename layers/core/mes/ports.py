@@ -86,6 +86,9 @@ class EphemeralStore(Protocol):
     def put_challenge(self, challenge: Challenge) -> None: ...
     def get_challenge(self, challenge_id: str) -> Challenge | None: ...
     def record_attempt(self, challenge_id: str) -> int: ...
+    def take_attempt(self, challenge_id: str, limit: int) -> bool:
+        """Count one try of the challenge's code if fewer than `limit` were counted (one conditional
+        write, so parallel tries cannot exceed the limit); False when the limit is reached."""
     def consume_challenge(self, challenge_id: str) -> bool:
         """Mark used if not used yet; False if someone already used it."""
 

@@ -487,6 +487,18 @@ class DynamoEphemeralStore:
         item.update(actions=[self.Item.attempts.add(1)])
         return int(item.attempts)
 
+    def take_attempt(self, challenge_id: str, limit: int) -> bool:
+        item = self.Item(pk=f"challenge#{challenge_id}")
+        try:
+            item.update(actions=[self.Item.attempts.add(1)],
+                        condition=self.Item.pk.exists() & (self.Item.attempts.does_not_exist()
+                                                          | (self.Item.attempts < limit)))
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def consume_challenge(self, challenge_id: str) -> bool:
         item = self.Item(pk=f"challenge#{challenge_id}")
         try:

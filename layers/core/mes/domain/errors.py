@@ -68,6 +68,13 @@ class OtpInvalid(DomainError):
     detail = "Le code à usage unique est incorrect ou a expiré."
 
 
+class OtpLocked(DomainError):
+    """BR-11/BR-12: the one-time code of a challenge after its 5 tries (429 with Retry-After)."""
+
+    code = "code_locked"
+    detail = "Trop d'essais infructueux : ce code à usage unique est bloqué. Recommencez pour en recevoir un nouveau."
+
+
 class Unauthorized(DomainError):
     code = "unauthorized"
     detail = "Authentification requise."

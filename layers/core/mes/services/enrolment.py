@@ -20,6 +20,7 @@ from mes.domain.errors import (
     InvalidCredentials,
     LoginTaken,
     OtpInvalid,
+    OtpLocked,
     RateLimited,
     StateConflict,
     Unauthorized,
@@ -51,7 +52,9 @@ from mes.ports import (
 ENROLMENT_AUDIENCE = "mes-enrolment"
 HOLDER_AUDIENCE = "mes-holder"
 MAX_OTP_SENDS_PER_10_MIN = 5  # BR-12: SMS cost
+MAX_OTP_ATTEMPTS = 5  # BR-11: ≤ 5 tries per one-time code
 MAX_RENEWALS_PER_DAY = 3
+RENEWAL_ADVICE_SECONDS = 60  # Retry-After of a locked provisional code while a renewal is possible
 
 
 @dataclass
@@ -104,6 +107,18 @@ def start_session(deps: AccountDeps, *, nir: str, birth_date: str, vitale_serial
     return token, chosen
 
 
+def _code_locked(deps: AccountDeps, people: list[Espace], now: datetime) -> CodeLocked:
+    """BR-12: a locked provisional code stays locked until a renewal (BR-09), so retrying with it is
+    useless; Retry-After is when a retry can succeed: RENEWAL_ADVICE_SECONDS (time to request a new
+    code and receive it) while a renewal is still possible today, else the seconds until the daily
+    renewal limit (MAX_RENEWALS_PER_DAY, a fixed UTC-day window) resets. Only callers who matched
+    NIR + birth date + Vitale serial ever get here."""
+    day = 86400
+    at = int(now.timestamp())
+    spent = all(deps.ephemeral.count(f"renew:{e.espace_id}", day, now) >= MAX_RENEWALS_PER_DAY for e in people)
+    return CodeLocked(retry_after=(day - at % day) if spent else RENEWAL_ADVICE_SECONDS)
+
+
 def check_code(deps: AccountDeps, people: list[Espace], code: str, now: datetime) -> Espace:
     """The provisional code of one of `people` (already matched on NIR + birth date + serial), with
     the errors of BR-06/BR-12; also used to attach a child to its guardian (BR-16)."""
@@ -120,10 +135,10 @@ def check_code(deps: AccountDeps, people: list[Espace], code: str, now: datetime
             updated = _save_with_retry(deps, person.espace_id, bump)
             locked = locked or updated.code_attempts >= MAX_CODE_ATTEMPTS
         if locked:
-            raise CodeLocked()
+            raise _code_locked(deps, holding, now)
         raise InvalidCredentials()
     if chosen.code_locked:
-        raise CodeLocked()
+        raise _code_locked(deps, [chosen], now)
     if chosen.current_code_used:
         raise CodeUsed()
     if chosen.code_expires_at is not None and now > chosen.code_expires_at:
@@ -205,15 +220,24 @@ def start_activation(deps: AccountDeps, claims: dict[str, Any], *, email: str, m
     return challenge
 
 
+def _otp_locked(challenge: Challenge, now: datetime) -> OtpLocked:
+    """BR-11/BR-12 (API.md: a lock is 429 with Retry-After): a challenge's code stays locked for the
+    rest of its life, so Retry-After is the seconds until the challenge expires (≤ 10 minutes);
+    starting again (a new login or activation) sends a new code, within the send limits."""
+    return OtpLocked(retry_after=max(1, int((challenge.expires_at - now).total_seconds())))
+
+
 def _check_challenge(deps: AccountDeps, challenge_id: str, kind: str, now: datetime,
                      proofs: dict[str, str | None]) -> Challenge:
     challenge = deps.ephemeral.get_challenge(challenge_id) if isinstance(challenge_id, str) else None
-    if (challenge is None or challenge.kind != kind or challenge.used or now > challenge.expires_at
-            or challenge.attempts >= 5):
+    if challenge is None or challenge.kind != kind or challenge.used or now > challenge.expires_at:
         raise OtpInvalid()
+    # A try is counted before the code is compared, in one conditional write: parallel requests
+    # cannot get more than MAX_OTP_ATTEMPTS comparisons out of one challenge.
+    if challenge.attempts >= MAX_OTP_ATTEMPTS or not deps.ephemeral.take_attempt(challenge_id, MAX_OTP_ATTEMPTS):
+        raise _otp_locked(challenge, now)
     ok = all(otp_matches(deps.keys.otp, challenge_id, proofs.get(ch) or "", h) for ch, h in challenge.otp_hashes.items())
     if not ok:
-        deps.ephemeral.record_attempt(challenge_id)
         raise OtpInvalid()
     return challenge
 
