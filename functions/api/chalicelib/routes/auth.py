@@ -23,7 +23,7 @@ def login(body: LoginRequest) -> LoginResponse:
                          expires_in=challenge.expires_in)
 
 
-@route(bp, "/auth/otp", "POST", auth=None, body=OtpRequest, response=TokenResponse, errors=(400, 401))
+@route(bp, "/auth/otp", "POST", auth=None, body=OtpRequest, response=TokenResponse, errors=(400, 401, 429))
 def verify_otp(body: OtpRequest) -> TokenResponse:
     """Exchange the one-time code for a holder token."""
     c = get_container()

@@ -64,7 +64,7 @@ def start_activation(claims: dict, body: ActivationRequest) -> ChallengeResponse
 
 
 @route(bp, "/enrolment/activation/confirm", "POST", auth="enrolment", body=ActivationConfirmRequest,
-       response=EspaceResponse, status=201, errors=(400, 401, 409))
+       response=EspaceResponse, status=201, errors=(400, 401, 409, 429))
 def confirm_activation(claims: dict, body: ActivationConfirmRequest) -> EspaceResponse:
     """Prove the contacts with the one-time codes: the espace becomes active."""
     c = get_container()
