@@ -123,6 +123,16 @@ class TestTokens:
         with pytest.raises(Unauthorized):
             verify(token, "mes-holder", NOW)
 
+    def test_given_a_token_longer_than_8_kb_when_verified_then_unauthorized_even_if_validly_signed(self, verify):
+        """Bounded work per request: the length is checked before anything is decoded."""
+        padded = jwt.encode({"iss": "mes", **claims()}, SERVICE.private_key, algorithm="ES256",
+                            headers={"kid": "local", "pad": "A" * 5000})
+        assert verify(padded, "mes-holder", NOW)
+        huge = jwt.encode({"iss": "mes", **claims()}, SERVICE.private_key, algorithm="ES256",
+                          headers={"kid": "local", "pad": "A" * 100_000})
+        with pytest.raises(Unauthorized):
+            verify(huge, "mes-holder", NOW)
+
     def test_given_another_key_when_verified_then_unauthorized(self, verify):
         stranger = LocalTokenService(private_key=ec.generate_private_key(ec.SECP256R1()), kid="local")
         with pytest.raises(Unauthorized):

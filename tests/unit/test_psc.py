@@ -250,6 +250,15 @@ def test_malformed_header_and_payload(provider: LocalPsc, verifier: PscVerifier)
     refused(verifier, provider.sign(provider.claims(RPPS, "10", now=NOW), headers={"crit": ["exp"]}))
 
 
+def test_a_token_longer_than_8_kb_is_refused_even_when_validly_signed(provider: LocalPsc, verifier: PscVerifier):
+    """Bounded work per request: the length is checked before anything is decoded."""
+    claims = provider.claims(RPPS, "10", now=NOW)
+    assert verifier.verify(provider.sign(claims, headers={"pad": "A" * 5000}), NOW)
+    huge = provider.sign(claims, headers={"pad": "A" * 100_000})
+    assert len(huge) > 100_000
+    refused(verifier, huge)
+
+
 # -------------------------------------------------------------------------------------------------
 # Configuration
 # -------------------------------------------------------------------------------------------------

@@ -116,6 +116,10 @@ class KmsTokenService:
 
 
 CLOCK_SKEW_SECONDS = 60  # the same tolerance as Pro Santé Connect tokens (mes.adapters.psc)
+# Longer tokens are refused before any decoding (bounded work per request). Ours are < 1 kB; a Pro
+# Santé Connect token with several activities stays well under it; API Gateway refuses request
+# headers above 10 kB anyway, so this only matters where the API runs without it.
+MAX_TOKEN_LENGTH = 8192
 
 
 def _is_time(value: Any) -> bool:
@@ -128,7 +132,7 @@ def verify_jwt(token: str, public_key: Any, audience: str, issuer: str, kid: str
     the wall clock: `exp` required and after `now`; `iat` required and at most a minute of clock
     skew ahead of `now`; `nbf`, when present, likewise. A token "issued" in the future is refused:
     we never sign one, so it is forged or signed with a broken clock."""
-    if not isinstance(token, str):
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized()
     try:
         header = jwt.get_unverified_header(token)

@@ -13,6 +13,7 @@ A PS token is an ID/access token signed by the provider. It is accepted only whe
   present, must be ours too), `exp` (required) is after `now` — the injected clock, not the wall
   clock, as `mes.adapters.aws.verify_jwt` does — `iat` is required and not in the future (a
   minute of clock skew), `nbf` (optional) is not in the future;
+- it is at most `MAX_TOKEN_LENGTH` (8 kB) long, checked before anything is decoded;
 - the identity it carries is complete: `SubjectNameID` = "8" + the 11-digit RPPS, and
   `SubjectRefPro.exercices[0].codeProfession` a two-digit profession code.
 
@@ -55,6 +56,7 @@ _KEY_TYPES: dict[str, tuple[str, str | None]] = {
 }
 MIN_RSA_BITS = 2048
 CLOCK_SKEW_SECONDS = 60
+MAX_TOKEN_LENGTH = 8192  # the same bound as holder tokens (mes.adapters.aws), before any decoding
 _RPPS_SUBJECT = re.compile(r"^8([0-9]{11})$")
 _STRUCTURE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 _MAX_NAME = 200
@@ -127,7 +129,8 @@ class PscVerifier:
         return alg, key
 
     def verify(self, token: str, now: datetime) -> ProIdentity:
-        if not self.issuer or not self.audience or not isinstance(token, str):
+        if (not self.issuer or not self.audience or not isinstance(token, str)
+                or len(token) > MAX_TOKEN_LENGTH):
             raise Unauthorized()
         try:
             alg, key = self._key_for(jwt.get_unverified_header(token))
