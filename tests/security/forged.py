@@ -307,10 +307,10 @@ def figures() -> dict[str, int]:
     """`security.forged_token_kinds` (kinds tried, target ≥ 12), `security.forged_tokens` (tokens
     tried, holder and PS) and `security.forged_accepted` (any not refused with 401: target 0)."""
     import os
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # before the app (and its logger) is imported
 
     from tests.security.bola import standalone
     from tests.support import flows
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     with standalone() as (api, aws, clock, psc):
         attempts, controls = run(api, aws, clock, psc, flows)
     accepted = sum(not a.refused for a in attempts) + sum(v != 200 for v in controls.values())

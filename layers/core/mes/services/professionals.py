@@ -3,6 +3,7 @@ policy: checks writes, filters reads) and writes one access-log record per actio
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,9 +60,17 @@ def _identity(ps: ProIdentity) -> dict[str, Any]:
     return {"profession": ps.profession, "structure": ps.structure, "name": ps.name}
 
 
+def _record_key(req: RequestRef, *parts: str | None) -> str:
+    """The request id of one record: the client's Idempotency-Key (or API Gateway's request id)
+    bound to who did what on which target, so that only a true retry finds its record and writes
+    nothing; the same key reused for another document, action or professional is logged (BR-35)."""
+    digest = hashlib.sha256("|".join(p or "" for p in parts).encode()).hexdigest()[:16]
+    return f"{req.request_id}#{digest}"
+
+
 def _log(deps: ProDeps, espace: Espace, ps: ProIdentity, req: RequestRef, action: str, decision: str,
          mode: str | None = None, target: str | None = None) -> None:
-    deps.access.log(espace.espace_id, req.request_id, req.at, {
+    deps.access.log(espace.espace_id, _record_key(req, ps.rpps, action, target), req.at, {
         "rpps": ps.rpps, **_identity(ps), "action": action, "decision": decision, "mode": mode, "target": target})
 
 
@@ -220,7 +229,7 @@ def _notify_administrator(deps: ProDeps, espace: Espace, ps: ProIdentity, req: R
     administrator = deps.access.administrator(espace.espace_id)
     if administrator is None or administrator == ps.rpps:
         return
-    deps.access.notify_professional(administrator, req.request_id, req.at, {
+    deps.access.notify_professional(administrator, _record_key(req, ps.rpps, "emergency", espace.espace_id), req.at, {
         "kind": "emergency_access", "mode": mode, "until": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "by": {"rpps": ps.rpps, **_identity(ps)},
         "patient": {"first_name": espace.first_name, "last_name": espace.last_name,
