@@ -152,11 +152,17 @@ def test_given_parallel_tries_reading_the_same_attempt_count_then_still_5_compar
 
 
 def test_given_many_logins_when_sending_otps_then_rate_limited(holder, deps, clock):
-    """BR-12: one-time code sends are rate-limited (SMS cost)."""
+    """BR-12: one-time code sends are rate-limited (SMS cost), 5 per fixed 10-minute window;
+    Retry-After is the seconds until that window ends, when a send is possible again."""
+    clock.advance(seconds=123)  # not on a window boundary
     for _ in range(5):
         auth.login(deps, login="alice.martin", password=PASSWORD, now=clock())
-    with pytest.raises(RateLimited):
+    with pytest.raises(RateLimited) as caught:
         auth.login(deps, login="alice.martin", password=PASSWORD, now=clock())
+    at = int(clock().timestamp())
+    assert caught.value.retry_after == 600 - at % 600 == 477
+    clock.advance(seconds=caught.value.retry_after)
+    assert auth.login(deps, login="alice.martin", password=PASSWORD, now=clock())
 
 
 def test_given_a_token_when_logging_out_then_it_is_revoked(holder, deps, clock):

@@ -179,7 +179,7 @@ def _send_otp(deps: AccountDeps, channel: str, to: str, otp: str) -> None:
 
 def _limit_otp_sends(deps: AccountDeps, espace_id: str, now: datetime) -> None:
     if deps.ephemeral.hit(f"otp-send:{espace_id}", 600, now) > MAX_OTP_SENDS_PER_10_MIN:
-        raise RateLimited(retry_after=600)
+        raise RateLimited(retry_after=600 - int(now.timestamp()) % 600)  # until the fixed window ends
 
 
 def start_activation(deps: AccountDeps, claims: dict[str, Any], *, email: str, mobile: str | None,
