@@ -19,7 +19,10 @@ Caller kinds (columns):
     ps_blocked  a médecin with the victim's consent, then blocked by her (BR-31)
     ps_no_read  an opticien-lunetier (28) with her consent: his profession reads no category (BR-29)
 
-and three derived columns, the same callers aiming at the victim's objects another way:
+and four derived columns, callers aiming at the victim's objects another way:
+
+    rep         the second legal representative of the victim's child (an active holder she
+                invited, BR-16): the child's espace is theirs to read, the victim's own is not
 
     other_child another holder on the victim's CHILD's espace id (BR-16: only her representatives)
     other_me    another holder on their own espace (`me`) with the victim's object ids (document,
@@ -55,8 +58,9 @@ from tests.support.leaks import remember
 
 NONE, OWNER, OTHER, ENROLMENT = "none", "owner", "other", "enrolment"
 PS, PS_NO_AUTH, PS_BLOCKED, PS_NO_READ = "ps", "ps_no_auth", "ps_blocked", "ps_no_read"
-OTHER_CHILD, OTHER_ME, PS_CROSS = "other_child", "other_me", "ps_cross"
-KINDS = (NONE, OWNER, OTHER, ENROLMENT, PS, PS_NO_AUTH, PS_BLOCKED, PS_NO_READ, OTHER_CHILD, OTHER_ME, PS_CROSS)
+OTHER_CHILD, OTHER_ME, PS_CROSS, REP = "other_child", "other_me", "ps_cross", "rep"
+DERIVED = (OTHER_CHILD, OTHER_ME, PS_CROSS, REP)
+KINDS = (NONE, OWNER, OTHER, ENROLMENT, PS, PS_NO_AUTH, PS_BLOCKED, PS_NO_READ, *DERIVED)
 VICTIM_OBJECT_IDS = ("{document_id}", "{conversation_id}", "{export_id}", "{representative_id}")
 HOLDER_KINDS = (OWNER, OTHER)
 PS_KINDS = (PS, PS_NO_AUTH, PS_BLOCKED, PS_NO_READ)
@@ -116,8 +120,10 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # the other holder offers the victim's child's identity with a code they do not have: the
     # same 401 `invalid_credentials` as any wrong field (BR-16, no enumeration)
     ("POST", "/espaces/me/children"): holder_row(other=401),
-    ("POST", f"{E}/representatives"): holder_row(),          # on the victim's child's espace
-    ("DELETE", f"{E}/representatives/{{representative_id}}"): holder_row(),
+    # on the victim's child's espace: a stranger gets 404; the second representative may neither
+    # invite (403, only the guardian declared to the insurer) nor remove the guardian (409)
+    ("POST", f"{E}/representatives"): {**holder_row(), REP: 403},
+    ("DELETE", f"{E}/representatives/{{representative_id}}"): {**holder_row(), REP: 409},
     # documents
     ("POST", f"{E}/documents"): holder_row(),
     ("GET", f"{E}/documents"): holder_row(owner=200),
@@ -182,7 +188,7 @@ def _derive(key: tuple[str, str], row: Row) -> Row:
     """Fill the derived columns a row does not set itself (see the module docstring)."""
     method, path = key
     if all(v is None for k, v in row.items() if k in (NONE, OWNER, OTHER)):
-        return {**dict.fromkeys((OTHER_CHILD, OTHER_ME, PS_CROSS), None), **row}  # public
+        return {**dict.fromkeys(DERIVED, None), **row}  # public
     token_is_wrong = 401 if row[NONE] == 401 else None
     holder_route, pro_route = row[OTHER] != 401, row[PS] != 401 or row[PS_NO_AUTH] != 401
     derived: Row = {}
@@ -190,12 +196,15 @@ def _derive(key: tuple[str, str], row: Row) -> Row:
         aims_espace = "{espace_id}" in path and "/representatives" not in path  # those already use the child
         aims_object = "{espace_id}" in path and any(i in path for i in VICTIM_OBJECT_IDS)
         derived = {OTHER_CHILD: row[OTHER] if aims_espace else None,
-                   OTHER_ME: row[OTHER] if aims_object else None, PS_CROSS: token_is_wrong}
+                   OTHER_ME: row[OTHER] if aims_object else None, PS_CROSS: token_is_wrong,
+                   # the victim's own espace, like a stranger; their own session's logout is not a case
+                   REP: row[OTHER] if row[OTHER] != 204 else None}
     elif pro_route:
         aims_document = "{ins}" in path and "{document_id}" in path
-        derived = {OTHER_CHILD: token_is_wrong, OTHER_ME: token_is_wrong, PS_CROSS: 404 if aims_document else None}
+        derived = {OTHER_CHILD: token_is_wrong, OTHER_ME: token_is_wrong, PS_CROSS: 404 if aims_document else None,
+                   REP: token_is_wrong}
     else:  # enrolment
-        derived = dict.fromkeys((OTHER_CHILD, OTHER_ME, PS_CROSS), token_is_wrong)
+        derived = dict.fromkeys(DERIVED, token_is_wrong)
     return {**derived, **row}
 
 
@@ -215,6 +224,7 @@ class World:
     psc: Any
     victim: dict
     other: dict
+    rep: dict
     child_id: str
     child_row: dict
     enrolment_headers: dict
@@ -254,6 +264,8 @@ class World:
             return dict(JSON)
         if kind in (OTHER_CHILD, OTHER_ME):
             return self.shared[OTHER]
+        if kind == REP:
+            return self.rep["headers"]
         if auth == "pro" and kind in (PS_NO_AUTH, PS_BLOCKED, PS_NO_READ):
             return self.fresh_professional(kind)
         return self.shared[kind]
@@ -276,7 +288,8 @@ def build_world(api: Any, aws: Any, clock: Any, psc: Any) -> World:
     post = api.http.post
     victim = flows.holder(api, aws, clock, seed=301, email="victime.bola@example.org", login="victime.bola")
     other = flows.holder(api, aws, clock, seed=302, email="autre.bola@example.org", login="autre.bola")
-    remember(victim["row"]["nir"], other["row"]["nir"])
+    co_parent = flows.holder(api, aws, clock, seed=304, email="coparent.bola@example.org", login="coparent.bola")
+    remember(victim["row"]["nir"], other["row"]["nir"], co_parent["row"]["nir"])
     ins = victim["row"]["nir"]
 
     # her child, whose code went to her by the wave (BR-05/BR-16)
@@ -292,13 +305,15 @@ def build_world(api: Any, aws: Any, clock: Any, psc: Any) -> World:
     ident = {k: child[k] for k in ("nir", "birth_date", "vitale_serial")}
     child_id = _ok(post("/espaces/me/children", headers=victim["headers"],
                         body=json.dumps({**ident, "code": code})), 201).json_body["espace"]["id"]
+    _ok(post(f"/espaces/{child_id}/representatives", headers=victim["headers"], body=json.dumps(
+        {"nir": co_parent["row"]["nir"], "birth_date": co_parent["row"]["birth_date"]})), 201)
     r = _ok(post("/enrolment/sessions", headers=JSON, body=json.dumps(
         {**{k: enrolee[k] for k in ("nir", "birth_date", "vitale_serial")},
          "code": flows.last_code(aws, enrolee["email"])})), 201)
     remember(r.json_body["enrolment_token"])
     enrolment_headers = {"Authorization": f"Bearer {r.json_body['enrolment_token']}", **JSON}
 
-    world = World(api, aws, clock, psc, victim, other, child_id, child, enrolment_headers, ids={})
+    world = World(api, aws, clock, psc, victim, other, co_parent, child_id, child, enrolment_headers, ids={})
     doctor = world.pro_headers(DOCTOR)
     cross = world.pro_headers(CROSS_DOCTOR)  # authorised on the other holder, not on the victim
     _ok(post(f"/pro/patients/{other['row']['nir']}/authorisations", headers=cross,
