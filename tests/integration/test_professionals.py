@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -198,6 +198,52 @@ def test_one_log_record_per_action_under_duplicated_requests(api, aws, clock, ps
         assert api.http.get(f"/pro/patients/{ins}/documents", headers=retried).status_code == 200
     after = api.http.get("/espaces/me/access-log", headers=patient["headers"]).json_body["items"]
     assert len(after) == before + 1
+
+
+def test_a_retry_seconds_or_a_day_later_writes_no_second_log_record_or_notice(api, aws, clock, psc, patient):
+    """BR-35: the record is keyed on the request (PS + Idempotency-Key), not on its time: a retry that
+    arrives 5 s later, or after midnight, finds it; another PS with the same key has its own record."""
+    ins = patient["row"]["nir"]
+    assert authorise(api, ins, token(psc, clock, PHARMACIST, "21")).status_code == 201
+    assert api.http.put("/espaces/me/administrator", headers=patient["headers"],
+                        body=json.dumps({"rpps": DOCTOR})).status_code == 204
+
+    def log():  # what GET /espaces/me/access-log answers (the holder's token would expire as the clock moves)
+        return aws.access.read_log(patient["espace_id"], 100, None).items
+
+    clock.now = clock().replace(hour=23, minute=59, second=50)
+    before = len(log())
+    first_at = clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+    for step in (0, 5, 20):  # the first request, +5 s, then past midnight (the next day)
+        clock.advance(seconds=step)
+        retried = {**token(psc, clock, PHARMACIST, "21"), "Idempotency-Key": "list-5e1d"}
+        assert api.http.get(f"/pro/patients/{ins}/documents", headers=retried).status_code == 200
+    assert clock().day != datetime.fromisoformat(first_at.replace("Z", "+00:00")).day
+    entries = log()
+    assert len(entries) == before + 1
+    assert entries[0]["at"] == first_at and entries[0]["action"] == "list" and entries[0]["rpps"] == PHARMACIST
+
+    # another professional reusing the same key is another request: its own record, newest first
+    clock.advance(seconds=3)
+    assert authorise(api, ins, token(psc, clock, NURSE, "60")).status_code == 201
+    nurse = {**token(psc, clock, NURSE, "60"), "Idempotency-Key": "list-5e1d"}
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=nurse).status_code == 200
+    entries = log()
+    assert len(entries) == before + 3
+    assert [(e["rpps"], e["action"]) for e in entries[:3]] == [(NURSE, "list"), (NURSE, "authorisation"),
+                                                               (PHARMACIST, "list")]
+
+    # an emergency access retried 5 s and then a day later: one record, one notice for the administrator
+    body = json.dumps({"mode": "samu", "reason": "Détresse respiratoire, patient inconscient"})
+    opened_at = clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+    for step in (0, 5, 86400):
+        clock.advance(seconds=step)
+        samu = {**token(psc, clock, REGULATOR, "10"), "Idempotency-Key": "emergency-77"}
+        assert api.http.post(f"/pro/patients/{ins}/emergency-access", headers=samu, body=body).status_code == 201
+    emergencies = [e for e in log() if e["action"] == "emergency"]
+    assert [(e["at"], e["rpps"]) for e in emergencies] == [(opened_at, REGULATOR)]
+    notices = api.http.get("/pro/notifications", headers=token(psc, clock, DOCTOR, "10")).json_body["items"]
+    assert [n["at"] for n in notices] == [opened_at]
 
 
 def test_unknown_or_not_created_patients_are_404(api, aws, clock, psc):

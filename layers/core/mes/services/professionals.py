@@ -3,6 +3,7 @@ policy: checks writes, filters reads) and writes one access-log record per actio
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,12 @@ class RequestRef:
     request_id: str
     at: datetime
 
+    def key(self, *parts: str | None) -> str:
+        """The request's identity for put-once writes: who asked (RPPS) + Idempotency-Key (or API
+        Gateway's request id), never the time, which a retry does not keep."""
+        text = "|".join(p or "" for p in (*parts, self.request_id))
+        return hashlib.sha256(text.encode()).hexdigest()[:40]
+
 
 def find_patient(deps: ProDeps, ins: str) -> Espace:
     """The INS is the patient's own NIR (BR-01); only created or active espaces exist for professionals."""
@@ -61,7 +68,9 @@ def _identity(ps: ProIdentity) -> dict[str, Any]:
 
 def _log(deps: ProDeps, espace: Espace, ps: ProIdentity, req: RequestRef, action: str, decision: str,
          mode: str | None = None, target: str | None = None) -> None:
-    deps.access.log(espace.espace_id, req.request_id, req.at, {
+    """One record per request (BR-35). The key holds the decision too: a request refused, then retried
+    once the holder consented, is two events and keeps two records; a plain retry writes nothing."""
+    deps.access.log(espace.espace_id, req.key(ps.rpps, action, decision, mode), req.at, {
         "rpps": ps.rpps, **_identity(ps), "action": action, "decision": decision, "mode": mode, "target": target})
 
 
@@ -220,7 +229,7 @@ def _notify_administrator(deps: ProDeps, espace: Espace, ps: ProIdentity, req: R
     administrator = deps.access.administrator(espace.espace_id)
     if administrator is None or administrator == ps.rpps:
         return
-    deps.access.notify_professional(administrator, req.request_id, req.at, {
+    deps.access.notify_professional(administrator, req.key(ps.rpps, "emergency_notice"), req.at, {
         "kind": "emergency_access", "mode": mode, "until": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "by": {"rpps": ps.rpps, **_identity(ps)},
         "patient": {"first_name": espace.first_name, "last_name": espace.last_name,
