@@ -177,6 +177,47 @@ def test_any_professional_deposits_without_consent_and_the_occupational_physicia
     assert aws.documents.get(patient["espace_id"], document_id).status == "entered-in-error"
 
 
+def test_a_rejected_deposit_is_shown_to_its_author_only_until_withdrawn(api, aws, clock, psc, patient):
+    """BR-23/24/29: the depositing professional sees why its file was refused (no download); the holder
+    and any other professional never see it; the author withdraws it. The holder's own rejected upload
+    is not shown to professionals either."""
+    ins = patient["row"]["nir"]
+    doctor, other = token(psc, clock, DOCTOR, "10"), token(psc, clock, "10000000006", "10")
+    for ps in (doctor, other):
+        assert authorise(api, ins, ps).status_code == 201
+    r = api.http.post(f"/pro/patients/{ins}/documents", headers=doctor, body=json.dumps({
+        "title": "Compte rendu", "category": "CPT_REND", "filename": "cr.pdf",
+        "content_type": "application/pdf", "size": 40}))
+    assert r.status_code == 201, r.body
+    rejected_id = r.json_body["document"]["id"]
+    flows.upload(r.json_body["upload"], b"<html><body>pas un PDF</body></html>")
+    r = api.http.post("/espaces/me/documents", headers=patient["headers"], body=json.dumps({
+        "title": "Ordonnance", "category": "ORD_SOIN", "filename": "o.txt", "content_type": "text/plain",
+        "size": 70}))
+    holders_id = r.json_body["document"]["id"]
+    from mes.domain.documents import EICAR
+    flows.upload(r.json_body["upload"], EICAR)
+    flows.scan(aws)
+
+    got = api.http.get(f"/pro/patients/{ins}/documents/{rejected_id}", headers=doctor)
+    assert got.status_code == 200, got.body
+    assert (got.json_body["status"], got.json_body["rejection_reason"], got.json_body["download"]) == (
+        "rejected", "Le fichier n'est pas un PDF valide.", None)
+    listed = api.http.get(f"/pro/patients/{ins}/documents", headers=doctor).json_body["items"]
+    assert [d["id"] for d in listed] == [rejected_id]  # not the holder's rejected upload
+    # nobody else: another professional, the holder
+    assert api.http.get(f"/pro/patients/{ins}/documents/{rejected_id}", headers=other).status_code == 404
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=other).json_body["items"] == []
+    assert api.http.get(f"/pro/patients/{ins}/documents/{holders_id}", headers=other).status_code == 404
+    assert api.http.get(f"/espaces/me/documents/{rejected_id}", headers=patient["headers"]).status_code == 404
+    mine = api.http.get("/espaces/me/documents", headers=patient["headers"]).json_body["items"]
+    assert [(d["id"], d["status"]) for d in mine] == [(holders_id, "rejected")]
+    # the author withdraws it: gone for the author too
+    assert api.http.delete(f"/pro/patients/{ins}/documents/{rejected_id}", headers=doctor).status_code == 204
+    assert api.http.get(f"/pro/patients/{ins}/documents/{rejected_id}", headers=doctor).status_code == 404
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=doctor).json_body["items"] == []
+
+
 def test_tokens_are_not_interchangeable_and_forgeries_are_refused(api, aws, clock, psc, patient):
     ins = patient["row"]["nir"]
     pharmacist = token(psc, clock, PHARMACIST, "21")
