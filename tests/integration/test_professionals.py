@@ -287,6 +287,34 @@ def test_a_retry_seconds_or_a_day_later_writes_no_second_log_record_or_notice(ap
     assert [n["at"] for n in notices] == [opened_at]
 
 
+def test_a_key_reused_for_a_different_outcome_keeps_every_record(api, aws, clock, psc, patient):
+    """BR-35: the key spares a retry, never an event. Refused, then retried with the same key once the
+    holder consented: both records. A deposit retried with the same key (a second document): two records."""
+    ins = patient["row"]["nir"]
+    key = {"Idempotency-Key": "same-key-3c9"}
+    r = api.http.get(f"/pro/patients/{ins}/documents", headers={**token(psc, clock, PHARMACIST, "21"), **key})
+    assert r.status_code == 403
+    clock.advance(seconds=5)
+    assert authorise(api, ins, token(psc, clock, PHARMACIST, "21")).status_code == 201
+    clock.advance(seconds=5)
+    r = api.http.get(f"/pro/patients/{ins}/documents", headers={**token(psc, clock, PHARMACIST, "21"), **key})
+    assert r.status_code == 200
+    body = json.dumps({"title": "Ordonnance", "category": "ORD_SOIN", "filename": "o.pdf",
+                       "content_type": "application/pdf", "size": 20})
+    deposited = []
+    for _ in range(2):
+        clock.advance(seconds=5)
+        r = api.http.post(f"/pro/patients/{ins}/documents", headers={**token(psc, clock, DOCTOR, "10"), **key},
+                          body=body)
+        assert r.status_code == 201
+        deposited.append(r.json_body["document"]["id"])
+    log = aws.access.read_log(patient["espace_id"], 100, None).items
+    assert [(e["rpps"], e["action"], e["decision"], e["target"]) for e in log] == [
+        (DOCTOR, "deposit", "allowed", deposited[1]), (DOCTOR, "deposit", "allowed", deposited[0]),
+        (PHARMACIST, "list", "allowed", None), (PHARMACIST, "authorisation", "allowed", "consent"),
+        (PHARMACIST, "list", "refused:forbidden", None)]
+
+
 def test_unknown_or_not_created_patients_are_404(api, aws, clock, psc):
     ph = token(psc, clock, PHARMACIST, "21")
     assert api.http.get("/pro/patients/269054958815780/documents", headers=ph).status_code == 404

@@ -68,9 +68,10 @@ def _identity(ps: ProIdentity) -> dict[str, Any]:
 
 def _log(deps: ProDeps, espace: Espace, ps: ProIdentity, req: RequestRef, action: str, decision: str,
          mode: str | None = None, target: str | None = None) -> None:
-    """One record per request (BR-35). The key holds the decision too: a request refused, then retried
-    once the holder consented, is two events and keeps two records; a plain retry writes nothing."""
-    deps.access.log(espace.espace_id, req.key(ps.rpps, action, decision, mode), req.at, {
+    """One record per request (BR-35). The key holds what happened too: a request refused, then retried
+    once the holder consented, is two events and keeps two records, and so is a retried deposit that
+    created a second document (another target); a plain retry writes nothing."""
+    deps.access.log(espace.espace_id, req.key(ps.rpps, action, decision, mode, target), req.at, {
         "rpps": ps.rpps, **_identity(ps), "action": action, "decision": decision, "mode": mode, "target": target})
 
 
