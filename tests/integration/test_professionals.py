@@ -285,6 +285,11 @@ def test_a_retry_seconds_or_a_day_later_writes_no_second_log_record_or_notice(ap
     assert [(e["at"], e["rpps"]) for e in emergencies] == [(opened_at, REGULATOR)]
     notices = api.http.get("/pro/notifications", headers=token(psc, clock, DOCTOR, "10")).json_body["items"]
     assert [n["at"] for n in notices] == [opened_at]
+    # the request markers are remembered a week (TTL), never less
+    Item = aws.access.Item
+    markers = list(Item.query(patient["espace_id"], Item.sk.startswith("request#")))
+    opened = datetime.fromisoformat(opened_at.replace("Z", "+00:00"))
+    assert markers and min(m.expires for m in markers if m.at == opened_at) >= (opened + timedelta(days=7)).timestamp()
 
 
 def test_a_key_reused_for_a_different_outcome_keeps_every_record(api, aws, clock, psc, patient):

@@ -73,8 +73,9 @@ def _order(now: datetime, request_key: str) -> str:
 
 class DynamoAccessRepository:
     # A request marker (sk "request#{key}" in the access table, beside the partition it guards)
-    # remembers a professional's request for a day (TTL), like the messaging markers.
-    REQUEST_MEMORY = timedelta(days=1)
+    # remembers a professional's request for a week at least (TTL; DynamoDB deletes expired items
+    # later, never earlier): a client retrying later than that is making a new request.
+    REQUEST_MEMORY = timedelta(days=7)
 
     def __init__(self, models: tuple[type[Model], type[Model]]):
         self.Item, self.Log = models
