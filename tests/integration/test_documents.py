@@ -84,9 +84,35 @@ def test_rejected_content_ends_rejected_and_its_bytes_are_gone(api, aws, camille
     versions = aws.client("s3").list_object_versions(Bucket=aws.settings.documents_bucket,
                                                      Prefix=f"documents/{camille['espace_id']}/{document_id}")
     assert not versions.get("Versions") and not versions.get("DeleteMarkers")
-    # a rejected document is not listed for the holder
+    # BR-23: the holder who uploaded it sees it, rejected, with the reason in French, and no download
     listed = api.http.get("/espaces/me/documents", headers=camille["headers"]).json_body["items"]
-    assert document_id not in {d["id"] for d in listed}
+    assert [(d["status"], d["reject_reason"], d["rejection_reason"]) for d in listed if d["id"] == document_id] == [
+        ("rejected", reason, REJECTION_TEXTS[(reason, declared)])]
+    got = doc(api, camille, document_id)
+    assert got.status_code == 200, got.body
+    assert (got.json_body["status"], got.json_body["rejection_reason"], got.json_body["download"]) == (
+        "rejected", REJECTION_TEXTS[(reason, declared)], None)
+
+
+REJECTION_TEXTS = {
+    ("unknown_type", "application/pdf"): "Le fichier n'est pas un PDF valide.",
+    ("type_mismatch", "image/png"): "Le fichier n'est pas une image PNG valide.",
+    ("malware", "text/plain"): "Un logiciel malveillant a été détecté.",
+    ("unknown_type", "text/plain"): "Le fichier n'est pas un fichier texte (UTF-8) valide.",
+}
+
+
+def test_the_holder_deletes_a_rejected_upload_and_the_quota_counts_it_once(api, aws, camille):
+    """BR-23/24: shown until the holder deletes it; the rejection gave its bytes back already."""
+    document_id = add(api, aws, camille, EICAR, "text/plain")
+    kept = add(api, aws, camille, PDF, "application/pdf")
+    assert doc(api, camille, document_id).json_body["status"] == "rejected"
+    assert aws.documents.quota(camille["espace_id"]) == (0, len(PDF))
+    assert api.http.delete(f"/espaces/me/documents/{document_id}", headers=camille["headers"]).status_code == 204
+    assert doc(api, camille, document_id).status_code == 404
+    listed = api.http.get("/espaces/me/documents", headers=camille["headers"]).json_body["items"]
+    assert [d["id"] for d in listed] == [kept]
+    assert aws.documents.quota(camille["espace_id"]) == (0, len(PDF))
 
 
 def test_a_file_over_five_million_bytes_is_rejected_even_if_declared_small(api, aws, camille):
@@ -95,6 +121,7 @@ def test_a_file_over_five_million_bytes_is_rejected_even_if_declared_small(api, 
     flows.upload(r.json_body["upload"], b"%PDF-1.4\n" + b"0" * 6_000_000)  # moto does not enforce the policy
     flows.scan(aws)
     assert aws.documents.get(camille["espace_id"], document_id).reject_reason == "too_large"
+    assert doc(api, camille, document_id).json_body["rejection_reason"] == "Le fichier dépasse 5 Mo."
     assert announce(api, camille, size=6_000_000).json_body["field"] == "size"
 
 

@@ -92,7 +92,8 @@ def test_the_archive_holds_every_section_and_the_document_bytes(api, aws, clock,
     assert espace["contacts"]["email"] == "camille.export@example.org"
     documents = {d["id"]: d for d in json.loads(archive.read("documents.json"))}
     assert documents[pdf_id]["file"] == f"documents/{pdf_id}/bilan sanguin.pdf"
-    assert rejected not in documents
+    # the holder's rejected upload is listed as the holder sees it (BR-23), without a file
+    assert (documents[rejected]["status"], documents[rejected]["file"]) == ("rejected", None)
     log = json.loads(archive.read("access_log.json"))
     assert [(e["rpps"], e["action"]) for e in log] == [("10000000001", "authorisation")]
     assert [r["act_label"] for r in json.loads(archive.read("reimbursements.json"))] == ["Radiographie"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -177,6 +177,47 @@ def test_any_professional_deposits_without_consent_and_the_occupational_physicia
     assert aws.documents.get(patient["espace_id"], document_id).status == "entered-in-error"
 
 
+def test_a_rejected_deposit_is_shown_to_its_author_only_until_withdrawn(api, aws, clock, psc, patient):
+    """BR-23/24/29: the depositing professional sees why its file was refused (no download); the holder
+    and any other professional never see it; the author withdraws it. The holder's own rejected upload
+    is not shown to professionals either."""
+    ins = patient["row"]["nir"]
+    doctor, other = token(psc, clock, DOCTOR, "10"), token(psc, clock, "10000000006", "10")
+    for ps in (doctor, other):
+        assert authorise(api, ins, ps).status_code == 201
+    r = api.http.post(f"/pro/patients/{ins}/documents", headers=doctor, body=json.dumps({
+        "title": "Compte rendu", "category": "CPT_REND", "filename": "cr.pdf",
+        "content_type": "application/pdf", "size": 40}))
+    assert r.status_code == 201, r.body
+    rejected_id = r.json_body["document"]["id"]
+    flows.upload(r.json_body["upload"], b"<html><body>pas un PDF</body></html>")
+    r = api.http.post("/espaces/me/documents", headers=patient["headers"], body=json.dumps({
+        "title": "Ordonnance", "category": "ORD_SOIN", "filename": "o.txt", "content_type": "text/plain",
+        "size": 70}))
+    holders_id = r.json_body["document"]["id"]
+    from mes.domain.documents import EICAR
+    flows.upload(r.json_body["upload"], EICAR)
+    flows.scan(aws)
+
+    got = api.http.get(f"/pro/patients/{ins}/documents/{rejected_id}", headers=doctor)
+    assert got.status_code == 200, got.body
+    assert (got.json_body["status"], got.json_body["rejection_reason"], got.json_body["download"]) == (
+        "rejected", "Le fichier n'est pas un PDF valide.", None)
+    listed = api.http.get(f"/pro/patients/{ins}/documents", headers=doctor).json_body["items"]
+    assert [d["id"] for d in listed] == [rejected_id]  # not the holder's rejected upload
+    # nobody else: another professional, the holder
+    assert api.http.get(f"/pro/patients/{ins}/documents/{rejected_id}", headers=other).status_code == 404
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=other).json_body["items"] == []
+    assert api.http.get(f"/pro/patients/{ins}/documents/{holders_id}", headers=other).status_code == 404
+    assert api.http.get(f"/espaces/me/documents/{rejected_id}", headers=patient["headers"]).status_code == 404
+    mine = api.http.get("/espaces/me/documents", headers=patient["headers"]).json_body["items"]
+    assert [(d["id"], d["status"]) for d in mine] == [(holders_id, "rejected")]
+    # the author withdraws it: gone for the author too
+    assert api.http.delete(f"/pro/patients/{ins}/documents/{rejected_id}", headers=doctor).status_code == 204
+    assert api.http.get(f"/pro/patients/{ins}/documents/{rejected_id}", headers=doctor).status_code == 404
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=doctor).json_body["items"] == []
+
+
 def test_tokens_are_not_interchangeable_and_forgeries_are_refused(api, aws, clock, psc, patient):
     ins = patient["row"]["nir"]
     pharmacist = token(psc, clock, PHARMACIST, "21")
@@ -198,6 +239,85 @@ def test_one_log_record_per_action_under_duplicated_requests(api, aws, clock, ps
         assert api.http.get(f"/pro/patients/{ins}/documents", headers=retried).status_code == 200
     after = api.http.get("/espaces/me/access-log", headers=patient["headers"]).json_body["items"]
     assert len(after) == before + 1
+
+
+def test_a_retry_seconds_or_a_day_later_writes_no_second_log_record_or_notice(api, aws, clock, psc, patient):
+    """BR-35: the record is keyed on the request (PS + Idempotency-Key), not on its time: a retry that
+    arrives 5 s later, or after midnight, finds it; another PS with the same key has its own record."""
+    ins = patient["row"]["nir"]
+    assert authorise(api, ins, token(psc, clock, PHARMACIST, "21")).status_code == 201
+    assert api.http.put("/espaces/me/administrator", headers=patient["headers"],
+                        body=json.dumps({"rpps": DOCTOR})).status_code == 204
+
+    def log():  # what GET /espaces/me/access-log answers (the holder's token would expire as the clock moves)
+        return aws.access.read_log(patient["espace_id"], 100, None).items
+
+    clock.now = clock().replace(hour=23, minute=59, second=50)
+    before = len(log())
+    first_at = clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+    for step in (0, 5, 20):  # the first request, +5 s, then past midnight (the next day)
+        clock.advance(seconds=step)
+        retried = {**token(psc, clock, PHARMACIST, "21"), "Idempotency-Key": "list-5e1d"}
+        assert api.http.get(f"/pro/patients/{ins}/documents", headers=retried).status_code == 200
+    assert clock().day != datetime.fromisoformat(first_at.replace("Z", "+00:00")).day
+    entries = log()
+    assert len(entries) == before + 1
+    assert entries[0]["at"] == first_at and entries[0]["action"] == "list" and entries[0]["rpps"] == PHARMACIST
+
+    # another professional reusing the same key is another request: its own record, newest first
+    clock.advance(seconds=3)
+    assert authorise(api, ins, token(psc, clock, NURSE, "60")).status_code == 201
+    nurse = {**token(psc, clock, NURSE, "60"), "Idempotency-Key": "list-5e1d"}
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=nurse).status_code == 200
+    entries = log()
+    assert len(entries) == before + 3
+    assert [(e["rpps"], e["action"]) for e in entries[:3]] == [(NURSE, "list"), (NURSE, "authorisation"),
+                                                               (PHARMACIST, "list")]
+
+    # an emergency access retried 5 s and then a day later: one record, one notice for the administrator
+    body = json.dumps({"mode": "samu", "reason": "Détresse respiratoire, patient inconscient"})
+    opened_at = clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+    for step in (0, 5, 86400):
+        clock.advance(seconds=step)
+        samu = {**token(psc, clock, REGULATOR, "10"), "Idempotency-Key": "emergency-77"}
+        assert api.http.post(f"/pro/patients/{ins}/emergency-access", headers=samu, body=body).status_code == 201
+    emergencies = [e for e in log() if e["action"] == "emergency"]
+    assert [(e["at"], e["rpps"]) for e in emergencies] == [(opened_at, REGULATOR)]
+    notices = api.http.get("/pro/notifications", headers=token(psc, clock, DOCTOR, "10")).json_body["items"]
+    assert [n["at"] for n in notices] == [opened_at]
+    # the request markers are remembered a week (TTL), never less
+    Item = aws.access.Item
+    markers = list(Item.query(patient["espace_id"], Item.sk.startswith("request#")))
+    opened = datetime.fromisoformat(opened_at.replace("Z", "+00:00"))
+    assert markers and min(m.expires for m in markers if m.at == opened_at) >= (opened + timedelta(days=7)).timestamp()
+
+
+def test_a_key_reused_for_a_different_outcome_keeps_every_record(api, aws, clock, psc, patient):
+    """BR-35: the key spares a retry, never an event. Refused, then retried with the same key once the
+    holder consented: both records. A deposit retried with the same key (a second document): two records."""
+    ins = patient["row"]["nir"]
+    key = {"Idempotency-Key": "same-key-3c9"}
+    r = api.http.get(f"/pro/patients/{ins}/documents", headers={**token(psc, clock, PHARMACIST, "21"), **key})
+    assert r.status_code == 403
+    clock.advance(seconds=5)
+    assert authorise(api, ins, token(psc, clock, PHARMACIST, "21")).status_code == 201
+    clock.advance(seconds=5)
+    r = api.http.get(f"/pro/patients/{ins}/documents", headers={**token(psc, clock, PHARMACIST, "21"), **key})
+    assert r.status_code == 200
+    body = json.dumps({"title": "Ordonnance", "category": "ORD_SOIN", "filename": "o.pdf",
+                       "content_type": "application/pdf", "size": 20})
+    deposited = []
+    for _ in range(2):
+        clock.advance(seconds=5)
+        r = api.http.post(f"/pro/patients/{ins}/documents", headers={**token(psc, clock, DOCTOR, "10"), **key},
+                          body=body)
+        assert r.status_code == 201
+        deposited.append(r.json_body["document"]["id"])
+    log = aws.access.read_log(patient["espace_id"], 100, None).items
+    assert [(e["rpps"], e["action"], e["decision"], e["target"]) for e in log] == [
+        (DOCTOR, "deposit", "allowed", deposited[1]), (DOCTOR, "deposit", "allowed", deposited[0]),
+        (PHARMACIST, "list", "allowed", None), (PHARMACIST, "authorisation", "allowed", "consent"),
+        (PHARMACIST, "list", "refused:forbidden", None)]
 
 
 def test_unknown_or_not_created_patients_are_404(api, aws, clock, psc):

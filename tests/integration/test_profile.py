@@ -78,6 +78,32 @@ def test_every_section_is_replaced_by_put_and_read_back_by_get(api, patient):
     assert profile["trusted_person"] == {}
 
 
+def test_a_vaccination_with_the_disease_and_the_year_only_round_trips_and_a_professional_reads_it(
+        api, aws, clock, psc, patient):
+    """BR-19 (seeds): the disease without the vaccine's name, a date to the year or month; an allergy
+    without severity is "unknown". BR-20: a professional allowed CAR_VAC reads the vaccinations."""
+    body = {"items": [{"diseases": ["tétanos"], "date": "2019"},
+                      {"diseases": ["grippe"], "date": "2025-11", "dose": "rappel annuel"}]}
+    r = put(api, patient, "vaccinations", body)
+    assert r.status_code == 200, r.body
+    assert put(api, patient, "allergies", {"items": [{"substance": "Pollen de bouleau"}]}).status_code == 200
+    profile = api.http.get("/espaces/me/profile", headers=patient["headers"]).json_body
+    assert profile["vaccinations"] == body
+    assert profile["allergies"]["items"][0]["severity"] == "unknown"
+    r = put(api, patient, "vaccinations", {"items": [{"diseases": ["tétanos"], "date": "2026-04"}]})
+    assert r.status_code == 400 and r.json_body["field"] == "items.0.date" and "futur" in r.json_body["detail"]
+
+    ins = patient["row"]["nir"]
+    doctor = pro_headers(psc, clock, DOCTOR, "10")
+    assert api.http.post(f"/pro/patients/{ins}/authorisations", headers=doctor,
+                         body=json.dumps({"basis": "consent"})).status_code == 201
+    seen = api.http.get(f"/pro/patients/{ins}/profile", headers=doctor)
+    assert seen.status_code == 200, seen.body
+    assert [(v["diseases"], v["date"]) for v in seen.json_body["vaccinations"]["items"]] == [
+        (["tétanos"], "2019"), (["grippe"], "2025-11")]
+    assert "allergies" not in seen.json_body  # holder-only (BR-20)
+
+
 @pytest.mark.parametrize(("section", "body", "field"), [
     ("allergies", {"items": [{"substance": "Arachide", "severity": "terrible"}]}, "items.0.severity"),
     ("blood_group", {"abo": "C", "rh": "+"}, "abo"),

@@ -89,3 +89,33 @@ def test_document_ids_sort_by_creation_time_and_are_unpredictable():
     assert earlier < later and len(earlier) == 32
     assert rules.new_document_id(NOW) != rules.new_document_id(NOW)
     assert all(c in "0123456789abcdef" for c in earlier)
+
+
+@pytest.mark.parametrize("reason,kw,text", [
+    (RejectReason.TOO_LARGE, {}, "Le fichier dépasse 5 Mo."),
+    (RejectReason.TOO_LARGE, {"author_type": AuthorType.PRACTITIONER, "author_id": "10003456789"},
+     "Le fichier dépasse 20 Mo."),
+    (RejectReason.UNKNOWN_TYPE, {}, "Le fichier n'est pas un PDF valide."),
+    (RejectReason.TYPE_MISMATCH, {"content_type": "image/png"}, "Le fichier n'est pas une image PNG valide."),
+    (RejectReason.MALWARE, {}, "Un logiciel malveillant a été détecté."),
+    (RejectReason.EMPTY, {}, "Le fichier est vide."),
+])
+def test_a_rejected_document_tells_its_uploader_why_in_french(reason, kw, text):
+    """BR-23: every reason code has its French text, in one place."""
+    rejected = rules.reject(document(**kw), reason, NOW)
+    assert rules.rejection_reason(rejected) == text
+    assert rules.rejection_reason(document()) is None  # pending: nothing to explain
+    assert set(rules.REJECTION_TEXTS) == set(RejectReason)
+
+
+def test_only_the_holders_own_rejected_uploads_stay_visible_to_the_holder():
+    """BR-23/24: the holder sees their rejected upload (to learn why, then delete it); a professional's
+    rejected deposit stays between the professional and the validation."""
+    own = rules.reject(document(), RejectReason.MALWARE, NOW)
+    assert rules.holder_view(own) is own
+    rules.holder_may_delete(own, "e1")
+    by_pro = rules.reject(document(author_type=AuthorType.PRACTITIONER, author_id="10003456789"),
+                          RejectReason.MALWARE, NOW)
+    assert not rules.visible_to_holder(by_pro)
+    with pytest.raises(NotFound):
+        rules.holder_view(by_pro)

@@ -66,11 +66,43 @@ def test_a_vaccination_records_the_vaccine_and_the_diseases(clock):
     assert e.value.field == "items.0.diseases" and "1 élément" in e.value.detail
 
 
+def test_a_vaccination_needs_only_the_diseases_and_a_date_to_the_year_month_or_day(clock):
+    """BR-19 (seeds): people remember the disease, not the vaccine's name, and often only the year."""
+    today = clock().date()  # 2026-03-02
+    items = [{"diseases": ["tétanos"], "date": "2019"}, {"diseases": ["grippe"], "date": "2026-03"},
+             {"diseases": ["rougeole", "oreillons", "rubéole"], "date": "1998-05"},
+             {"vaccine": "Revaxis", "diseases": ["diphtérie"], "date": "2026-03-02"},
+             {"diseases": ["hépatite B"], "date": "2026"}, {"diseases": ["coqueluche"], "date": " 2020-02-29 "}]
+    stored = p.validate_section("vaccinations", {"items": items}, today)
+    assert [i["date"] for i in stored["items"]] == ["2019", "2026-03", "1998-05", "2026-03-02", "2026", "2020-02-29"]
+    assert "vaccine" not in stored["items"][0]
+    assert p.read_section("vaccinations", stored).items[0].date == "2019"  # read back as stored
+
+
+@pytest.mark.parametrize(("date", "words"), [
+    ("2027", "futur"), ("2026-04", "futur"), ("2026-03-03", "futur"),
+    ("2019-13", "n'existe pas"), ("2019-02-29", "n'existe pas"), ("2019-04-31", "n'existe pas"),
+    ("1899", "1900"), ("19", "AAAA, AAAA-MM ou AAAA-MM-JJ"), ("2019-5", "AAAA, AAAA-MM ou AAAA-MM-JJ"),
+    ("15/05/2019", "AAAA, AAAA-MM ou AAAA-MM-JJ"), (2019, "chaîne de caractères"),
+])
+def test_a_vaccination_date_is_a_real_past_date_to_its_precision(clock, date, words):
+    with pytest.raises(ValidationError) as e:
+        p.validate_section("vaccinations", {"items": [{"diseases": ["tétanos"], "date": date}]}, clock().date())
+    assert e.value.field == "items.0.date" and words in e.value.detail, e.value.detail
+
+
+def test_an_allergy_severity_is_optional_and_unknown_by_default(clock):
+    today = clock().date()
+    stored = p.validate_section("allergies", {"items": [{"substance": "Latex"},
+                                                        {"substance": "Arachide", "severity": "unknown"},
+                                                        {"substance": "Iode", "severity": "severe"}]}, today)
+    assert [i["severity"] for i in stored["items"]] == ["unknown", "unknown", "severe"]
+
+
 @pytest.mark.parametrize(("section", "data", "field", "words"), [
     ("blood_group", {"abo": "A", "rh": "positif"}, "rh", "valeurs possibles"),
     ("blood_group", {"rh": "+"}, "body", "groupe ABO"),
     ("allergies", {"items": [{"substance": "Latex", "severity": "fatal"}]}, "items.0.severity", "valeurs possibles"),
-    ("allergies", {"items": [{"substance": "Latex"}]}, "items.0.severity", "manquant"),
     ("lifestyle", {"alcohol": "beaucoup"}, "alcohol", "valeurs possibles"),
     ("lifestyle", {"tobacco_pack_years": -1}, "tobacco_pack_years", "supérieur ou égal"),
     ("hospitalisations", {"items": [{"reason": "Fracture", "start_date": "2026-03-03"}]}, "items.0.start_date",

@@ -171,7 +171,11 @@ class DocumentOut(Out):
     masked: bool
     author_type: str
     created_at: str
-    reject_reason: str | None = None
+    reject_reason: str | None = Field(None, description="when `status` is `rejected`: too_large, empty, "
+                                                        "unknown_type, type_mismatch, malware, unscannable, "
+                                                        "missing_object")
+    rejection_reason: str | None = Field(None, description="when `status` is `rejected`: the reason in French, "
+                                                           "for the uploader (the only one who sees it)")
     hidden_from_representatives: bool = False  # BR-17
 
 

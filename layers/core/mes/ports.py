@@ -78,8 +78,9 @@ class EspaceRepository(Protocol):
 
 class CredentialRepository(Protocol):
     def get(self, login: str) -> Credential | None: ...
-    def activate(self, espace: Espace, credential: Credential) -> None:
-        """Create the login (must be new: LoginTaken) and save the espace (version check) atomically."""
+    def activate(self, espace: Espace, credential: Credential, previous_login: str | None = None) -> None:
+        """Create the login (must be new: LoginTaken) and save the espace (version check) atomically.
+        `previous_login`: a reopened espace's login (BR-14), replaced by `credential.login` if different."""
 
 
 class EphemeralStore(Protocol):
@@ -132,7 +133,7 @@ class ProfileRepository(Protocol):
     def put_section(self, espace_id: str, name: str, data: dict[str, Any], now: datetime) -> None: ...
     def sections(self, espace_id: str) -> dict[str, dict[str, Any]]: ...
     def some_sections(self, espace_id: str, names: Sequence[str]) -> dict[str, dict[str, Any]]: ...
-    def add_measurement(self, measurement: Any) -> tuple[Any, bool]:
+    def add_measurement(self, measurement: Any, /) -> tuple[Any, bool]:
         """(stored, True) when appended; (the one already stored under its key, False) otherwise."""
 
     def measurements(self, espace_id: str, *, type_: str | None, start: datetime | None, end: datetime | None,

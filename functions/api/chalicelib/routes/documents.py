@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from mes.bootstrap import get_container
-from mes.domain.documents import Document
+from mes.domain.documents import Document, rejection_reason
 from mes.domain.espace import Espace
 from mes.services import documents
 
@@ -31,7 +31,8 @@ def document_out(d: Document) -> dict:
     return {"id": d.document_id, "title": d.title, "category": d.category, "filename": d.filename,
             "content_type": d.content_type, "size": d.size, "status": str(d.status), "masked": d.masked,
             "author_type": str(d.author_type), "created_at": d.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "reject_reason": d.reject_reason, "hidden_from_representatives": d.hidden_from_representatives}
+            "reject_reason": d.reject_reason, "rejection_reason": rejection_reason(d),
+            "hidden_from_representatives": d.hidden_from_representatives}
 
 
 @route(bp, "/espaces/{espace_id}/documents", "POST", auth="holder", body=DocumentUploadRequest,
@@ -48,7 +49,8 @@ def create_document(claims: dict, espace_id: str, body: DocumentUploadRequest) -
 @route(bp, "/espaces/{espace_id}/documents", "GET", auth="holder", query=DocumentListQuery,
        response=DocumentList, errors=(400, 401, 404))
 def list_documents(claims: dict, espace_id: str, query: DocumentListQuery) -> DocumentList:
-    """Newest first; everything but documents hidden from the holder (BR-26). One Query per page."""
+    """Newest first; everything but documents hidden from the holder (BR-26) and others' rejected
+    uploads (the holder's own stay, with the reason, until deleted). One Query per page."""
     page = documents.list_documents(get_container().document_deps(), claims, espace_id, category=query.category,
                                     limit=query.limit, cursor=query.cursor)
     return DocumentList(items=[DocumentOut(**document_out(d)) for d in page.items], next_cursor=page.next_key)

@@ -7,16 +7,19 @@ authorisation check, whatever the number of other professionals on the espace (B
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from mes.adapters.documents_dynamo import decode_cursor, encode_cursor
-from mes.adapters.dynamo import from_iso, iso
+from mes.adapters.dynamo import _failed_indexes, from_iso, iso
 from mes.domain.access import Grants
 from mes.ports import Page
 
@@ -40,14 +43,14 @@ def access_models(access_table: str, log_table: str, region_name: str) -> tuple[
         at = UnicodeAttribute(null=True)
         until = UnicodeAttribute(null=True)
         patient = UnicodeAttribute(null=True)  # a notice's patient: names and birth date, JSON
-        expires = NumberAttribute(null=True)  # TTL of professionals' notices
+        expires = NumberAttribute(null=True)  # TTL of professionals' notices and request markers
 
     class LogItem(Model):
         class Meta:
             table_name = log_table
             region = region_name
         espace_id = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)  # "{at}#{request id}": newest first, one per request
+        sk = UnicodeAttribute(range_key=True)  # "{at}#{write order}": newest first (see `_order`)
         at = UnicodeAttribute()
         rpps = UnicodeAttribute()
         profession = UnicodeAttribute(null=True)
@@ -61,20 +64,38 @@ def access_models(access_table: str, log_table: str, region_name: str) -> tuple[
     return AccessItem, LogItem
 
 
-def _put_once(item: Model, key: Any) -> bool:
-    """Write the item unless its key exists: True if written, False if a retry found it there."""
-    try:
-        item.save(condition=key.does_not_exist())
-        return True
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+def _order(now: datetime, request_key: str) -> str:
+    """A record's sort key: the request's time (to the second), then the instant of the write, so
+    records of the same second stay newest first, then a piece of the request key. It need not be
+    reproducible: the request marker, not this key, makes the write happen once."""
+    return f"{iso(now)}#{time.time_ns():020d}#{request_key[:12]}"
 
 
 class DynamoAccessRepository:
+    # A request marker (sk "request#{key}" in the access table, beside the partition it guards)
+    # remembers a professional's request for a week at least (TTL; DynamoDB deletes expired items
+    # later, never earlier): a client retrying later than that is making a new request.
+    REQUEST_MEMORY = timedelta(days=7)
+
     def __init__(self, models: tuple[type[Model], type[Model]]):
         self.Item, self.Log = models
+
+    def _put_once(self, partition: str, request_key: str, item: Model, now: datetime) -> bool:
+        """Write `item` unless this request was already written: one transaction with a conditional
+        put of the request's marker. The key of the request is its identity (PS + Idempotency-Key or
+        request id), never its time, so a retry a second or a day later finds the marker. True if
+        written, False if a retry found it there. One request, like the single PutItem it replaces."""
+        marker = self.Item(espace_id=partition, sk=f"request#{request_key}", kind="request", at=iso(now),
+                           expires=int((now + self.REQUEST_MEMORY).timestamp()))
+        try:
+            with TransactWrite(connection=Connection(region=self.Item.Meta.region)) as tx:
+                tx.save(marker, condition=self.Item.sk.does_not_exist())
+                tx.save(item)
+            return True
+        except TransactWriteError as exc:
+            if 0 in _failed_indexes(exc):
+                return False
+            raise
 
     def grants(self, espace_id: str, rpps: str) -> Grants:
         grants = Grants()
@@ -148,14 +169,14 @@ class DynamoAccessRepository:
     # -- professionals' notices (their own partition "pro#{rpps}", newest first) ----------------
     NOTICE_TTL = timedelta(days=365)
 
-    def notify_professional(self, rpps: str, request_id: str, now: datetime, notice: dict[str, Any]) -> bool:
-        """One notice per request: a retried request finds it and writes nothing."""
-        item = self.Item(espace_id=f"pro#{rpps}", sk=f"notice#{iso(now)}#{request_id}", rpps=notice["by"]["rpps"],
+    def notify_professional(self, rpps: str, request_key: str, now: datetime, notice: dict[str, Any]) -> bool:
+        """One notice per request (`request_key`: see `_put_once`): a retried request writes nothing."""
+        item = self.Item(espace_id=f"pro#{rpps}", sk=f"notice#{_order(now, request_key)}", rpps=notice["by"]["rpps"],
                          kind=notice["kind"], mode=notice.get("mode"), profession=notice["by"].get("profession"),
                          structure=notice["by"].get("structure"), name=notice["by"].get("name"), at=iso(now),
                          until=notice.get("until"), patient=json.dumps(notice["patient"], ensure_ascii=False),
                          expires=int((now + self.NOTICE_TTL).timestamp()))
-        return _put_once(item, self.Item.sk)
+        return self._put_once(f"pro#{rpps}", request_key, item, now)
 
     def professional_notices(self, rpps: str, limit: int, cursor: str | None) -> Page:
         from mes.adapters.documents_dynamo import _one_page
@@ -168,10 +189,11 @@ class DynamoAccessRepository:
                                    "name": i.name}} for i in items], next_key=encode_cursor(last))
 
     # -- access log -------------------------------------------------------------------------
-    def log(self, espace_id: str, request_id: str, now: datetime, entry: dict[str, Any]) -> bool:
-        """Append once: a retry of the same request finds its record and writes nothing (BR-35)."""
-        item = self.Log(espace_id=espace_id, sk=f"{iso(now)}#{request_id}", at=iso(now), **entry)
-        return _put_once(item, self.Log.sk)
+    def log(self, espace_id: str, request_key: str, now: datetime, entry: dict[str, Any]) -> bool:
+        """Append once: a retry of the same request, whenever it comes, writes nothing (BR-35). The
+        record keeps the time of the first write, so the log stays newest first."""
+        item = self.Log(espace_id=espace_id, sk=_order(now, request_key), at=iso(now), **entry)
+        return self._put_once(espace_id, request_key, item, now)
 
     def read_log(self, espace_id: str, limit: int, cursor: str | None) -> Page:
         result = self.Log.query(espace_id, scan_index_forward=False, limit=limit, page_size=limit,

@@ -164,11 +164,15 @@ class DynamoDocumentRepository:
         d.version = 1
 
     def remove(self, d: Document, *, was_pending: bool) -> None:
-        """Delete the metadata and give back the quota (signing failed, or the holder deleted it)."""
+        """Delete the metadata and give back the quota (signing failed, or the holder deleted it); a
+        rejected document gave its bytes back at rejection."""
         q = self.Doc
-        actions = [q.total_bytes.add(-d.size)]
+        actions = [] if d.status == DocStatus.REJECTED else [q.total_bytes.add(-d.size)]
         if was_pending:
             actions.append(q.pending_uploads.add(-1))
+        if not actions:
+            self.Doc(espace_id=d.espace_id, document_id=d.document_id).delete()
+            return
         with TransactWrite(connection=Connection(region=self._region)) as tx:
             tx.delete(self.Doc(espace_id=d.espace_id, document_id=d.document_id))
             tx.update(self._quota(d.espace_id), actions=actions)
@@ -204,11 +208,13 @@ class DynamoDocumentRepository:
     def list(self, espace_id: str, *, category: str | None, limit: int, cursor: str | None,
              holder_only: bool, as_representative: bool = False) -> Page:
         """One Query per page, newest first; the holder's filter drops hidden/rejected items server-side
-        (and, for a legal representative, the documents hidden from representatives, BR-17)."""
+        (and, for a legal representative, the documents hidden from representatives, BR-17); the
+        holder's own rejected uploads stay (BR-23: the holder sees why)."""
         q = self.Doc
         flt = None
         if holder_only:
-            flt = (q.hidden_from_holder == False) & q.status.is_in("pending", "available")  # noqa: E712
+            own_rejected = (q.status == "rejected") & (q.author_type == "PATIENT") & (q.author_id == espace_id)
+            flt = (q.hidden_from_holder == False) & (q.status.is_in("pending", "available") | own_rejected)  # noqa: E712
             if as_representative:
                 flt = flt & q.hidden_from_representatives.does_not_exist()
         start = decode_cursor(cursor)

@@ -108,8 +108,8 @@ def visible_to_professional(ps: ProIdentity, document: Document, decision: Decis
                             version: str = CURRENT_MATRIX) -> bool:
     """BR-25/26/29: the author always sees their own deposits; otherwise the matrix, masking
     (administrator and allowed emergencies see masked ones), and only available documents."""
-    if document.author_type != "PATIENT" and document.author_id == ps.rpps:
-        return document.status in (DocStatus.AVAILABLE, DocStatus.PENDING)
+    if document.author_type != "PATIENT" and document.author_id == ps.rpps:  # rejected: to learn why (BR-23)
+        return document.status in (DocStatus.AVAILABLE, DocStatus.PENDING, DocStatus.REJECTED)
     if not decision.allowed or document.status != DocStatus.AVAILABLE:
         return False
     if document.category not in readable_categories(ps, version):

@@ -1,7 +1,8 @@
 """Documents (BR-22 to BR-27): categories, statuses, who may see, mask and delete what.
 
 A document is `pending` until the validation function has checked the real bytes (size, magic
-bytes, malware verdict); then `available` or `rejected` (object removed). A PS's own deletion makes
+bytes, malware verdict); then `available` or `rejected` (object removed; the uploader alone still
+sees it, with the reason, until they delete it). A PS's own deletion makes
 it `entered-in-error` (issue #4)."""
 
 from __future__ import annotations
@@ -58,6 +59,41 @@ class RejectReason(StrEnum):
     MALWARE = "malware"
     UNSCANNABLE = "unscannable"
     MISSING = "missing_object"
+
+
+# What the uploader reads about a rejected document, in French: one place for every reason code.
+_TYPE_NAMES = {
+    "application/pdf": "un PDF", "text/plain": "un fichier texte (UTF-8)", "application/rtf": "un document RTF",
+    "text/rtf": "un document RTF", "image/jpeg": "une image JPEG", "image/png": "une image PNG",
+    "image/tiff": "une image TIFF",
+}
+REJECTION_TEXTS = {
+    RejectReason.TOO_LARGE: "Le fichier dépasse {max_mb} Mo.",
+    RejectReason.EMPTY: "Le fichier est vide.",
+    RejectReason.UNKNOWN_TYPE: "Le fichier n'est pas {type_name} valide.",
+    RejectReason.TYPE_MISMATCH: "Le fichier n'est pas {type_name} valide.",
+    RejectReason.MALWARE: "Un logiciel malveillant a été détecté.",
+    RejectReason.UNSCANNABLE: "Le fichier n'a pas pu être analysé par l'antivirus (par exemple un fichier "
+                              "protégé par un mot de passe).",
+    RejectReason.MISSING: "Le fichier n'a pas été reçu.",
+}
+
+
+def rejection_reason(document: Document) -> str | None:
+    """The French reason shown to the uploader of a rejected document (None otherwise)."""
+    if document.status != DocStatus.REJECTED:
+        return None
+    try:
+        text = REJECTION_TEXTS[RejectReason(document.reject_reason)]
+    except ValueError:
+        return "Le fichier a été refusé."
+    return text.format(max_mb=document.max_bytes // 1_000_000,
+                       type_name=_TYPE_NAMES.get(document.content_type, "un fichier accepté"))
+
+
+def uploaded_by_holder(document: Document) -> bool:
+    """The holder's own upload (into their espace, or a child's they manage), as BR-24 counts it."""
+    return document.author_type == AuthorType.PATIENT and document.author_id == document.espace_id
 
 
 class QuotaExceeded(DomainError):
@@ -120,11 +156,15 @@ def validate_upload(title: str, category: str, filename: str, content_type: str,
 
 def visible_to_holder(document: Document, as_representative: bool = False) -> bool:
     """BR-26: hidden-from-holder documents are not shown until released; everything else is,
-    masked or not (BR-25); rejected and withdrawn ones are not listed. BR-17: a legal representative
+    masked or not (BR-25); withdrawn ones are not listed, nor rejected ones but the holder's own
+    uploads (BR-23: the holder learns why, until they delete it). BR-17: a legal representative
     acting on a minor's espace never sees the documents hidden from representatives."""
     if as_representative and document.hidden_from_representatives:
         return False
-    return not document.hidden_from_holder and document.status in (DocStatus.PENDING, DocStatus.AVAILABLE)
+    if document.hidden_from_holder:
+        return False
+    return (document.status in (DocStatus.PENDING, DocStatus.AVAILABLE)
+            or (document.status == DocStatus.REJECTED and uploaded_by_holder(document)))
 
 
 def holder_may_delete(document: Document, espace_id: str) -> None:

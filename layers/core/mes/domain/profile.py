@@ -1,8 +1,9 @@
 """The medical profile (BR-19) and who may see which section (BR-20).
 
 One pydantic model per section: unknown fields are refused, code lists where they exist (ABO
-group and Rh factor, allergy severity, lifestyle levels), dates never in the future (checked
-against the use case's clock, passed as validation context), bounded lengths and counts so that
+group and Rh factor, allergy severity — "unknown" by default —, lifestyle levels), dates never in
+the future (a vaccination's to the year, month or day; checked against the use case's clock,
+passed as validation context), bounded lengths and counts so that
 one section always fits in one DynamoDB item. Every section is a JSON object: list sections hold
 their entries under `items`; `{"items": []}` empties a list section and `{}` empties a section
 made of one object (trusted person, blood group…).
@@ -12,6 +13,7 @@ Stdlib + pydantic only."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -43,6 +45,33 @@ def _not_future(value: date | None, info: ValidationInfo) -> date | None:
 
 
 PastDate = Annotated[date, AfterValidator(_not_future)]
+
+
+def _partial_date(value: str, info: ValidationInfo) -> str:
+    """"YYYY", "YYYY-MM" or "YYYY-MM-DD": a real calendar date to that precision, from 1900, and not
+    in the future at that precision (a vaccination "2026" is fine all through 2026)."""
+    if not _PARTIAL_DATE.fullmatch(value):
+        raise ValueError("date attendue au format AAAA, AAAA-MM ou AAAA-MM-JJ")
+    parts = value.split("-")
+    try:
+        year, month, day = int(parts[0]), (int(parts[1]) if len(parts) > 1 else 1), (
+            int(parts[2]) if len(parts) > 2 else 1)
+        date(year, month, day)
+    except (ValueError, IndexError):
+        raise ValueError("cette date n'existe pas") from None
+    if year < 1900:
+        raise ValueError("la date doit être postérieure à 1900")
+    today = (info.context or {}).get("today") if info is not None else None
+    if today is not None and (year, month, day)[:len(parts)] > (today.year, today.month, today.day)[:len(parts)]:
+        raise ValueError("la date ne peut pas être dans le futur")
+    return value
+
+
+_PARTIAL_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
+PartialDate = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_partial_date),
+                        Field(description="AAAA, AAAA-MM ou AAAA-MM-JJ (souvent seule l'année est connue)",
+                              examples=["2019", "2019-05", "2019-05-14"],
+                              json_schema_extra={"pattern": "^" + _PARTIAL_DATE.pattern + "$"})]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -103,24 +132,25 @@ class Treatment(Section):
         return self
 
 
-AllergySeverity = Literal["mild", "moderate", "severe", "life_threatening"]
-ALLERGY_SEVERITIES = ("mild", "moderate", "severe", "life_threatening")
+AllergySeverity = Literal["mild", "moderate", "severe", "life_threatening", "unknown"]
+ALLERGY_SEVERITIES = ("mild", "moderate", "severe", "life_threatening", "unknown")
 
 
 class Allergy(Section):
     substance: Text = Field(description="allergène ou intolérance")
     kind: Literal["medication", "food", "environment", "insect", "other"] = "other"
-    severity: AllergySeverity
+    severity: AllergySeverity = Field("unknown", description="« unknown » when not known (the default)")
     reaction: Text | None = None
     since: PastDate | None = None
 
 
 class Vaccination(Section):
-    """The vaccine AND the disease(s) it protects against (a user request, seeds)."""
+    """The disease(s) it protects against, and the vaccine's name when known (BR-19): people remember
+    the disease rather than the vaccine's name, and often only the year (the seeds)."""
 
-    vaccine: Text = Field(description="nom du vaccin")
+    vaccine: Text | None = Field(None, description="nom du vaccin, s'il est connu")
     diseases: list[ShortText] = Field(min_length=1, max_length=10, description="maladie(s) contre laquelle/lesquelles il protège")
-    date: PastDate
+    date: PartialDate
     dose: ShortText | None = Field(None, description="rang de la dose, rappel…")
     batch_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None = None
     administered_by: Text | None = None
@@ -316,6 +346,7 @@ _MESSAGES = {
     "too_long": "« {field} » : {max_length} éléments au plus.",
     "too_short": "« {field} » : {min_length} élément(s) au moins.",
     "string_pattern_mismatch": "Format invalide pour « {field} ».",
+    "string_type": "« {field} » doit être une chaîne de caractères (entre guillemets).",
     "date_from_datetime_parsing": "« {field} » doit être une date au format AAAA-MM-JJ.",
     "date_parsing": "« {field} » doit être une date au format AAAA-MM-JJ.",
     "date_type": "« {field} » doit être une date au format AAAA-MM-JJ.",

@@ -252,10 +252,7 @@ def confirm_activation(deps: AccountDeps, claims: dict[str, Any], *, challenge_i
     previous_login = espace.login if espace.status == Status.CLOSED else None  # BR-14: reopening
     lifecycle.activate(espace, now, data["login"], data["email"], data.get("mobile"), data["otp_channel"])
     credential = Credential(login=data["login"], espace_id=espace.espace_id, password_hash=data["password_hash"])
-    if previous_login:
-        deps.credentials.activate(espace, credential, previous_login=previous_login)
-    else:
-        deps.credentials.activate(espace, credential)
+    deps.credentials.activate(espace, credential, previous_login=previous_login)
     deps.ephemeral.consume_challenge(challenge_id)
     return espace
 

@@ -43,6 +43,12 @@ class RequestRef:
     request_id: str
     at: datetime
 
+    def key(self, *parts: str | None) -> str:
+        """The request's identity for put-once writes: who asked (RPPS) + Idempotency-Key (or API
+        Gateway's request id), never the time, which a retry does not keep."""
+        text = "|".join(p or "" for p in (*parts, self.request_id))
+        return hashlib.sha256(text.encode()).hexdigest()[:40]
+
 
 def find_patient(deps: ProDeps, ins: str) -> Espace:
     """The INS is the patient's own NIR (BR-01); only created or active espaces exist for professionals."""
@@ -60,17 +66,12 @@ def _identity(ps: ProIdentity) -> dict[str, Any]:
     return {"profession": ps.profession, "structure": ps.structure, "name": ps.name}
 
 
-def _record_key(req: RequestRef, *parts: str | None) -> str:
-    """The request id of one record: the client's Idempotency-Key (or API Gateway's request id)
-    bound to who did what on which target, so that only a true retry finds its record and writes
-    nothing; the same key reused for another document, action or professional is logged (BR-35)."""
-    digest = hashlib.sha256("|".join(p or "" for p in parts).encode()).hexdigest()[:16]
-    return f"{req.request_id}#{digest}"
-
-
 def _log(deps: ProDeps, espace: Espace, ps: ProIdentity, req: RequestRef, action: str, decision: str,
          mode: str | None = None, target: str | None = None) -> None:
-    deps.access.log(espace.espace_id, _record_key(req, ps.rpps, action, target), req.at, {
+    """One record per request (BR-35). The key holds what happened too: a request refused, then retried
+    once the holder consented, is two events and keeps two records, and so is a retried deposit that
+    created a second document (another target); a plain retry writes nothing."""
+    deps.access.log(espace.espace_id, req.key(ps.rpps, action, decision, mode, target), req.at, {
         "rpps": ps.rpps, **_identity(ps), "action": action, "decision": decision, "mode": mode, "target": target})
 
 
@@ -229,7 +230,7 @@ def _notify_administrator(deps: ProDeps, espace: Espace, ps: ProIdentity, req: R
     administrator = deps.access.administrator(espace.espace_id)
     if administrator is None or administrator == ps.rpps:
         return
-    deps.access.notify_professional(administrator, _record_key(req, ps.rpps, "emergency", espace.espace_id), req.at, {
+    deps.access.notify_professional(administrator, req.key(ps.rpps, "emergency_notice", espace.espace_id), req.at, {
         "kind": "emergency_access", "mode": mode, "until": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "by": {"rpps": ps.rpps, **_identity(ps)},
         "patient": {"first_name": espace.first_name, "last_name": espace.last_name,
