@@ -222,8 +222,10 @@ def _holder(container: Any) -> tuple[str, dict[str, str]]:
 # Figures
 # -------------------------------------------------------------------------------------------------
 def cold_import_ratio(bench: Bench) -> dict[str, float]:
-    """Median of N fresh interpreters: `import app` ÷ `import chalice, boto3` (no moto involved)."""
+    """Median of N fresh interpreters: `import app` ÷ `import chalice, boto3`, with the functions'
+    environment of the template (as in Lambda; no moto involved in the interpreters)."""
     from mes_local.functions import FUNCTIONS
+    bench.shared()  # the provisioned stack's function environment, in os.environ
     api = str(FUNCTIONS / "api")
     snippet = "import time; t=time.perf_counter(); {stmt}; print(time.perf_counter()-t)"
 
