@@ -9,6 +9,8 @@ import io
 import os
 import re
 
+import pytest
+
 from mes.bootstrap import set_container
 from mes_local import bench
 
@@ -27,6 +29,7 @@ class Recorder(io.StringIO):
         super().flush()
 
 
+@pytest.mark.slow
 def test_every_figure_on_tiny_sizes_prints_name_value_lines_as_measured(monkeypatch):
     saved = dict(os.environ)
     extra_calls = []
