@@ -10,6 +10,7 @@ from typing import Any
 from mes.bootstrap import Container, get_container
 from mes.jobs import s3_files
 from mes.observability import logger
+from mes.progress import Progress, log_progress
 from mes.services.reimbursements import import_reimbursements, read_lines
 
 
@@ -21,13 +22,17 @@ def _event_time(record: dict[str, Any], fallback: datetime) -> datetime:
 
 
 @logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: Any, deps: Container | None = None) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any, deps: Container | None = None,
+            progress: Progress | None = None) -> dict[str, Any]:
+    """`progress`: each batch's counts (the CLI's progress bar); in Lambda a DEBUG log line."""
     container = deps or get_container()
+    progress = progress or log_progress
     reports = []
     for record, key, text in s3_files(event, container.client("s3")):
         report = import_reimbursements(read_lines(text, key), espaces=container.espaces,
                                        repo=container.reimbursements, keys=container.keys,
-                                       now=_event_time(record, container.clock())).as_dict()
+                                       now=_event_time(record, container.clock()),
+                                       progress=progress).as_dict()
         logger.info("reimbursements imported",
                     extra={"key": key, **{k: v for k, v in report.items() if k != "errors"}})
         reports.append({"key": key, **report})

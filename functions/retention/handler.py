@@ -11,16 +11,20 @@ from aws_lambda_powertools.metrics import MetricUnit
 from mes.bootstrap import Container, get_container
 from mes.jobs import run_scheduled
 from mes.observability import logger, metrics
+from mes.progress import Progress, log_progress
 
 
 @logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: Any, deps: Container | None = None) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any, deps: Container | None = None,
+            progress: Progress | None = None) -> dict[str, Any]:
+    """`progress`: each batch's counts (the CLI's progress bar); in Lambda a DEBUG log line."""
     container = deps or get_container()
+    progress = progress or log_progress
 
     def work(now, detail, should_continue):  # type: ignore[no-untyped-def]
         from mes.services.closure import run_retention
         result = run_retention(container.closure_deps(with_stores=True), now=now,
-                               should_continue=should_continue).as_dict()
+                               should_continue=should_continue, progress=progress).as_dict()
         metrics.add_metric(name="EspacesPurged", unit=MetricUnit.Count, value=result["processed"])
         metrics.flush_metrics()
         return result

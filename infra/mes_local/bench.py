@@ -1,45 +1,98 @@
-"""`make bench`: the figures of the README, one `name: value` line each.
+"""`make bench`: the figures of the README, one `name: value` line each, printed (and flushed) as
+soon as each is measured, then `bench.seconds: N` (the whole run, wall clock).
 
 Costs are counted, not timed: AWS requests and DynamoDB items go through a botocore event hook
 (mes_local.awscount), so they are what AWS would bill and do not drift on a noisy machine.
-Runs on moto in-process (mock_aws)."""
+Runs on moto in-process (mock_aws).
+
+`FIGURES` is the ordered list of figure functions. Each takes the `Bench` (its sizes and its
+stacks) and returns `{name: value}`. Most share one provisioned stack (each uses espaces of its
+own; the automatic-creation and retention figures add their populations to the same espaces table,
+which makes the "not due" crowd larger, never smaller); the wave gets a fresh stack whose table
+holds only the people it notifies. Set-up data are written straight into moto's tables (no request,
+nothing counted); what is measured goes through the real handlers, repositories and clients.
+
+Figures from other modules: add one line to `EXTRA_FIGURES` (name, callable or "module:function"
+returning `{name: value}`), e.g. `("deploy", "mes_local.deploy_check:figures")`, or call
+`register("deploy", figures)` before `main()`. They run after the core figures, outside moto.
+
+`python -m mes_local.bench --only wave retention` runs some figures only (`--list` names them);
+`--tiny` runs every figure on tiny populations (a smoke test: not the README's figures)."""
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import os
 import statistics
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mes_local import awscount
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+REGION = "eu-west-3"
 
 
 def _fake_env() -> None:
-    os.environ.update({"AWS_DEFAULT_REGION": "eu-west-3", "AWS_REGION": "eu-west-3",
-                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"})
+    os.environ.update({"AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})
     os.environ.pop("AWS_ENDPOINT_URL", None)
+    _quiet()
+
+
+def _quiet() -> None:
+    os.environ.update({"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"})
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The populations. Per-item ratios (retention) use a smaller N than totals; the output says N."""
+
+    wave_people: int = 10_000
+    autocreate_due: int = 1_000
+    autocreate_small_not_due: int = 5_000  # the first run: 1,000 due among 6,000 notified
+    autocreate_not_due: int = 19_000  # the second run: 1,000 due among 20,000 notified
+    retention_due: int = 200
+    retention_closed_not_due: int = 2_000  # closed, deletion or archive later (+ every espace already there)
+    documents: int = 120
+    pro_documents: int = 200
+    pro_others: int = 50
+    measurement_days: int = 200
+    messages: int = 120
+    conversations: int = 20
+    import_runs: int = 5
+
+
+TINY = Sizes(wave_people=150, autocreate_due=30, autocreate_small_not_due=40, autocreate_not_due=100,
+             retention_due=5, retention_closed_not_due=20, documents=60, pro_documents=60, pro_others=3,
+             measurement_days=60, messages=60, conversations=2, import_runs=1)
 
 
 @contextmanager
-def stack() -> Any:
+def stack(psc: Any = None) -> Any:
+    """A moto account with every resource of template.yaml; with `psc`, its keys pinned as the
+    trusted Pro Santé Connect JWKS (after provisioning, whose env carries the template's empty one)."""
+    import json
+
     import boto3
     from moto import mock_aws
 
-    from mes_local import motofix
     from mes_local.resources import provision
-    motofix.apply()
-    awscount.install()
     with mock_aws():
-        env = provision(boto3.session.Session(region_name="eu-west-3"))["env"]
+        env = provision(boto3.session.Session(region_name=REGION))["env"]
         os.environ.update(env)
+        _quiet()  # the template says INFO: stdout is for the figures
+        if psc is not None:
+            os.environ.update({"PSC_ISSUER": psc.issuer, "PSC_AUDIENCE": psc.audience,
+                               "PSC_JWKS": json.dumps(psc.jwks())})
         yield
 
 
@@ -54,35 +107,86 @@ def fresh_container(clock: Callable[[], datetime] = lambda: NOW) -> Any:
 
 def scheduled_event(at: datetime, detail: dict | None = None) -> dict[str, Any]:
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-            "account": "123456789012", "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "eu-west-3",
+            "account": "123456789012", "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION,
             "resources": [], "detail": detail or {}}
 
 
+class Bench:
+    """The sizes, the shared stack (provisioned once, on first use) and what was seeded in it."""
+
+    def __init__(self, sizes: Sizes = Sizes()):
+        from mes_local.psc import LocalPsc
+        self.sizes = sizes
+        self.psc = LocalPsc(issuer="https://psc.bench", audience="mes")
+        self.espaces = 0  # espaces in the shared stack's table
+        self.notified_not_due = 0  # of which notified, opposition deadline not passed at NOW
+        self._shared: ExitStack | None = None
+
+    def shared(self) -> Any:
+        """A cold container on the shared stack."""
+        if self._shared is None:
+            self._shared = ExitStack()
+            self._shared.enter_context(stack(self.psc))
+        return fresh_container()
+
+    def close(self) -> None:
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
+            self.espaces = self.notified_not_due = 0
+
+    def seed(self, container: Any, espaces: list[Any]) -> None:
+        _seed(container, espaces)
+        self.espaces += len(espaces)
+
+
+# -------------------------------------------------------------------------------------------------
+# Set-up (not measured, not counted)
+# -------------------------------------------------------------------------------------------------
+def _seed(container: Any, espaces: list[Any]) -> None:
+    """Espaces written straight into moto's table as the repository writes them (same item, same
+    index attributes), without a request: set-up only, ~20 times faster than through boto."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    repo = container.espaces
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION]
+    table = repo.Espace.Meta.table_name
+    for espace in espaces:
+        backend.put_item(table, repo.to_model(espace, 1).serialize())
+        espace.version = 1
+
+
+class _Seeder:
+    """The population import's repository for set-up: new espaces go straight into moto."""
+
+    def __init__(self, bench: Bench | None, container: Any):
+        self.bench, self.container = bench, container
+
+    def add_new(self, espaces: list[Any]) -> int:
+        if self.bench is not None:
+            self.bench.seed(self.container, list(espaces))
+        else:
+            _seed(self.container, list(espaces))
+        return len(espaces)
+
+    def find_by_nir(self, nir_hmac: str) -> list[Any]:
+        return self.container.espaces.find_by_nir(nir_hmac)
+
+
 def _import(container: Any, count: int, seed: int, department: str = "44") -> None:
+    """Pending people as the population import makes them (its parsing and rules), seeded."""
     from mes.services.population import import_population
     from mes_local.population import generate
     rows = generate(count, seed=seed, department=department, email_ratio=0.5)
-    import_population(list(enumerate(rows, start=2)), repo=container.espaces, keys=container.keys, now=NOW)
+    report = import_population(list(enumerate(rows, start=2)), repo=_Seeder(None, container), keys=container.keys,
+                               now=NOW)
+    assert report.imported == count, report.as_dict()
 
 
-def wave_requests_per_person(people: int = 10_000) -> dict[str, float]:
-    from mes_local.functions import invoke
-    with stack():
-        _import(fresh_container(), people, seed=1)
-        fresh_container()  # a cold container: the wave pays its own secret and key fetches
-        with awscount.counting() as counter:
-            result = invoke("wave", scheduled_event(NOW, {"department": "44"}))
-        notified = result["notified_email"] + result["notified_letter"]
-        assert notified == people, result
-        return {"wave.requests_per_person": round(counter.total / notified, 4),
-                "wave.ses_calls": counter.by_service("ses"), "wave.s3_puts": counter.requests["s3.PutObject"],
-                "wave.dynamodb_requests": counter.by_service("dynamodb"), "wave.people": notified,
-                "wave.batches": result["batches"]}
-
-
-def _notified(container: Any, count: int, seed: int, notified_at: datetime) -> list[Any]:
-    """Notified espaces written straight through the repository (set-up only, not measured)."""
+def _notified(bench: Bench, container: Any, count: int, seed: int, notified_at: datetime) -> list[Any]:
+    """Notified espaces (set-up only)."""
     import random
+    from datetime import date
 
     from mes.domain.espace import Espace, notify
     from mes.services.population import espace_id_for
@@ -91,7 +195,6 @@ def _notified(container: Any, count: int, seed: int, notified_at: datetime) -> l
     espaces = []
     for i in range(count):
         row = make_person(rng, i, "44")
-        from datetime import date
         birth = date.fromisoformat(row["birth_date"])
         espace = Espace(espace_id=espace_id_for(container.keys, row["nir"], birth, row["first_name"]),
                         nir_hmac=container.keys.nir_hmac(row["nir"]), birth_date=birth,
@@ -99,66 +202,8 @@ def _notified(container: Any, count: int, seed: int, notified_at: datetime) -> l
                         last_name=row["last_name"], department="44", email=row["email"] or None,
                         address=row["address"])
         espaces.append(notify(espace, notified_at))
-    container.espaces.add_new(espaces)
+    bench.seed(container, espaces)
     return espaces
-
-
-def autocreate_items_read(due: int = 1_000, not_due: int = 19_000) -> float:
-    from mes_local.functions import invoke
-    with stack():
-        container = fresh_container()
-        _notified(container, due, seed=2, notified_at=NOW - timedelta(days=50))
-        _notified(container, not_due, seed=3, notified_at=NOW - timedelta(days=10))
-        fresh_container()
-        with awscount.counting() as counter:
-            result = invoke("auto_create", scheduled_event(NOW))
-        assert result["created"] == due, result
-        return round(counter.items_read / result["created"], 4)
-
-
-def retention_items_read(due: int = 1_000, not_due: int = 19_000) -> float:
-    """BR-14: DynamoDB items the retention job reads per espace purged, with many espaces present
-    that are not due (active, or closed with a later deletion or archive date)."""
-    from mes.domain import closure as rules
-    from mes.domain.espace import Espace, Status
-    from mes_local.functions import invoke
-    with stack():
-        container = fresh_container()
-        espaces = []
-        for i in range(due + not_due):
-            espace = Espace(espace_id=str(uuid.UUID(int=i)), nir_hmac=f"bench{i}", birth_date=NOW.date().replace(year=1980),
-                            vitale_hmac="bench", first_name="Bench", last_name="Holder", department="44",
-                            status=Status.ACTIVE, email=f"bench{i}@example.org")
-            if i < due:  # deletion requested 31 days ago: due
-                rules.close(espace, NOW - timedelta(days=31), delete_data=True)
-            elif i % 2:  # closed recently, deletion or archive not due yet
-                rules.close(espace, NOW - timedelta(days=i % 29), delete_data=bool(i % 3))
-            espaces.append(espace)
-        container.espaces.add_new(espaces)
-        fresh_container()
-        with awscount.counting() as counter:
-            result = invoke("retention", scheduled_event(NOW))
-        assert result["processed"] == due, result
-        return round(counter.items_read / result["processed"], 4)
-
-
-def cold_import_ratio(runs: int = 5) -> dict[str, float]:
-    from mes_local.functions import FUNCTIONS
-    api = str(FUNCTIONS / "api")
-    snippet = "import time; t=time.perf_counter(); {stmt}; print(time.perf_counter()-t)"
-
-    def median(stmt: str) -> float:
-        times = []
-        for _ in range(runs):
-            out = subprocess.run([sys.executable, "-c", snippet.format(stmt=stmt)], cwd=api, check=True,
-                                 capture_output=True, text=True, env={**os.environ, "PYTHONPATH": api})
-            times.append(float(out.stdout.strip().splitlines()[-1]))
-        return statistics.median(times)
-
-    baseline = median("import chalice, boto3")
-    app = median("import app")
-    return {"api.cold_import_ratio": round(app / baseline, 2), "api.cold_import_ms": round(app * 1000, 1),
-            "api.cold_import_baseline_ms": round(baseline * 1000, 1)}
 
 
 def _holder(container: Any) -> tuple[str, dict[str, str]]:
@@ -173,7 +218,32 @@ def _holder(container: Any) -> tuple[str, dict[str, str]]:
     return espace.espace_id, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
-def documents_figures(count: int = 120) -> dict[str, Any]:
+# -------------------------------------------------------------------------------------------------
+# Figures
+# -------------------------------------------------------------------------------------------------
+def cold_import_ratio(bench: Bench) -> dict[str, float]:
+    """Median of N fresh interpreters: `import app` ÷ `import chalice, boto3`, with the functions'
+    environment of the template (as in Lambda; no moto involved in the interpreters)."""
+    from mes_local.functions import FUNCTIONS
+    bench.shared()  # the provisioned stack's function environment, in os.environ
+    api = str(FUNCTIONS / "api")
+    snippet = "import time; t=time.perf_counter(); {stmt}; print(time.perf_counter()-t)"
+
+    def median(stmt: str) -> float:
+        times = []
+        for _ in range(bench.sizes.import_runs):
+            out = subprocess.run([sys.executable, "-c", snippet.format(stmt=stmt)], cwd=api, check=True,
+                                 capture_output=True, text=True, env={**os.environ, "PYTHONPATH": api})
+            times.append(float(out.stdout.strip().splitlines()[-1]))
+        return statistics.median(times)
+
+    baseline = median("import chalice, boto3")
+    app = median("import app")
+    return {"api.cold_import_ratio": round(app / baseline, 2), "api.cold_import_ms": round(app * 1000, 1),
+            "api.cold_import_baseline_ms": round(baseline * 1000, 1)}
+
+
+def documents_figures(bench: Bench) -> dict[str, Any]:
     import json
 
     import requests
@@ -183,45 +253,43 @@ def documents_figures(count: int = 120) -> dict[str, Any]:
     from mes_local.functions import api_app
     from mes_local.queues import drain
     figures: dict[str, Any] = {}
-    with stack():
-        container = fresh_container()
-        espace_id, headers = _holder(container)
-        for i in range(count):
-            document_id = new_document_id(NOW + timedelta(seconds=i))
-            container.documents.create(Document(
-                espace_id=espace_id, document_id=document_id, title=f"doc {i}", category="BIOLOGIE",
-                filename="a.pdf", content_type="application/pdf", size=10, author_type=AuthorType.PATIENT,
-                author_id=espace_id, created_at=NOW, object_key=f"documents/{espace_id}/{document_id}",
-                status=DocStatus.AVAILABLE))
-        with Client(api_app().app) as client:
-            with awscount.counting() as counter:
-                page = client.http.get("/espaces/me/documents?limit=50", headers=headers).json_body
-            assert len(page["items"]) == 50
-            figures["documents.list_requests_per_page"] = counter.requests["dynamodb.Query"]
-            figures["documents.list_dynamodb_requests_per_page_with_auth"] = counter.by_service("dynamodb")
+    container = bench.shared()
+    espace_id, headers = _holder(container)
+    for i in range(bench.sizes.documents):
+        document_id = new_document_id(NOW + timedelta(seconds=i))
+        container.documents.create(Document(
+            espace_id=espace_id, document_id=document_id, title=f"doc {i}", category="BIOLOGIE",
+            filename="a.pdf", content_type="application/pdf", size=10, author_type=AuthorType.PATIENT,
+            author_id=espace_id, created_at=NOW, object_key=f"documents/{espace_id}/{document_id}",
+            status=DocStatus.AVAILABLE))
+    with Client(api_app().app) as client:
+        with awscount.counting() as counter:
+            page = client.http.get("/espaces/me/documents?limit=50", headers=headers).json_body
+        assert len(page["items"]) == 50
+        figures["documents.list_requests_per_page"] = counter.requests["dynamodb.Query"]
+        figures["documents.list_dynamodb_requests_per_page_with_auth"] = counter.by_service("dynamodb")
 
-            # Real uploads through presigned POSTs, then the validation function.
-            content = b"%PDF-1.4\n" + b"x" * 200_000
-            with awscount.counting() as counter:
-                for i in range(5):
-                    r = client.http.post("/espaces/me/documents", headers=headers, body=json.dumps({
-                        "title": f"upload {i}", "category": "BIOLOGIE", "filename": "b.pdf",
-                        "content_type": "application/pdf", "size": len(content)}))
-                    form = r.json_body["upload"]
-                    requests.post(form["url"], data=form["fields"], files={"file": ("b.pdf", content)}, timeout=30)
-                api_bytes = sum(counter.object_bytes.values())
-            with awscount.counting() as counter:
-                drain(container.client("sqs"), container.settings.document_scan_queue_url, "document_scan")
-            from mes.adapters.s3_documents import HEAD_BYTES
-            beyond_header = max(0, counter.object_bytes["GetObject"] - 5 * HEAD_BYTES)
-            figures["documents.bytes_through_lambda"] = api_bytes + beyond_header
-            figures["documents.validation_bytes_read_per_document"] = counter.object_bytes["GetObject"] // 5
+        # Real uploads through presigned POSTs, then the validation function.
+        content = b"%PDF-1.4\n" + b"x" * 200_000
+        with awscount.counting() as counter:
+            for i in range(5):
+                r = client.http.post("/espaces/me/documents", headers=headers, body=json.dumps({
+                    "title": f"upload {i}", "category": "BIOLOGIE", "filename": "b.pdf",
+                    "content_type": "application/pdf", "size": len(content)}))
+                form = r.json_body["upload"]
+                requests.post(form["url"], data=form["fields"], files={"file": ("b.pdf", content)}, timeout=30)
+            api_bytes = sum(counter.object_bytes.values())
+        with awscount.counting() as counter:
+            drain(container.client("sqs"), container.settings.document_scan_queue_url, "document_scan")
+        from mes.adapters.s3_documents import HEAD_BYTES
+        beyond_header = max(0, counter.object_bytes["GetObject"] - 5 * HEAD_BYTES)
+        figures["documents.bytes_through_lambda"] = api_bytes + beyond_header
+        figures["documents.validation_bytes_read_per_document"] = counter.object_bytes["GetObject"] // 5
     return figures
 
 
-def pro_list_requests(documents: int = 200, other_professionals: int = 50) -> dict[str, Any]:
+def pro_list_requests(bench: Bench) -> dict[str, Any]:
     """DynamoDB requests for one authorised professional listing (patient lookup, grants, list, log)."""
-    import json
     import random
 
     from chalice.test import Client
@@ -230,108 +298,239 @@ def pro_list_requests(documents: int = 200, other_professionals: int = 50) -> di
     from mes.domain.espace import Espace, Status
     from mes_local.functions import api_app
     from mes_local.population import make_nir
-    from mes_local.psc import LocalPsc
-    psc = LocalPsc(issuer="https://psc.bench", audience="mes")
-    with stack():
-        # after provisioning (whose env carries the template's empty JWKS): pin the stand-in's keys
-        os.environ.update({"PSC_ISSUER": "https://psc.bench", "PSC_AUDIENCE": "mes",
-                           "PSC_JWKS": json.dumps(psc.jwks())})
-        container = fresh_container()
-        nir = make_nir(random.Random(5), NOW.date().replace(year=1980), "44")
-        espace = Espace(espace_id=str(uuid.uuid4()), nir_hmac=container.keys.nir_hmac(nir),
-                        birth_date=NOW.date().replace(year=1980), vitale_hmac="bench", first_name="Bench",
-                        last_name="Patient", department="44", status=Status.ACTIVE, email="patient@example.org")
-        container.espaces.add_new([espace])
-        for i in range(documents):
-            document_id = new_document_id(NOW + timedelta(seconds=i))
-            container.documents.create(Document(
-                espace_id=espace.espace_id, document_id=document_id, title="t", category="BIOLOGIE",
-                filename="a.pdf", content_type="application/pdf", size=10, author_type=AuthorType.PATIENT,
-                author_id=espace.espace_id, created_at=NOW, object_key=f"documents/{espace.espace_id}/{document_id}",
-                status=DocStatus.AVAILABLE))
-        for n in range(other_professionals):
-            container.access.put_authorisation(espace.espace_id, f"2{n:010d}", "consent", {}, NOW)
-        container.access.put_authorisation(espace.espace_id, "10000000042", "consent", {}, NOW)
-        headers = {"Authorization": f"Bearer {psc.issue('10000000042', '10', now=NOW)}"}
-        with Client(api_app().app) as client, awscount.counting() as counter:
-            page = client.http.get(f"/pro/patients/{nir}/documents?limit=50", headers=headers).json_body
-        assert len(page["items"]) == 50, page
-        return {"pro.list_requests": counter.by_service("dynamodb")}
+    container = bench.shared()
+    nir = make_nir(random.Random(5), NOW.date().replace(year=1980), "44")
+    espace = Espace(espace_id=str(uuid.uuid4()), nir_hmac=container.keys.nir_hmac(nir),
+                    birth_date=NOW.date().replace(year=1980), vitale_hmac="bench", first_name="Bench",
+                    last_name="Patient", department="44", status=Status.ACTIVE, email="patient@example.org")
+    container.espaces.add_new([espace])
+    for i in range(bench.sizes.pro_documents):
+        document_id = new_document_id(NOW + timedelta(seconds=i))
+        container.documents.create(Document(
+            espace_id=espace.espace_id, document_id=document_id, title="t", category="BIOLOGIE",
+            filename="a.pdf", content_type="application/pdf", size=10, author_type=AuthorType.PATIENT,
+            author_id=espace.espace_id, created_at=NOW, object_key=f"documents/{espace.espace_id}/{document_id}",
+            status=DocStatus.AVAILABLE))
+    for n in range(bench.sizes.pro_others):
+        container.access.put_authorisation(espace.espace_id, f"2{n:010d}", "consent", {}, NOW)
+    container.access.put_authorisation(espace.espace_id, "10000000042", "consent", {}, NOW)
+    headers = {"Authorization": f"Bearer {bench.psc.issue('10000000042', '10', now=NOW)}"}
+    with Client(api_app().app) as client, awscount.counting() as counter:
+        page = client.http.get(f"/pro/patients/{nir}/documents?limit=50", headers=headers).json_body
+    assert len(page["items"]) == 50, page
+    return {"pro.list_requests": counter.by_service("dynamodb")}
 
 
-def measurements_requests_per_page(days: int = 200) -> dict[str, Any]:
+def measurements_requests_per_page(bench: Bench) -> dict[str, Any]:
     """DynamoDB requests for one page of measurements (50, newest first) through the use case, for one
     type over a period and for every type: the token check is not counted (it is the same for every
     holder route); the holder's own espace needs no read (`resolve_id`)."""
     from mes.services import profile
-    with stack():
-        container = fresh_container()
-        espace_id, _ = _holder(container)
-        claims, deps = {"sub": espace_id}, container.profile_deps()
-        for day in range(days):
-            at = (NOW - timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            profile.add_measurement(deps, claims, "me", {"type": "weight", "measured_at": at, "value": 70}, NOW)
-            profile.add_measurement(deps, claims, "me", {"type": "blood_pressure", "measured_at": at,
-                                                         "systolic": 125, "diastolic": 80}, NOW)
-        counts = []
-        for type_ in ("weight", None):
-            with awscount.counting() as counter:
-                page = profile.list_measurements(deps, claims, "me", type_=type_, start="2025-06-01", end=None,
-                                                 limit=50, cursor=None)
-            assert len(page.items) == 50 and page.next_key
-            counts.append(counter.by_service("dynamodb"))
-        return {"measurements.requests_per_page": max(counts)}
+    container = bench.shared()
+    espace_id, _ = _holder(container)
+    claims, deps = {"sub": espace_id}, container.profile_deps()
+    for day in range(bench.sizes.measurement_days):
+        at = (NOW - timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        profile.add_measurement(deps, claims, "me", {"type": "weight", "measured_at": at, "value": 70}, NOW)
+        profile.add_measurement(deps, claims, "me", {"type": "blood_pressure", "measured_at": at,
+                                                     "systolic": 125, "diastolic": 80}, NOW)
+    counts = []
+    start = (NOW - timedelta(days=bench.sizes.measurement_days + 1)).date().isoformat()
+    for type_ in ("weight", None):
+        with awscount.counting() as counter:
+            page = profile.list_measurements(deps, claims, "me", type_=type_, start=start, end=None,
+                                             limit=50, cursor=None)
+        assert len(page.items) == 50 and page.next_key
+        counts.append(counter.by_service("dynamodb"))
+    return {"measurements.requests_per_page": max(counts)}
 
 
-def messages_requests_per_page(messages: int = 120, other_conversations: int = 20) -> dict[str, Any]:
+def messages_requests_per_page(bench: Bench) -> dict[str, Any]:
     """DynamoDB requests for one page (50) of a conversation's messages read by the holder: the page
     itself (conversation + messages in one Query), counted apart from the holder token's revocation
-    check (one GetItem on the ephemeral table, the same for every holder route)."""
+    check (one BatchGetItem on the ephemeral table, the same for every holder route)."""
     from chalice.test import Client
 
     from mes.domain.messaging import Author, Conversation, Message, new_id
     from mes_local.functions import api_app
+    container = bench.shared()
+    espace_id, headers = _holder(container)
+    target = None
+    for n in range(bench.sizes.conversations + 1):
+        at = NOW + timedelta(minutes=n)
+        c = Conversation(espace_id=espace_id, conversation_id=new_id(at), rpps="10000000042", subject=f"s{n}",
+                         created_at=at, last_at=at)
+        container.messages.start(c, Message(espace_id=espace_id, conversation_id=c.conversation_id,
+                                            message_id=new_id(at), author=Author.PROFESSIONAL,
+                                            author_id="10000000042", at=at, body="b"))
+        target = target or c
+    for i in range(bench.sizes.messages - 1):
+        at = NOW + timedelta(seconds=i + 1)
+        container.messages.add_message(target, Message(espace_id=espace_id, conversation_id=target.conversation_id,
+                                                       message_id=new_id(at), author=Author.HOLDER,
+                                                       author_id=espace_id, at=at, body=f"m{i}"))
+    with Client(api_app().app) as client, awscount.counting() as counter:
+        page = client.http.get(f"/espaces/me/conversations/{target.conversation_id}?limit=50",
+                               headers=headers).json_body
+    assert len(page["items"]) == 50 and page["conversation"] is not None, page
+    assert counter.requests["dynamodb.BatchGetItem"] == 1  # the token check (logout + sessions), every holder route
+    return {"messages.requests_per_page": counter.by_service("dynamodb") - 1,
+            "messages.requests_per_page_with_auth": counter.by_service("dynamodb")}
+
+
+def _auto_create(bench: Bench, due_seed: int, not_due: int, not_due_seed: int) -> tuple[float, int]:
+    """Seeds `due` espaces past their deadline and `not_due` more within it, runs the job on a cold
+    container: (items read per espace created, notified espaces in the index at the run)."""
+    from mes_local.functions import invoke
+    container = bench.shared()
+    due = bench.sizes.autocreate_due
+    _notified(bench, container, due, seed=due_seed, notified_at=NOW - timedelta(days=50))
+    _notified(bench, container, not_due, seed=not_due_seed, notified_at=NOW - timedelta(days=10))
+    bench.notified_not_due += not_due
+    fresh_container()
+    with awscount.counting() as counter:
+        result = invoke("auto_create", scheduled_event(NOW))
+    assert result["created"] == due, result
+    return round(counter.items_read / result["created"], 4), due + bench.notified_not_due
+
+
+def autocreate_items_read_few_not_due(bench: Bench) -> dict[str, Any]:
+    """BR-08 on a small crowd: 1,000 due among 6,000 notified (the crowd does not change the cost)."""
+    ratio, _ = _auto_create(bench, due_seed=2, not_due=bench.sizes.autocreate_small_not_due, not_due_seed=3)
+    return {"autocreate.items_read_per_espace_5k_not_due": ratio}
+
+
+def autocreate_items_read(bench: Bench) -> dict[str, Any]:
+    """BR-08: 1,000 due among 20,000 notified (the first run's crowd plus more)."""
+    more = max(0, bench.sizes.autocreate_not_due - bench.notified_not_due)
+    ratio, notified = _auto_create(bench, due_seed=4, not_due=more, not_due_seed=5)
+    return {"autocreate.items_read_per_espace": ratio, "autocreate.due": bench.sizes.autocreate_due,
+            "autocreate.notified": notified}
+
+
+def retention_items_read(bench: Bench) -> dict[str, Any]:
+    """BR-14: DynamoDB items the retention job reads per espace purged, with many espaces present
+    that are not due (every espace of the shared table: notified, created, active, and closed ones
+    whose deletion or archive date is later)."""
+    from mes.domain import closure as rules
+    from mes.domain.espace import Espace, Status
+    from mes_local.functions import invoke
+    container = bench.shared()
+    due, closed = bench.sizes.retention_due, bench.sizes.retention_closed_not_due
+    espaces = []
+    for i in range(due + closed):
+        espace = Espace(espace_id=str(uuid.UUID(int=i)), nir_hmac=f"bench{i}", birth_date=NOW.date().replace(year=1980),
+                        vitale_hmac="bench", first_name="Bench", last_name="Holder", department="44",
+                        status=Status.ACTIVE, email=f"bench{i}@example.org")
+        if i < due:  # deletion requested 31 days ago: due
+            rules.close(espace, NOW - timedelta(days=31), delete_data=True)
+        else:  # closed recently, deletion or archive not due yet
+            rules.close(espace, NOW - timedelta(days=i % 29), delete_data=bool(i % 3))
+        espaces.append(espace)
+    bench.seed(container, espaces)
+    fresh_container()
+    with awscount.counting() as counter:
+        result = invoke("retention", scheduled_event(NOW))
+    assert result["processed"] == due, result
+    return {"retention.items_read_per_item": round(counter.items_read / result["processed"], 4),
+            "retention.items": due, "retention.espaces": bench.espaces}
+
+
+def wave_requests_per_person(bench: Bench) -> dict[str, Any]:
+    """BR-05 on a fresh stack: N pending people (half with an e-mail) notified by one run of the
+    wave function on a cold container (its secret and key fetches and idempotency record included)."""
+    from mes_local.functions import invoke
+    bench.close()
+    people = bench.sizes.wave_people
     with stack():
-        container = fresh_container()
-        espace_id, headers = _holder(container)
-        target = None
-        for n in range(other_conversations + 1):
-            at = NOW + timedelta(minutes=n)
-            c = Conversation(espace_id=espace_id, conversation_id=new_id(at), rpps="10000000042", subject=f"s{n}",
-                             created_at=at, last_at=at)
-            container.messages.start(c, Message(espace_id=espace_id, conversation_id=c.conversation_id,
-                                                message_id=new_id(at), author=Author.PROFESSIONAL,
-                                                author_id="10000000042", at=at, body="b"))
-            target = target or c
-        for i in range(messages - 1):
-            at = NOW + timedelta(seconds=i + 1)
-            container.messages.add_message(target, Message(espace_id=espace_id, conversation_id=target.conversation_id,
-                                                           message_id=new_id(at), author=Author.HOLDER,
-                                                           author_id=espace_id, at=at, body=f"m{i}"))
-        with Client(api_app().app) as client, awscount.counting() as counter:
-            page = client.http.get(f"/espaces/me/conversations/{target.conversation_id}?limit=50",
-                                   headers=headers).json_body
-        assert len(page["items"]) == 50 and page["conversation"] is not None, page
-        assert counter.requests["dynamodb.BatchGetItem"] == 1  # the token check (logout + sessions), every holder route
-        return {"messages.requests_per_page": counter.by_service("dynamodb") - 1,
-                "messages.requests_per_page_with_auth": counter.by_service("dynamodb")}
+        _import(fresh_container(), people, seed=1)
+        fresh_container()  # a cold container: the wave pays its own secret and key fetches
+        with awscount.counting() as counter:
+            result = invoke("wave", scheduled_event(NOW, {"department": "44"}))
+        notified = result["notified_email"] + result["notified_letter"]
+        assert notified == people, result
+        return {"wave.requests_per_person": round(counter.total / notified, 4),
+                "wave.ses_calls": counter.by_service("ses"), "wave.s3_puts": counter.requests["s3.PutObject"],
+                "wave.dynamodb_requests": counter.by_service("dynamodb"), "wave.people": notified,
+                "wave.batches": result["batches"]}
 
 
-def main() -> None:
-    _fake_env()
-    figures: dict[str, Any] = {}
-    figures.update(wave_requests_per_person())
-    figures["autocreate.items_read_per_espace"] = autocreate_items_read()
-    figures["autocreate.items_read_per_espace_5k_not_due"] = autocreate_items_read(due=1_000, not_due=5_000)
-    figures["retention.items_read_per_item"] = retention_items_read()
-    figures.update(documents_figures())
-    figures.update(pro_list_requests())
-    figures.update(measurements_requests_per_page())
-    figures.update(messages_requests_per_page())
-    figures.update(cold_import_ratio())
+Figure = Callable[[Bench], dict[str, Any]]
+
+# In the order they run (and print). Quick ones first; the wave last (it replaces the shared stack).
+FIGURES: list[tuple[str, Figure]] = [
+    ("api", cold_import_ratio),
+    ("documents", documents_figures),
+    ("pro", pro_list_requests),
+    ("measurements", measurements_requests_per_page),
+    ("messages", messages_requests_per_page),
+    ("autocreate_5k", autocreate_items_read_few_not_due),
+    ("autocreate", autocreate_items_read),
+    ("retention", retention_items_read),
+    ("wave", wave_requests_per_person),
+]
+
+# Figures of other modules: (name, callable or "module:function"), each returning {name: value};
+# run after FIGURES, outside moto, with no argument.
+EXTRA_FIGURES: list[tuple[str, Callable[[], dict[str, Any]] | str]] = []
+
+
+def register(name: str, figures: Callable[[], dict[str, Any]] | str) -> None:
+    """Adds figures computed elsewhere (deploy checks, security scans...) to `make bench`."""
+    EXTRA_FIGURES.append((name, figures))
+
+
+def _resolve(target: Callable[[], dict[str, Any]] | str) -> Callable[[], dict[str, Any]]:
+    if callable(target):
+        return target
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def _emit(figures: dict[str, Any], out: Any) -> None:
     for name, value in figures.items():
-        print(f"{name}: {value}", flush=True)
+        out.write(f"{name}: {value}\n")
+    out.flush()
+
+
+def main(argv: list[str] | None = None, out: Any = None) -> int:
+    names = [name for name, _ in FIGURES] + [name for name, _ in EXTRA_FIGURES]
+    parser = argparse.ArgumentParser(prog="python -m mes_local.bench",
+                                     description="The README figures, one `name: value` line each, as measured.")
+    parser.add_argument("--only", nargs="+", metavar="NAME", choices=names, help="among: " + ", ".join(names))
+    parser.add_argument("--tiny", action="store_true", help="tiny populations: a smoke test, not the figures")
+    parser.add_argument("--list", action="store_true", help="name the figure groups and exit")
+    args = parser.parse_args(argv)
+    out = out or sys.stdout
+    if args.list:
+        out.write("\n".join(names) + "\n")
+        return 0
+    _fake_env()
+    from mes_local import botocache, motofix
+    motofix.apply()
+    botocache.apply()  # one parsed botocore model per process: each cold container would re-read them
+    awscount.install()
+    started = time.monotonic()
+    status = 0
+    bench = Bench(TINY if args.tiny else Sizes())
+    wanted = set(args.only or names)
+    steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+        (name, (lambda f=figure: f(bench))) for name, figure in FIGURES if name in wanted]
+    steps += [(name, _resolve(target)) for name, target in EXTRA_FIGURES if name in wanted]
+    try:
+        for name, run in steps:
+            began = time.monotonic()
+            try:
+                _emit(run(), out)
+            except Exception as exc:  # noqa: BLE001 - one broken figure does not hide the others
+                status = 1
+                print(f"# {name}: failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            print(f"# {name}: {time.monotonic() - began:.1f} s", file=sys.stderr, flush=True)
+    finally:
+        bench.close()
+    _emit({"bench.seconds": round(time.monotonic() - started)}, out)
+    return status
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mes_local.functions import HANDLERS, ROOT
+from mes_local.progress import MODES
 from mes_local.stack import ENV_PARAMETER, REGION, endpoint_from_env, use_local_aws
 
 NOT_RUNNING = ("mes: the local stack is not reachable at {endpoint} ({reason}).\n"
@@ -75,6 +76,32 @@ def _invoke(name: str, event: dict[str, Any], verbose: bool) -> Any:
     from mes_local.functions import invoke
     with _handler_output(verbose):
         return invoke(name, event)
+
+
+# The functions that report their batches (`progress=`), with the job name and unit of their summary.
+PROGRESS = {"wave": ("wave", "people"), "auto_create": ("auto_create", "espaces"),
+            "population_import": ("population", "rows"), "reimbursement_import": ("reimbursements", "lines"),
+            "majority_handover": ("majority_handover", "espaces"), "retention": ("retention", "espaces"),
+            "suspension_followup": ("suspension_followup", "espaces"), "hidden_release": ("hidden_release", "documents")}
+
+
+def _run_job(name: str, event: dict[str, Any], args: argparse.Namespace) -> Any:
+    """Invoke a batch function with a progress renderer on stderr (bar on a terminal, else a line per
+    batch), then its summary line; stdout keeps the command's result."""
+    from mes_local.functions import invoke
+    from mes_local.progress import Renderer
+    function = HANDLERS.get(name, name)
+    if function not in PROGRESS:
+        return _invoke(name, event, args.verbose)
+    job, unit = PROGRESS[function]
+    renderer = Renderer(job, unit, stream=sys.stderr, mode=getattr(args, "progress", "auto"))
+    try:
+        with _handler_output(args.verbose):
+            result = invoke(name, event, progress=renderer)
+    finally:
+        renderer.close()
+    renderer.summary(complete=bool(result.get("complete", True)) if isinstance(result, dict) else True)
+    return result
 
 
 def _event(name: str) -> dict[str, Any]:
@@ -150,7 +177,7 @@ def _import_file(args: argparse.Namespace, function: str, bucket_setting: str, k
     record["s3"]["object"]["key"] = key
     record["s3"]["object"]["size"] = len(body)
     try:
-        result = _invoke(function, event, args.verbose)
+        result = _run_job(function, event, args)
     except DomainError as exc:  # e.g. an incomplete CSV header: the file cannot be read at all
         raise CliError(f"mes: {path} cannot be imported: {getattr(exc, 'detail', exc)}") from None
     report = result["files"][0]
@@ -183,7 +210,7 @@ def cmd_wave_run(args: argparse.Namespace) -> int:
         detail["limit"] = args.limit
     event = _scheduled_event("wave", args.at, detail)
     connect(args.verbose)
-    result = _invoke("wave", event, args.verbose)
+    result = _run_job("wave", event, args)
     print(f"notified by e-mail: {result['notified_email']}")
     print(f"notified by letter: {result['notified_letter']}")
     print(f"complete: {_yes(result.get('complete', True))}")
@@ -193,7 +220,7 @@ def cmd_wave_run(args: argparse.Namespace) -> int:
 def cmd_auto_create_run(args: argparse.Namespace) -> int:
     event = _scheduled_event("auto_create", args.at, {})
     connect(args.verbose)
-    result = _invoke("auto_create", event, args.verbose)
+    result = _run_job("auto_create", event, args)
     print(f"created: {result['created']}")
     if "examined" in result:
         print(f"examined: {result['examined']}")
@@ -205,7 +232,7 @@ def _daily(job: str, args: argparse.Namespace, lines: list[tuple[str, str]]) -> 
     """Invoke a daily job at `--at` and print its counts, then whether it finished."""
     event = _scheduled_event(job, args.at, {})
     connect(args.verbose)
-    result = _invoke(job, event, args.verbose)
+    result = _run_job(job, event, args)
     for label, key in lines:
         print(f"{label}: {result[key]}")
     print(f"complete: {_yes(result.get('complete', True))}")
@@ -253,7 +280,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(f"mes: {path} is not JSON: {exc}") from None
     connect(args.verbose)
-    result = _invoke(args.function, event, args.verbose)
+    result = _run_job(args.function, event, args)
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     return 0
 
@@ -336,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="show the handlers' logs (on stdout) and metrics (on stderr)")
+    common.add_argument("--progress", choices=MODES, default=argparse.SUPPRESS,
+                        help="batch jobs' progress on stderr: a bar on a terminal, else a line per batch "
+                             "(auto, the default), or force bar, lines, off")
 
     parser = argparse.ArgumentParser(
         prog="mes", parents=[common], description="Drive the mes local stack (start it with `make run`).",

@@ -284,14 +284,17 @@ def test_export_and_purge_an_espace(api, aws, clock, psc, patient):
 
 def test_the_benchmark_at_small_scale_one_request_per_page():
     """`make bench`'s messages.requests_per_page, on 55 messages and 3 other conversations."""
+    import dataclasses
     import os
 
     from mes.bootstrap import set_container
     from mes_local import bench
     saved = dict(os.environ)
+    small = bench.Bench(dataclasses.replace(bench.TINY, messages=55, conversations=3))
     try:
-        figures = bench.messages_requests_per_page(messages=55, other_conversations=3)
+        figures = bench.messages_requests_per_page(small)
     finally:
+        small.close()
         set_container(None)
         os.environ.clear()
         os.environ.update(saved)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mes.ports import EspaceRepository
+from mes.progress import Progress, Tally
 
 from .paging import BudgetSpent, due_pages
 
@@ -26,13 +27,16 @@ class AutoCreateResult:
 
 
 def run_auto_create(repo: EspaceRepository, *, now: datetime, shards: int = 8,
-                    should_continue: Callable[[], bool] = lambda: True) -> AutoCreateResult:
+                    should_continue: Callable[[], bool] = lambda: True,
+                    progress: Progress | None = None) -> AutoCreateResult:
     result = AutoCreateResult()
+    tally = Tally("auto_create", progress, "espaces")
     try:
         for page in due_pages(lambda shard, start: repo.due_ids(shard, now, PAGE, start), shards, should_continue):
             if page.items:
                 result.examined += len(page.items)
                 result.created += repo.mark_created(page.items, now)
+                tally.batch(len(page.items))
     except BudgetSpent:
         result.complete = False
     return result

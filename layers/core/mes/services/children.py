@@ -20,6 +20,7 @@ from mes.domain.professionals import ProIdentity
 from mes.domain.texts import french_date, render
 from mes.observability import logger
 from mes.ports import EphemeralStore, EspaceRepository, LetterPrinter, Notifier
+from mes.progress import Progress, Tally
 
 from . import enrolment
 from .espaces import resolve
@@ -164,7 +165,8 @@ class MajorityResult:
 
 
 def run_majority(deps: MajorityDeps, *, now: datetime,
-                 should_continue: Callable[[], bool] = lambda: True) -> MajorityResult:
+                 should_continue: Callable[[], bool] = lambda: True,
+                 progress: Progress | None = None) -> MajorityResult:
     """Reads only the due espaces (sparse keys-only `by_majority` index, date ≤ today). Each one:
     1. the handover is saved (conditional on the version read): the representatives' access ends,
        and the young adult's new code sequence is stored with `handover_notice_pending`;
@@ -174,12 +176,15 @@ def run_majority(deps: MajorityDeps, *, now: datetime,
     A crash after 1 leaves the espace due: the next run sends the same code (derived from the stored
     sequence). A duplicate event is answered by Powertools idempotency, and would find nothing due."""
     result = MajorityResult()
+    tally = Tally("majority_handover", progress, "espaces")
     today = now.date()
     try:
         for page in due_pages(lambda shard, start: deps.repo.majority_due_ids(shard, today, PAGE, start),
                               deps.shards, should_continue):
             for espace_id in page.items:
                 _hand_over_one(deps, espace_id, now, result)
+            if page.items:
+                tally.batch(len(page.items))
     except BudgetSpent:
         result.complete = False
     return result

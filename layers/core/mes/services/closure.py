@@ -27,6 +27,7 @@ from mes.ports import (
     Notifier,
     PasswordHasher,
 )
+from mes.progress import Progress, Tally
 
 from .espaces import resolve
 from .paging import BudgetSpent, due_pages
@@ -159,12 +160,13 @@ class JobResult:
                 "items_purged": self.items_purged, "complete": self.complete}
 
 
-def run_retention(deps: ClosureDeps, *, now: datetime,
-                  should_continue: Callable[[], bool] = lambda: True) -> JobResult:
+def run_retention(deps: ClosureDeps, *, now: datetime, should_continue: Callable[[], bool] = lambda: True,
+                  progress: Progress | None = None) -> JobResult:
     """BR-14: every closed espace whose deletion request or archive is due. Per espace: claim
     (still closed and due), purge every store, then the tombstone and the login in one transaction
     (the index entry goes last: a crash anywhere is redone by the next run), then the e-mail."""
     result = JobResult()
+    tally = Tally("retention", progress, "espaces")
     try:
         for page in due_pages(lambda shard, start: deps.lifecycle.due_ids(rules.PURGE, shard, now, PAGE, start),
                               deps.shards, should_continue):
@@ -183,15 +185,19 @@ def run_retention(deps: ClosureDeps, *, now: datetime,
                 result.processed += 1
                 if espace.deletion_due is not None and _send(deps, espace, "data-deleted", {}):
                     result.notified += 1  # the holder asked: informed once (archive expiry: no e-mail)
+            if page.items:
+                tally.batch(len(page.items))
     except BudgetSpent:
         result.complete = False
     return result
 
 
 def run_suspension_followup(deps: ClosureDeps, *, now: datetime,
-                            should_continue: Callable[[], bool] = lambda: True) -> JobResult:
+                            should_continue: Callable[[], bool] = lambda: True,
+                            progress: Progress | None = None) -> JobResult:
     """BR-15: suspended 6 weeks without the suspension being lifted → closed (archived)."""
     result = JobResult()
+    tally = Tally("suspension_followup", progress, "espaces")
     try:
         for page in due_pages(lambda shard, start: deps.lifecycle.due_ids(rules.SUSPENSION, shard, now, PAGE, start),
                               deps.shards, should_continue):
@@ -204,6 +210,8 @@ def run_suspension_followup(deps: ClosureDeps, *, now: datetime,
                 if _send(deps, espace, "suspension-closure",
                          {"archived_until": french_date(espace.archived_until or now)}):
                     result.notified += 1
+            if page.items:
+                tally.batch(len(page.items))
     except BudgetSpent:
         result.complete = False
     return result

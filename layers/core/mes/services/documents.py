@@ -15,6 +15,7 @@ from mes.domain.espace import Espace, HolderSettings
 from mes.domain.texts import french_date
 from mes.observability import logger
 from mes.ports import EspaceRepository, Notifier, Page
+from mes.progress import Progress, Tally
 from mes.services.paging import page_limit
 
 from .espaces import resolve, resolve_acting
@@ -241,13 +242,17 @@ class ReleaseResult:
 
 
 def release_hidden(deps: DocumentDeps, *, now: datetime, shards: int,
-                   should_continue: Callable[[], bool] = lambda: True) -> ReleaseResult:
+                   should_continue: Callable[[], bool] = lambda: True,
+                   progress: Progress | None = None) -> ReleaseResult:
     result = ReleaseResult()
+    tally = Tally("hidden_release", progress, "documents")
     try:
         for page in due_pages(lambda shard, start: deps.documents.hidden_due(shard, now, 100, start), shards,
                               should_continue):
             for document in deps.documents.get_many(page.items) if page.items else []:
                 _release_one(deps, document, now, result)
+            if page.items:
+                tally.batch(len(page.items))
     except BudgetSpent:
         result.complete = False
     return result

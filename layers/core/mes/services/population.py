@@ -24,6 +24,7 @@ from mes.domain.identity import (
 )
 from mes.domain.keys import Keys
 from mes.ports import EspaceRepository
+from mes.progress import Progress, Tally
 
 COLUMNS = ["nir", "birth_date", "vitale_serial", "last_name", "first_name", "email", "mobile", "address",
            "department", "guardian_nir", "guardian_birth_date"]
@@ -103,8 +104,10 @@ def _parse(keys: Keys, row: dict[str, str], now: datetime) -> tuple[Espace, tupl
 
 
 def import_population(rows: Iterable[tuple[int, dict[str, str]]], *, repo: EspaceRepository, keys: Keys,
-                      now: datetime) -> ImportReport:
-    """Adults first, then children, whose guardian must be in the same file or already known."""
+                      now: datetime, progress: Progress | None = None) -> ImportReport:
+    """Adults first, then children, whose guardian must be in the same file or already known.
+    `progress` hears of every chunk written (rows so far out of the rows that passed validation;
+    children refused for their guardian count as handled in the next chunk)."""
     report = ImportReport()
     adults: list[Espace] = []
     children: list[tuple[int, Espace, tuple[str, date]]] = []
@@ -121,7 +124,8 @@ def import_population(rows: Iterable[tuple[int, dict[str, str]]], *, repo: Espac
             children.append((line, espace, guardian))
 
     by_identity = {(a.nir_hmac, a.birth_date): a for a in adults}
-    _insert(adults, repo, report)
+    tally = Tally("population", progress, "rows", total=len(adults) + len(children))
+    _insert(adults, repo, report, tally)
 
     ready: list[Espace] = []
     for line, child, (g_nir, g_birth) in children:
@@ -141,13 +145,19 @@ def import_population(rows: Iterable[tuple[int, dict[str, str]]], *, repo: Espac
             name=f"{guardian_espace.first_name} {guardian_espace.last_name}".strip(),
             email=guardian_espace.email, mobile=guardian_espace.mobile, address=guardian_espace.address)
         ready.append(child)
-    _insert(ready, repo, report)
+    refused = len(children) - len(ready)
+    _insert(ready, repo, report, tally, extra=refused)
+    if refused and not ready:
+        tally.batch(refused)
     return report
 
 
-def _insert(espaces: Sequence[Espace], repo: EspaceRepository, report: ImportReport) -> None:
+def _insert(espaces: Sequence[Espace], repo: EspaceRepository, report: ImportReport, tally: Tally,
+            extra: int = 0) -> None:
+    """`extra`: rows handled without a write (refused children), reported with the first chunk."""
     for start in range(0, len(espaces), CHUNK):
         chunk = list({e.espace_id: e for e in espaces[start:start + CHUNK]}.values())
         inserted = repo.add_new(chunk)
         report.imported += inserted
         report.already_known += len(espaces[start:start + CHUNK]) - inserted
+        tally.batch(len(espaces[start:start + CHUNK]) + (extra if start == 0 else 0))

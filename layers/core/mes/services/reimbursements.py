@@ -25,6 +25,7 @@ from mes.domain.espace import Espace, Status
 from mes.domain.identity import normalise_nir, parse_birth_date
 from mes.domain.keys import Keys
 from mes.ports import EspaceRepository, Page
+from mes.progress import Progress, Tally
 from mes.services.paging import page_limit
 
 from .espaces import resolve_id
@@ -133,8 +134,11 @@ def _match(candidates: list[Espace], line: _Line) -> Espace | None:
 
 
 def import_reimbursements(lines: Iterable[tuple[int, dict[str, str] | None]], *, espaces: EspaceRepository,
-                          repo: ReimbursementRepository, keys: Keys, now: datetime) -> ImportReport:
-    """`now` is the S3 event's time: the two-year window is relative to it, so a replay gives the same result."""
+                          repo: ReimbursementRepository, keys: Keys, now: datetime,
+                          progress: Progress | None = None) -> ImportReport:
+    """`now` is the S3 event's time: the two-year window is relative to it, so a replay gives the same result.
+    Lines are matched and written chunk after chunk; `progress` hears of each chunk (lines so far out
+    of the lines that passed validation and the two-year window)."""
     report = ImportReport()
     start = rules.history_start(now.date())
     parsed: list[_Line] = []
@@ -154,29 +158,31 @@ def import_reimbursements(lines: Iterable[tuple[int, dict[str, str] | None]], *,
         parsed.append(line)
 
     by_nir: dict[str, list[Espace]] = {}
-    matched: list[rules.Reimbursement] = []
-    for line in parsed:
-        if line.nir_hmac not in by_nir:
-            by_nir[line.nir_hmac] = espaces.find_by_nir(line.nir_hmac)  # one Query per distinct NIR
-        try:
-            espace = _match(by_nir[line.nir_hmac], line)
-        except ValidationError as exc:
-            report.errors.append(LineError(line.number, exc.field, exc.detail))
-            continue
-        if espace is None:
-            report.errors.append(LineError(line.number, "nir", "Aucun espace ne correspond à cette personne."))
-            continue
-        line.item.espace_id = espace.espace_id
-        matched.append(line.item)
+    tally = Tally("reimbursements", progress, "lines", total=len(parsed))
+    for offset in range(0, len(parsed), CHUNK):
+        matched: list[rules.Reimbursement] = []
+        for line in parsed[offset:offset + CHUNK]:
+            if line.nir_hmac not in by_nir:
+                by_nir[line.nir_hmac] = espaces.find_by_nir(line.nir_hmac)  # one Query per distinct NIR
+            try:
+                espace = _match(by_nir[line.nir_hmac], line)
+            except ValidationError as exc:
+                report.errors.append(LineError(line.number, exc.field, exc.detail))
+                continue
+            if espace is None:
+                report.errors.append(LineError(line.number, "nir", "Aucun espace ne correspond à cette personne."))
+                continue
+            line.item.espace_id = espace.espace_id
+            matched.append(line.item)
+        chunk = list({(r.espace_id, sort_key(r)): r for r in matched}.items())
+        if chunk:
+            known = repo.existing_ids([k for k, _ in chunk])
+            new = [r for k, r in chunk if k not in known]
+            repo.add(new)
+            report.imported += len(new)
+            report.already_known += len(matched) - len(new)
+        tally.batch(len(parsed[offset:offset + CHUNK]))
     report.errors.sort(key=lambda e: e.line)
-
-    for offset in range(0, len(matched), CHUNK):
-        chunk = list({(r.espace_id, sort_key(r)): r for r in matched[offset:offset + CHUNK]}.items())
-        known = repo.existing_ids([k for k, _ in chunk])
-        new = [r for k, r in chunk if k not in known]
-        repo.add(new)
-        report.imported += len(new)
-        report.already_known += len(matched[offset:offset + CHUNK]) - len(new)
     return report
 
 

@@ -22,6 +22,7 @@ from mes.domain.espace import Espace, Status, notify
 from mes.domain.keys import Keys
 from mes.domain.texts import LETTER_TEMPLATES, french_date, render
 from mes.ports import EspaceRepository, LetterPrinter, Notifier, WaveBatch
+from mes.progress import Progress, Tally
 
 BATCH_SIZE = 99  # + the batch record = 100 items, the TransactWriteItems maximum
 SES_BULK_MAX = 50
@@ -85,14 +86,18 @@ def deliver(batch_id: str, espaces: list[Espace], deps: WaveDeps) -> tuple[int, 
 
 
 def run_wave(deps: WaveDeps, *, now: datetime, department: str | None = None, limit: int | None = None,
-             should_continue: Callable[[], bool] = lambda: True) -> WaveResult:
+             should_continue: Callable[[], bool] = lambda: True, progress: Progress | None = None) -> WaveResult:
+    """`progress` hears of every batch delivered (people in it, people so far; the total is known
+    only with a `limit`, as an upper bound)."""
     result = WaveResult()
+    tally = Tally("wave", progress, "people", total=limit)
     # 1. Batches claimed by a run that died before delivering them.
     for batch in deps.repo.inflight_batches():
         espaces = [e for e in deps.repo.get_many(batch.espace_ids) if e.code_seq > 0 and e.status != Status.PENDING]
         deliver(batch.batch_id, espaces, deps)
         deps.repo.finish_batch(batch.batch_id)
         result.redelivered_batches += 1
+        tally.batch(len(espaces))
 
     # 2. New batches, shard after shard of the sparse index.
     remaining = limit if limit is not None else float("inf")
@@ -115,6 +120,7 @@ def run_wave(deps: WaveDeps, *, now: datetime, department: str | None = None, li
                 result.notified_letter += n_letter
                 result.batches += 1
                 remaining -= len(sent)
+                tally.batch(len(sent))
             start = page.next_key
             if start is None:
                 break
