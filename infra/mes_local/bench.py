@@ -472,7 +472,10 @@ FIGURES: list[tuple[str, Figure]] = [
 
 # Figures of other modules: (name, callable or "module:function"), each returning {name: value};
 # run after FIGURES, outside moto, with no argument.
-EXTRA_FIGURES: list[tuple[str, Callable[[], dict[str, Any]] | str]] = []
+EXTRA_FIGURES: list[tuple[str, Callable[[], dict[str, Any]] | str]] = [
+    ("security_bola", "tests.security.bola:figures"),
+    ("security_forged", "tests.security.forged:figures"),
+]
 
 
 def register(name: str, figures: Callable[[], dict[str, Any]] | str) -> None:
