@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.integration.test_children import attach, household  # noqa: F401,F811 - the fixture
+from tests.integration.test_children import deposit as child_deposit
 from tests.support import flows
 from tests.support.leaks import remember
 
@@ -329,3 +331,31 @@ def test_a_professional_retrying_with_the_same_idempotency_key_writes_and_notifi
     listed = api.http.get("/espaces/me/conversations", headers=patient["headers"]).json_body["items"]
     assert [(c["id"], c["message_count"]) for c in listed] == [(conversation_id, 2)]
     assert len(flows.sent(aws, "patient.msg@example.org", "new-message")) == 2  # one per distinct request
+
+
+def test_a_representative_replying_cannot_attach_what_the_minor_hid_from_them(api, aws, clock, psc,
+                                                                            household):  # noqa: F811
+    """BR-17 through the real routes: the guardian, replying in the child's conversation with the id of a
+    document the minor had hidden from the legal representatives, gets the very answer of an unknown id
+    (400 invalid_attachment, same detail): no title, nothing stored, nothing for the professional."""
+    guardian, child = household["guardian"], household["child"]
+    child_id = attach(api, aws, guardian, child).json_body["espace"]["id"]
+    doctor = token(psc, clock, DOCTOR)
+    secret = child_deposit(api, aws, doctor, child["nir"], "Consultation confidentielle",
+                           hidden_from_representatives=True)
+    plain = child_deposit(api, aws, doctor, child["nir"], "Vaccins")
+    conversation_id = start(api, child["nir"], doctor).json_body["conversation_id"]
+    path = f"/espaces/{child_id}/conversations/{conversation_id}/messages"
+    unknown = post(api, path, guardian["headers"], "Voici", ["0" * 32])
+    assert (unknown.status_code, unknown.json_body["code"]) == (400, "invalid_attachment")
+    for ids in ([secret], [plain, secret]):
+        r = post(api, path, guardian["headers"], "Voici", ids)
+        assert (r.status_code, r.json_body) == (unknown.status_code, unknown.json_body), r.body
+    assert "Consultation confidentielle" not in json.dumps(r.json_body, ensure_ascii=False)
+    page = api.http.get(f"/espaces/{child_id}/conversations/{conversation_id}", headers=guardian["headers"])
+    assert page.status_code == 200 and [m["author"] for m in page.json_body["items"]] == ["professional"]
+    r = api.http.get(f"/pro/conversations/{conversation_id}/attachments/{secret}", headers=doctor)
+    assert r.status_code == 404
+    r = post(api, path, guardian["headers"], "Voici", [plain])  # what the guardian may read, they attach
+    assert r.status_code == 201 and [a["title"] for a in r.json_body["attachments"]] == ["Vaccins"]
+

@@ -7,14 +7,14 @@ import dataclasses
 import io
 import json
 import zipfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from mes.domain.documents import AuthorType, DocStatus, Document
 from mes.domain.errors import NotFound, RateLimited
 from mes.domain.espace import Espace, Status
-from mes.domain.exports import MAX_EXPORTS_PER_DAY, ExportStatus, archive_name
+from mes.domain.exports import MAX_EXPORTS_PER_DAY, ExportStatus, archive_name, check_rate
 from mes.services import exports
 from mes.services.export_sections import AccessLogSection, DocumentsSection, EspaceSection
 from mes.services.exports import ExportDeps
@@ -159,6 +159,41 @@ def test_rate_limit_per_espace_and_day(deps):
     assert exc.value.retry_after
     exports.request_export(deps, {"sub": "esp-2"}, "me", NOW)  # others are not affected
     exports.request_export(deps, {"sub": "esp-1"}, "me", NOW + timedelta(days=1))
+
+
+PARIS_WINTER = timezone(timedelta(hours=1))
+
+
+@pytest.mark.parametrize(("now", "retry_after", "wait"), [
+    (datetime(2026, 3, 2, 0, 0, 0, tzinfo=UTC), 86400, "24 heures"),  # the window has just begun
+    (datetime(2026, 3, 2, 0, 0, 1, tzinfo=UTC), 86399, "24 heures"),  # just after midnight
+    (datetime(2026, 3, 2, 9, 0, tzinfo=UTC), 15 * 3600, "15 heures"),
+    (datetime(2026, 3, 2, 23, 0, 1, tzinfo=UTC), 3599, "60 minutes"),
+    (datetime(2026, 3, 2, 23, 59, 30, tzinfo=UTC), 30, "1 minute"),
+    (datetime(2026, 3, 2, 23, 59, 59, 900000, tzinfo=UTC), 1, "1 minute"),  # never 0
+    (datetime(2026, 3, 3, 0, 30, tzinfo=PARIS_WINTER), 1800, "30 minutes"),  # 23:30 UTC: the day is UTC's
+])
+def test_retry_after_is_the_seconds_until_the_utc_day_ends(now, retry_after, wait):
+    """Over the daily limit, Retry-After says when a request is accepted again: the end of the UTC day
+    the store counts in (not a flat hour, not "tomorrow" in Paris); the French detail agrees."""
+    check_rate(MAX_EXPORTS_PER_DAY, now)  # the fifth of the day passes
+    with pytest.raises(RateLimited) as exc:
+        check_rate(MAX_EXPORTS_PER_DAY + 1, now)
+    assert exc.value.retry_after == retry_after
+    assert exc.value.detail == ("Trop de demandes d'export pour aujourd'hui. Vous pourrez réessayer dans "
+                                f"{wait} au plus.")
+
+
+def test_a_request_is_accepted_again_exactly_when_retry_after_says(deps):
+    late = datetime(2026, 3, 2, 23, 59, 30, tzinfo=UTC)
+    for _ in range(MAX_EXPORTS_PER_DAY):
+        exports.request_export(deps, {"sub": "esp-1"}, "me", late)
+    with pytest.raises(RateLimited) as exc:
+        exports.request_export(deps, {"sub": "esp-1"}, "me", late)
+    assert exc.value.retry_after == 30
+    with pytest.raises(RateLimited):  # one second earlier, still the same day's window
+        exports.request_export(deps, {"sub": "esp-1"}, "me", late + timedelta(seconds=29))
+    exports.request_export(deps, {"sub": "esp-1"}, "me", late + timedelta(seconds=exc.value.retry_after))
 
 
 def test_no_pending_orphan_when_the_queue_is_down(deps):

@@ -128,6 +128,10 @@ def test_the_holder_attaches_only_their_own_available_visible_documents():
                 document(espace_id="e2"), document(hidden_from_holder=True, author_type=AuthorType.PRACTITIONER)):
         with pytest.raises(InvalidAttachment):
             rules.holder_attachment(bad, "e1")
+    kept = document(author_type=AuthorType.PRACTITIONER, author_id="1", hidden_from_representatives=True)
+    for as_representative in (True, False):  # BR-17: a representative never; nobody into a minor's conversation
+        with pytest.raises(InvalidAttachment):
+            rules.holder_attachment(kept, "e1", as_representative)
 
 
 REFUSED = Decision(False, "refused", "no_authorisation")
@@ -285,6 +289,69 @@ def test_the_professional_downloads_only_what_was_attached_in_its_conversation(w
     assert world.access.records[-1]["mode"] == "conversation"
     with pytest.raises(NotFound):
         messaging.pro_attachment(world.deps, PHARMACIST, c.conversation_id, mine.document_id, world.req())
+
+
+# --- BR-17: a legal representative replying in a child's conversation ------------------------------------
+KID_NIR = make_nir(2, date(2013, 6, 1), "44")
+GUARDIAN = {"sub": "e1"}  # Camille, the guardian on file (BR-16)
+
+
+@pytest.fixture
+def kid(world) -> str:
+    world.espaces.add_new([dataclasses.replace(
+        an_espace(), espace_id="k1", nir_hmac=Keys.derive(MASTER_SECRET).nir_hmac(KID_NIR),
+        birth_date=date(2013, 6, 1), first_name="Léo", email=None, mobile=None, guardian_id="e1")])
+    return "k1"
+
+
+def _refusal(call) -> tuple:
+    with pytest.raises(InvalidAttachment) as exc:
+        call()
+    return type(exc.value), exc.value.code, exc.value.detail, exc.value.field
+
+
+def test_a_representative_cannot_attach_a_document_hidden_from_representatives_nor_learn_it_exists(world, kid):
+    """BR-17: the minor asked the PS to hide the document from their legal representatives. The guardian,
+    replying in the child's conversation with its (random) id, gets exactly the answer for an id that does
+    not exist: no title, nothing stored, nothing sent to the PS."""
+    hidden = world.documents.add(document(espace_id=kid, title="Consultation confidentielle",
+                                          author_type=AuthorType.PRACTITIONER, author_id=DOCTOR.rpps,
+                                          object_key="documents/k1/h", hidden_from_representatives=True))
+    shown = world.documents.add(document(espace_id=kid, title="Carnet de vaccination", object_key="documents/k1/v"))
+    c = messaging.start(world.deps, DOCTOR, KID_NIR, subject="Suivi", body="Bonjour", attachments=None,
+                        req=world.req())
+    assert c.espace_id == kid
+    world.clock.advance(minutes=1)
+
+    def reply(ids):
+        return messaging.reply(world.deps, GUARDIAN, kid, c.conversation_id, body="voici", attachments=ids,
+                               now=world.clock())
+
+    unknown = _refusal(lambda: reply(["0" * 32]))
+    assert _refusal(lambda: reply([hidden.document_id])) == unknown
+    assert _refusal(lambda: reply([shown.document_id, hidden.document_id])) == unknown  # one bad id: none sent
+    conversation, page = messaging.read(world.deps, GUARDIAN, kid, c.conversation_id, limit=None, cursor=None)
+    assert [m.author for m in page.items] == [Author.PROFESSIONAL]  # nothing stored
+    assert "Consultation confidentielle" not in repr(page.items)
+    with pytest.raises(NotFound):  # nor reachable by the professional through the conversation
+        messaging.pro_attachment(world.deps, DOCTOR, c.conversation_id, hidden.document_id, world.req())
+    sent = reply([shown.document_id])  # what the representatives may read, they attach
+    assert [a.title for a in sent.attachments] == ["Carnet de vaccination"]
+
+
+def test_a_representative_never_saves_a_copy_of_a_document_hidden_from_representatives(world, kid):
+    """BR-17, as the document reads: a professional's attachment later found hidden from the representatives
+    (a message written before the messaging refused such attachments) is not copied into the child's
+    documents by the guardian, whose copy would be visible to them: the answer of an unknown attachment."""
+    report = world.documents.add(document(espace_id=kid, author_type=AuthorType.PRACTITIONER, author_id=DOCTOR.rpps,
+                                          object_key="documents/k1/r"))
+    c = messaging.start(world.deps, DOCTOR, KID_NIR, subject="a", body="b", attachments=[report.document_id],
+                        req=world.req())
+    world.documents.add(dataclasses.replace(report, hidden_from_representatives=True))  # the stored state
+    for document_id in (report.document_id, "0" * 32):
+        with pytest.raises(NotFound):
+            messaging.save_attachment(world.deps, GUARDIAN, kid, c.conversation_id, document_id, world.clock())
+    assert world.copier.copies == [] and list(world.documents.items) == [(kid, report.document_id)]
 
 
 # --- application-level encryption ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from .errors import RateLimited
 EXPORT_RETENTION = timedelta(days=7)  # [design] the bucket's lifecycle rule expires the zip too
 DOWNLOAD_URL_TTL = 300  # seconds, like document downloads (BR-23)
 MAX_EXPORTS_PER_DAY = 5  # [design] building an archive reads every document: bounded per espace
+RATE_WINDOW_SECONDS = 86400  # the fixed counting window: epoch seconds // 86400, i.e. one UTC day
 MAX_ATTEMPTS = 5  # the queue's maxReceiveCount: the last failed attempt marks the export failed
 
 
@@ -56,9 +57,27 @@ def object_key(espace_id: str, export_id: str) -> str:
     return f"exports/{espace_id}/{export_id}.zip"
 
 
-def check_rate(count_today: int) -> None:
+def seconds_until_window_ends(now: datetime) -> int:
+    """Seconds from `now` to the end of the counting window that holds it (the next 00:00 UTC), at
+    least 1: the same arithmetic as the store's fixed windows (`EphemeralStore.hit`)."""
+    return max(1, RATE_WINDOW_SECONDS - int(now.timestamp()) % RATE_WINDOW_SECONDS)
+
+
+def _wait_in_french(seconds: int) -> str:
+    if seconds >= 3600:
+        hours = -(-seconds // 3600)  # rounded up: never promise earlier than the window ends
+        return f"{hours} heure{'s' if hours > 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"
+
+
+def check_rate(count_today: int, now: datetime) -> None:
+    """At most MAX_EXPORTS_PER_DAY requests per espace and UTC day; beyond, Retry-After is the number
+    of seconds until that day's window ends (not "tomorrow" in France: the window is UTC)."""
     if count_today > MAX_EXPORTS_PER_DAY:
-        raise RateLimited("Trop de demandes d'export aujourd'hui. Réessayez demain.", retry_after=3600)
+        wait = seconds_until_window_ends(now)
+        raise RateLimited("Trop de demandes d'export pour aujourd'hui. Vous pourrez réessayer dans "
+                          f"{_wait_in_french(wait)} au plus.", retry_after=wait)
 
 
 def download_filename(now: datetime) -> str:

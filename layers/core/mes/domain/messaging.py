@@ -183,16 +183,21 @@ def close(conversation: Conversation, ps: ProIdentity, now: datetime) -> bool:
 
 
 # --- attachments -----------------------------------------------------------------------------------
-def _sendable(document: Document | None) -> bool:
-    """Available, visible to the holder, and not hidden from the legal representatives (BR-17): a
-    minor's espace is read by them, so the messaging never carries what the minor kept from them."""
-    return (document is not None and document.status == DocStatus.AVAILABLE and visible_to_holder(document)
-            and not document.hidden_from_representatives)
+def _sendable(document: Document | None, as_representative: bool = False) -> bool:
+    """Available and readable by whoever attaches it on the holder's side, through the one policy
+    the document reads use (`documents.visible_to_holder`: BR-26, and BR-17 for a legal
+    representative acting on a minor's espace); and, whoever attaches it, not hidden from the legal
+    representatives (BR-17): a minor's conversations are read by them, so the messaging never
+    carries what the minor kept from them."""
+    return (document is not None and document.status == DocStatus.AVAILABLE
+            and visible_to_holder(document, as_representative) and not document.hidden_from_representatives)
 
 
-def holder_attachment(document: Document | None, espace_id: str) -> Attachment:
-    """The holder attaches one of their own available documents (any author, as listed to them)."""
-    if not _sendable(document) or document.espace_id != espace_id:  # type: ignore[union-attr]
+def holder_attachment(document: Document | None, espace_id: str, as_representative: bool = False) -> Attachment:
+    """The holder, or a legal representative acting on a child's espace (`as_representative`),
+    attaches an available document of that espace that they may read (any author, as listed to them).
+    One answer for a document that does not exist, is not theirs, or is hidden from them: no oracle."""
+    if not _sendable(document, as_representative) or document.espace_id != espace_id:  # type: ignore[union-attr]
         raise InvalidAttachment()
     return Attachment.of(document)  # type: ignore[arg-type]
 

@@ -55,7 +55,7 @@ def request_export(deps: ExportDeps, claims: dict, espace_id: str, now: datetime
     (the holder sees it, and asks again) rather than left pending forever."""
     acting = resolve_acting(deps.espaces, claims, espace_id)
     target = acting.espace_id
-    rules.check_rate(deps.ephemeral.hit(f"export#{target}", 86400, now))
+    rules.check_rate(deps.ephemeral.hit(f"export#{target}", rules.RATE_WINDOW_SECONDS, now), now)
     export = rules.new_export(target, now, for_representative=acting.as_representative)
     deps.exports.create(export)
     try:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mes.domain import access as policy
+from mes.domain import children as family
 from mes.domain import documents as doc_rules
 from mes.domain import messaging as rules
 from mes.domain.codes import keyed_hash
@@ -25,7 +26,7 @@ from mes.ports import Page
 from mes.services.paging import page_limit
 
 from .documents import object_key
-from .espaces import resolve, resolve_id
+from .espaces import resolve, resolve_acting, resolve_id
 from .professionals import ProDeps, RequestRef, _identity, _log, find_patient
 
 NOTICE_TEMPLATE = "new-message"
@@ -209,12 +210,14 @@ def reply(deps: MessagingDeps, claims: dict, espace_id: str, conversation_id: st
     """BR-37/38: the holder replies while the professional has not ended the conversation."""
     body = rules.check_body(body)
     ids = rules.check_attachment_ids(attachments)
-    target = resolve_id(deps.espaces, claims, espace_id)
+    acting = resolve_acting(deps.espaces, claims, espace_id)
+    target = acting.espace_id
     conversation = deps.messages.get(target, conversation_id)
     if conversation is None:
         raise NotFound()
     rules.may_write(conversation, Author.HOLDER)
-    attached = [rules.holder_attachment(deps.documents.get(target, i), target) for i in ids]
+    attached = [rules.holder_attachment(deps.documents.get(target, i), target, acting.as_representative)
+                for i in ids]  # BR-17: a representative attaches only what they may read
     message = Message(espace_id=target, conversation_id=conversation_id, message_id=rules.new_id(now),
                       author=Author.HOLDER, author_id=target, at=now, body=body, attachments=attached)
     deps.messages.add_message(conversation, message)
@@ -229,11 +232,13 @@ def save_attachment(deps: MessagingDeps, claims: dict, espace_id: str, conversat
     id is derived from (conversation, document), so a retry returns the same document."""
     espace = resolve(deps.espaces, claims, espace_id)
     target = espace.espace_id
+    as_representative = family.is_representative_only(espace, claims["sub"])
     grant = deps.messages.attachment(target, conversation_id, document_id)
     if grant is None or grant["sent_by"] != str(Author.PROFESSIONAL):
         raise NotFound()
     original = deps.documents.get(target, document_id)
-    if original is None or original.status != DocStatus.AVAILABLE or not doc_rules.visible_to_holder(original):
+    if (original is None or original.status != DocStatus.AVAILABLE
+            or not doc_rules.visible_to_holder(original, as_representative)):  # BR-17, as the document reads
         raise NotFound()
     copy_id = rules.saved_copy_id(grant["message_id"], keyed_hash(deps.pro.keys.messages, "saved-attachment",
                                                                  f"{conversation_id}|{document_id}"))
