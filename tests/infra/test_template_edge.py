@@ -284,21 +284,36 @@ def test_data_key_policy_lets_the_services_that_write_for_us_use_it(template: di
         assert statement["Principal"] != "*" and statement["Principal"] != {"AWS": "*"}
 
 
-def test_functions_can_write_to_their_encrypted_dead_letter_queues(template: dict[str, Any],
-                                                                   transformed: dict[str, Any]) -> None:
-    """Lambda sends failed asynchronous events to the DLQ with the function's role: under DataKey it
-    needs kms:GenerateDataKey (and Decrypt); DeadLetterQueueKey grants both through SQS only."""
-    for function_id, function in _functions(template).items():
-        if "DeadLetterQueue" not in function["Properties"]:
-            continue
-        role = transformed["Resources"][f"{function_id}Role"]["Properties"]
-        statements = [s for p in role["Policies"] for s in _as_list(p["PolicyDocument"]["Statement"])
-                      if s["Effect"] == "Allow"]
-        usable = [s for s in statements if "kms:GenerateDataKey" in _as_list(s["Action"])
-                  and _as_list(s["Resource"]) == [DATA_KEY_ARN]]
-        assert usable, f"{function_id} cannot write to its encrypted DLQ"
-        for statement in statements:
+def _role_statements(transformed: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
+    role = transformed["Resources"][role_id]["Properties"]
+    return [s for p in role.get("Policies") or [] for s in _as_list(p["PolicyDocument"]["Statement"])
+            if s["Effect"] == "Allow"]
+
+
+def _uses_data_key(statements: list[dict[str, Any]], action: str) -> bool:
+    return any(action in _as_list(s["Action"]) and _as_list(s["Resource"]) == [DATA_KEY_ARN] for s in statements)
+
+
+def test_every_queue_sender_and_reader_can_use_the_queue_key(template: dict[str, Any],
+                                                             transformed: dict[str, Any]) -> None:
+    """Under DataKey, sending needs kms:GenerateDataKey, reading kms:Decrypt, with the caller's role.
+    Lambda sends failed asynchronous events to a function's DLQ with the function's role; the
+    functions without another use of DataKey get it through SQS only (DeadLetterQueueKey)."""
+    senders = {role_id for role_id, role in _resources(transformed, "AWS::IAM::Role").items()
+               for s in _role_statements(transformed, role_id) if "sqs:SendMessage" in _as_list(s["Action"])}
+    with_dlq = {f"{f}Role" for f, p in _functions(template).items() if "DeadLetterQueue" in p["Properties"]}
+    assert with_dlq | {"ApiFunctionRole"} == senders  # the API sends export requests
+    for role_id in senders:
+        assert _uses_data_key(_role_statements(transformed, role_id), "kms:GenerateDataKey"), role_id
+    readers = {f"{f}Role" for f, p in _functions(template).items()
+               if any(e["Type"] == "SQS" for e in (p["Properties"].get("Events") or {}).values())}
+    assert readers == {"DocumentScanFunctionRole", "ExportFunctionRole"}
+    for role_id in readers:
+        assert _uses_data_key(_role_statements(transformed, role_id), "kms:Decrypt"), role_id
+    for role_id in _resources(transformed, "AWS::IAM::Role"):
+        for statement in _role_statements(transformed, role_id):
             if statement.get("Sid") == "DeadLetterQueueKey":
+                assert role_id in with_dlq
                 assert statement["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
                 assert statement["Condition"] == {"StringEquals": {
                     "kms:ViaService": {"Fn::Sub": "sqs.${AWS::Region}.amazonaws.com"}}}
