@@ -205,7 +205,7 @@ def test_every_bucket_but_the_log_bucket_logs_its_accesses(template: dict[str, A
     assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
     assert all(log_bucket["PublicAccessBlockConfiguration"].values())
     assert log_bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
-    assert log_bucket["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == 400
+    assert log_bucket["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == 365
     statements = {s["Sid"]: s for s in
                   template["Resources"]["AccessLogsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]}
     write = statements["S3ServerAccessLogsFromThisStack"]
