@@ -5,8 +5,11 @@ CloudFormation does not run the transform), so this module reads the template it
 creates, through boto3, every resource the code talks to: DynamoDB tables, S3 buckets (with
 their CORS rules and their notifications to SQS queues), KMS keys and aliases, the Secrets Manager
 secret, SES identity and templates, SNS topics, SQS queues (dead-letter redrive included) and their
-queue policies. Functions, IAM, alarms, log groups, bucket policies, GuardDuty and the API are
-skipped (see the ``skipped`` reasons in the returned dict): locally, handlers are invoked in-process
+queue policies, and each bucket's server access logging (``LoggingConfiguration``). Functions,
+IAM, alarms, log groups (``AWS::Logs::LogGroup``: moto would store them but nothing writes there
+locally, Lambda and API Gateway do in AWS), the API and its account settings
+(``AWS::ApiGateway::Account``), Deny-only bucket policies and GuardDuty are skipped (see
+``skipped`` in the returned dict, resource id -> type): locally, handlers are invoked in-process
 and S3 -> SQS notifications are drained by the local stack.
 
 Typical use (moto ``mock_aws`` in tests, a moto server in the local stack)::
@@ -14,9 +17,13 @@ Typical use (moto ``mock_aws`` in tests, a moto server in the local stack)::
     result = provision(boto3.session.Session())
     os.environ.update(result["env"])   # what the Lambda functions would see
 
-Bucket policies are deliberately not applied: moto evaluates every matching ``Deny`` statement
-while ignoring its ``Condition`` (a TLS-only policy would block everything). They are asserted
-statically by ``tests/infra``. Queue policies are applied (moto stores them and does not let them
+Bucket policies are applied with their ``Allow`` statements only: moto evaluates every matching
+``Deny`` statement while ignoring its ``Condition`` (a TLS-only policy would block everything), so
+the Deny statements are asserted statically by ``tests/infra`` instead; a policy made only of
+Deny statements is skipped. The Allow statements matter locally: moto accepts a bucket's
+``LoggingConfiguration`` only when the target bucket's policy lets ``logging.s3.amazonaws.com``
+write, so logging is configured last, once every bucket and policy exists (moto does not deliver
+access logs; the configuration is checked and stored). Queue policies are applied (moto stores them and does not let them
 get in the way of S3 notifications). ``AWS::GuardDuty::*`` (malware scan) has no local equivalent:
 locally, nothing tags the uploaded objects ``GuardDutyMalwareScanStatus``; the local tooling does.
 """
@@ -732,6 +739,21 @@ class _Provisioner:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         return url, {"Arn": arn, "QueueName": name, "QueueUrl": url}
 
+    def s3_bucket_policy(self, logical_id: str, props: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """``AWS::S3::BucketPolicy`` with its Allow statements only (see the module docstring)."""
+        document = props["PolicyDocument"]
+        document = json.loads(document) if isinstance(document, str) else document
+        allows = [s for s in _as_statements(document) if s.get("Effect") == "Allow"]
+        policy = {**document, "Statement": allows}
+        self.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(policy))
+        return self.default_name(logical_id), {"Id": self.default_name(logical_id)}
+
+    def bucket_logging(self, bucket: str, props: dict[str, Any]) -> None:
+        """CloudFormation's ``LoggingConfiguration`` -> PutBucketLogging (after every bucket policy)."""
+        enabled: dict[str, Any] = {"TargetBucket": props["DestinationBucketName"],
+                                   "TargetPrefix": props.get("LogFilePrefix", "")}
+        self.client("s3").put_bucket_logging(Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": enabled})
+
     def sqs_queue_policy(self, logical_id: str, props: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """``AWS::SQS::QueuePolicy``: the ``Policy`` attribute of each queue (by URL, as ``Ref`` gives)."""
         sqs = self.client("sqs")
@@ -740,6 +762,17 @@ class _Provisioner:
         for url in props.get("Queues") or []:
             sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
         return self.default_name(logical_id), {"Id": self.default_name(logical_id)}
+
+
+def _as_statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = document.get("Statement") or []
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _has_allow(resource: dict[str, Any]) -> bool:
+    """Whether a bucket policy resource (unresolved) has an Allow statement worth applying locally."""
+    document = (resource.get("Properties") or {}).get("PolicyDocument") or {}
+    return isinstance(document, dict) and any(s.get("Effect") == "Allow" for s in _as_statements(document))
 
 
 def _ints(throughput: dict[str, Any]) -> dict[str, int]:
@@ -809,6 +842,7 @@ _CREATORS: dict[str, tuple[str, str]] = {
     "AWS::SNS::Topic": ("sns_topic", "TopicArn"),
     "AWS::SQS::Queue": ("sqs_queue", "Arn"),
     "AWS::SQS::QueuePolicy": ("sqs_queue_policy", "Id"),
+    "AWS::S3::BucketPolicy": ("s3_bucket_policy", "Id"),
 }
 SUPPORTED_TYPES = frozenset(_CREATORS)
 
@@ -890,7 +924,8 @@ def provision(
 
     supported, skipped = [], {}
     for logical_id, resource in resources.items():
-        if resource.get("Type") not in _CREATORS:
+        if resource.get("Type") not in _CREATORS or (
+                resource.get("Type") == "AWS::S3::BucketPolicy" and not _has_allow(resource)):
             skipped[logical_id] = resource.get("Type")
         elif "Condition" in resource and not resolver.condition(resource["Condition"]):
             skipped[logical_id] = f"{resource['Type']} (condition {resource['Condition']} is false)"
@@ -907,6 +942,13 @@ def provision(
         resolver.attrs[logical_id] = attrs
         created[logical_id] = {"type": resource["Type"], "ref": ref, "arn": attrs.get(arn_attribute),
                                "attrs": attrs}
+
+    # Server access logging last: moto checks the target bucket's policy when it is configured.
+    for logical_id, entry in created.items():
+        if entry["type"] == "AWS::S3::Bucket":
+            logging_config = (resources[logical_id].get("Properties") or {}).get("LoggingConfiguration")
+            if logging_config:
+                provisioner.bucket_logging(entry["ref"], resolver.resolve(logging_config))
 
     env = _resolve_env(template, resolver)
     return {

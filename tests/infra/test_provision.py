@@ -87,6 +87,13 @@ def test_only_stateful_types_are_created(stack: dict[str, Any]) -> None:
     assert stack["skipped"]["MalwareProtectionPlan"] == "AWS::GuardDuty::MalwareProtectionPlan"
     assert stack["skipped"]["MalwareProtectionRole"] == "AWS::IAM::Role"
     assert stack["resources"]["DocumentScanQueuePolicy"]["type"] == "AWS::SQS::QueuePolicy"
+    # The edge: log groups, the API Gateway account role and Deny-only bucket policies are not
+    # provisioned; the access-log bucket's policy (an Allow for S3's logging service) is.
+    assert stack["skipped"]["ApiAccessLogGroup"] == "AWS::Logs::LogGroup"
+    assert stack["skipped"]["ApiFunctionLogGroup"] == "AWS::Logs::LogGroup"
+    assert stack["skipped"]["ApiGatewayAccount"] == "AWS::ApiGateway::Account"
+    assert stack["resources"]["AccessLogsBucketPolicy"]["type"] == "AWS::S3::BucketPolicy"
+    assert stack["resources"]["ScheduleDeadLetterQueuesPolicy"]["type"] == "AWS::SQS::QueuePolicy"
 
 
 def test_tables_with_their_indexes(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
@@ -218,7 +225,7 @@ def test_ses_identity_topic_and_queues(moto_session: boto3.session.Session, stac
         url = stack["resources"][queue_id]["ref"]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         assert attributes["MessageRetentionPeriod"] == "1209600"
-        assert attributes["SqsManagedSseEnabled"] == "true"
+        assert attributes["KmsMasterKeyId"] == stack["resources"]["DataKey"]["ref"]  # the project key
         assert attributes["QueueArn"] == stack["resources"][queue_id]["arn"]
 
 
@@ -334,7 +341,7 @@ def test_scan_queue_redrive_and_policy(moto_session: boto3.session.Session, stac
                                        env: dict[str, str]) -> None:
     attributes = _queue_attributes(moto_session, env["DOCUMENT_SCAN_QUEUE_URL"])
     assert attributes["VisibilityTimeout"] == "180"
-    assert attributes["SqsManagedSseEnabled"] == "true"
+    assert attributes["KmsMasterKeyId"] == stack["resources"]["DataKey"]["ref"]
     assert json.loads(attributes["RedrivePolicy"]) == {
         "deadLetterTargetArn": stack["resources"]["DocumentScanDLQ"]["arn"], "maxReceiveCount": 5}
     (statement,) = json.loads(attributes["Policy"])["Statement"]
@@ -350,7 +357,9 @@ def test_documents_bucket_cors_and_notification(moto_session: boto3.session.Sess
                                                 env: dict[str, str]) -> None:
     s3 = moto_session.client("s3")
     assert s3.get_bucket_cors(Bucket=env["DOCUMENTS_BUCKET"])["CORSRules"] == [{
-        "ID": "BrowserUploadsAndDownloads", "AllowedMethods": ["POST", "PUT", "GET"], "AllowedOrigins": ["*"],
+        "ID": "BrowserUploadsAndDownloads", "AllowedMethods": ["POST", "PUT", "GET"],
+        # the WebOrigin parameter's default: the web page served by `make run`, never "*"
+        "AllowedOrigins": ["http://127.0.0.1:8080"],
         "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}]
     configuration = s3.get_bucket_notification_configuration(Bucket=env["DOCUMENTS_BUCKET"])
     (queue,) = configuration["QueueConfigurations"]
@@ -435,3 +444,48 @@ def test_closure_confirmation_says_archive_or_deletion(moto_session: boto3.sessi
         rendered = _render(moto_session, f"{env['SES_TEMPLATE_PREFIX']}-{name}", RENDER_DATA[name])
         for part in ("text/plain", "text/html"):
             assert "http" not in rendered[part].replace("<!DOCTYPE html>", "")
+
+
+# -------------------------------------------------------------------------------------------------
+# The edge: S3 server access logs, the schedules' dead-letter queues
+# -------------------------------------------------------------------------------------------------
+def test_every_bucket_logs_to_the_access_log_bucket(moto_session: boto3.session.Session,
+                                                    stack: dict[str, Any]) -> None:
+    s3 = moto_session.client("s3")
+    log_bucket = stack["resources"]["AccessLogsBucket"]["ref"]
+    assert log_bucket == "mes-local-access-logs-123456789012"
+    buckets = {k: v["ref"] for k, v in stack["resources"].items() if v["type"] == "AWS::S3::Bucket"}
+    assert set(buckets) == {"AccessLogsBucket", "DocumentsBucket", "LettersBucket", "PopulationBucket",
+                            "ReimbursementsBucket", "ExportsBucket"}
+    prefixes = set()
+    for logical_id, name in buckets.items():
+        logging_enabled = s3.get_bucket_logging(Bucket=name).get("LoggingEnabled")
+        if logical_id == "AccessLogsBucket":
+            assert logging_enabled is None
+            continue
+        assert logging_enabled["TargetBucket"] == log_bucket, logical_id
+        prefixes.add(logging_enabled["TargetPrefix"])
+    assert len(prefixes) == 5  # one prefix per bucket
+    # S3 delivers access logs only to SSE-S3 buckets; only the Allow of the policy is applied locally.
+    (rule,) = s3.get_bucket_encryption(Bucket=log_bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    (statement,) = json.loads(s3.get_bucket_policy(Bucket=log_bucket)["Policy"])["Statement"]
+    assert (statement["Effect"], statement["Principal"], statement["Action"]) == (
+        "Allow", {"Service": "logging.s3.amazonaws.com"}, "s3:PutObject")
+    assert statement["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:s3:::mes-local-*"}
+    # The other buckets' Deny-only policies stay out of moto (it ignores their conditions).
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.get_bucket_policy(Bucket=stack["env"]["DOCUMENTS_BUCKET"])
+
+
+def test_schedule_dead_letter_queues_admit_eventbridge(moto_session: boto3.session.Session,
+                                                      stack: dict[str, Any]) -> None:
+    for queue_id in ("WaveDLQ", "AutoCreateDLQ", "HiddenReleaseDLQ", "MajorityHandoverDLQ", "RetentionDLQ",
+                     "SuspensionFollowupDLQ"):
+        attributes = _queue_attributes(moto_session, stack["resources"][queue_id]["ref"])
+        (statement,) = json.loads(attributes["Policy"])["Statement"]
+        assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+        assert statement["Action"] == "sqs:SendMessage"
+        assert stack["resources"][queue_id]["arn"] in statement["Resource"]
+        assert statement["Condition"]["ArnLike"] == {
+            "aws:SourceArn": "arn:aws:events:eu-west-3:123456789012:rule/mes-local-*"}

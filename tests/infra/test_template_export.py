@@ -39,6 +39,7 @@ def test_export_queue_redrives_after_the_attempts_the_function_counts(template: 
     assert function["EphemeralStorage"] == {"Size": 2048}
     (event,) = function["Events"].values()
     assert event == {"Type": "SQS", "Properties": {"Queue": {"Fn::GetAtt": ["ExportQueue", "Arn"]}, "BatchSize": 1,
+                                                   "ScalingConfig": {"MaximumConcurrency": 2},
                                                    "FunctionResponseTypes": ["ReportBatchItemFailures"]}}
 
 
