@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import struct
+import urllib.parse
 import zlib
 
 import pytest
@@ -281,3 +282,15 @@ def test_a_guardian_manages_the_childs_documents_through_the_childs_espace_id(ap
     assert api.http.delete(f"/espaces/{child_id}/documents/{document_id}", headers=guardian["headers"]).status_code == 204
     stranger = flows.holder(api, aws, clock, seed=73, email="stranger@example.org", login="stranger.docs")
     assert api.http.get(f"/espaces/{child_id}/documents", headers=stranger["headers"]).status_code == 404
+
+
+def test_a_download_link_names_the_file_by_its_id_never_by_the_holders_name_or_title(api, aws, camille):
+    """A presigned GET carries the saved name in its query string, which S3 access logs and browser
+    histories keep: no health data in a URL, so the name is « document-<id>.pdf », never the title or
+    the holder's file name (both stay in the JSON answer)."""
+    document_id = add(api, aws, camille, PDF, "application/pdf", title="Sérologie VIH", filename="serologie-vih.pdf")
+    r = doc(api, camille, document_id)
+    url = urllib.parse.unquote(r.json_body["download"]["url"]).lower()
+    assert f'filename="document-{document_id}.pdf"'.lower() in url
+    assert "vih" not in url and "serologie" not in url
+    assert (r.json_body["title"], r.json_body["filename"]) == ("Sérologie VIH", "serologie-vih.pdf")

@@ -139,6 +139,14 @@ class Document:
         return HOLDER_MAX_BYTES if self.author_type == AuthorType.PATIENT else PRO_MAX_BYTES
 
 
+def download_filename(document: Document) -> str:
+    """The name a download is saved under. A presigned GET carries it in its query string, which S3
+    access logs and browser histories keep, so it is neutral: « document-<id>.<ext> », never the
+    holder's file name or title (those may reveal health data and stay in the JSON answers only)."""
+    extension = next((ext for ext, types in CONTENT_TYPES.items() if document.content_type in types), "bin")
+    return f"document-{document.document_id}.{'jpg' if extension == 'jpeg' else extension}"
+
+
 def validate_upload(title: str, category: str, filename: str, content_type: str, size: int,
                     max_bytes: int = HOLDER_MAX_BYTES) -> None:
     if not title.strip() or len(title) > 200:

@@ -93,7 +93,7 @@ def get_document(deps: DocumentDeps, claims: dict, espace_id: str, document_id: 
     _, document = _holder_document(deps, claims, espace_id, document_id)
     download = None
     if document.status == DocStatus.AVAILABLE:
-        download = deps.store.presign_download(document.object_key, document.filename, document.content_type,
+        download = deps.store.presign_download(document.object_key, rules.download_filename(document), document.content_type,
                                                rules.DOWNLOAD_URL_TTL)
     return document, download
 

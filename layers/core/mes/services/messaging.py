@@ -182,7 +182,7 @@ def pro_attachment(deps: MessagingDeps, ps: ProIdentity, conversation_id: str, d
         _log(deps.pro, espace, ps, req, "read", "refused:not_found", "conversation", document_id)
         raise NotFound()
     _log(deps.pro, espace, ps, req, "read", "allowed", "conversation", document_id)
-    download = deps.pro.store.presign_download(document.object_key, document.filename, document.content_type,
+    download = deps.pro.store.presign_download(document.object_key, doc_rules.download_filename(document), document.content_type,
                                                doc_rules.DOWNLOAD_URL_TTL)
     return document, download
 

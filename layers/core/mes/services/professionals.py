@@ -152,7 +152,7 @@ def get_document(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req
     _notify_access(deps, espace, req.at)
     download = None
     if document.status == DocStatus.AVAILABLE:
-        download = deps.store.presign_download(document.object_key, document.filename, document.content_type,
+        download = deps.store.presign_download(document.object_key, rules.download_filename(document), document.content_type,
                                                rules.DOWNLOAD_URL_TTL)
     return document, download
 
