@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install clean openapi
+.PHONY: run test bench lint install clean openapi deploy-check
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,5 +28,26 @@ bench: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m mes_local.openapi > openapi.json
 
+# What deploys is what was tested (docs/deploy.md): lint the template, build every Lambda package
+# without a container (wheels for python3.11 arm64, requirements.lock as constraints), then check the
+# build against the lock and print the package sizes. The SAM CLI has its own venv (it pins its own
+# boto3); AWS_DEFAULT_REGION only feeds the offline lint.
+SAM_VERSION := 1.170.0
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_VERSION)
+SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-3}
+BUILD_DIR := .aws-sam/build
+
+$(SAM_STAMP):
+	test -x $(SAM_VENV)/bin/python || $(PY) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check "aws-sam-cli==$(SAM_VERSION)"
+	touch $(SAM_STAMP)
+
+deploy-check: $(STAMP) $(SAM_STAMP)
+	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint
+	rm -rf $(BUILD_DIR)
+	$(SAM_ENV) MES_BUILD_PYTHON=$(abspath $(BIN)/python) $(SAM_VENV)/bin/sam build --build-dir $(BUILD_DIR)
+	$(BIN)/python -m mes_local.deploy_check $(BUILD_DIR)
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache
