@@ -30,17 +30,18 @@ openapi: $(STAMP)
 
 # What deploys is what was tested (docs/deploy.md): lint the template, build every Lambda package
 # without a container (wheels for python3.11 arm64, requirements.lock as constraints), then check the
-# build against the lock and print the package sizes. The SAM CLI has its own venv (it pins its own
-# boto3); AWS_DEFAULT_REGION only feeds the offline lint.
+# build against the lock and print the package sizes. The SAM CLI has its own venv and lock
+# (requirements-sam.lock: it pins its own boto3); AWS_DEFAULT_REGION only feeds the offline lint.
 SAM_VERSION := 1.170.0
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_VERSION)
 SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-3}
 BUILD_DIR := .aws-sam/build
 
-$(SAM_STAMP):
+$(SAM_STAMP): requirements-sam.lock
 	test -x $(SAM_VENV)/bin/python || $(PY) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check "aws-sam-cli==$(SAM_VERSION)"
+	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-sam.lock
+	$(SAM_VENV)/bin/sam --version | grep -qx "SAM CLI, version $(SAM_VERSION)"
 	touch $(SAM_STAMP)
 
 deploy-check: $(STAMP) $(SAM_STAMP)
