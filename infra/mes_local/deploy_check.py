@@ -183,6 +183,9 @@ def package_bytes(package_dir: Path) -> int:
 def measure(build_dir: str | Path = DEFAULT_BUILD_DIR) -> dict[str, float]:
     """The two figures of a `sam build` output, in MB (10**6 bytes), one decimal."""
     build_dir = Path(build_dir)
+    for package in (LAYER, API_FUNCTION):
+        if not (build_dir / package).is_dir():
+            raise FileNotFoundError(f"{build_dir / package} missing: run `make deploy-check` first")
     layer = package_bytes(build_dir / LAYER)
     api = package_bytes(build_dir / API_FUNCTION)
     return {"deploy.api_package_mb": round((api + layer) / MB, 1), "deploy.layer_mb": round(layer / MB, 1)}

@@ -156,6 +156,9 @@ def test_measure_gives_unzipped_megabytes(build: Path) -> None:
     layer = deploy_check.package_bytes(build / "CoreLayer")
     assert 3 * deploy_check.MB < layer < 3.1 * deploy_check.MB and 1000 < api < 3000
     assert deploy_check.measure(build) == {"deploy.api_package_mb": 3.0, "deploy.layer_mb": 3.0}
+    shutil.rmtree(build / "CoreLayer")
+    with pytest.raises(FileNotFoundError, match="make deploy-check"):
+        deploy_check.measure(build)  # never a 0.0 figure for a build that is not there
 
 
 def test_main_prints_the_figures_and_fails_on_a_problem(
