@@ -8,17 +8,23 @@ For every package SAM built (each function and layer of ``template.yaml``):
 - the packages built from ``functions/api`` hold the app code (byte for byte the source) and
   Chalice's runtime (``chalice/__init__.py``, ``chalice/app.py`` and its dist-info), nothing else.
 
+With ``--import-with SITE`` (a twin of the layer built for the build machine's architecture from
+the same lock), it also imports every function's handler in an isolated interpreter that sees only
+the function's package and that twin: a module the code imports but the layer does not ship fails
+here, not in Lambda. The twin must hold exactly the layer's distributions and versions.
+
 Then it prints ``deploy.api_package_mb`` (the API function plus the layer, unzipped: what counts
 against Lambda's 250 MB) and ``deploy.layer_mb``, in MB (10**6 bytes) with one decimal.
 ``measure(build_dir)`` returns the same two figures (for the bench). Standard library only, apart
 from reading the template.
 
-    python -m mes_local.deploy_check [BUILD_DIR]      # default .aws-sam/build; exit 1 on a problem
+    python -m mes_local.deploy_check [BUILD_DIR] [--import-with SITE]   # exit 1 on a problem
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from collections.abc import Iterable
 from email.parser import HeaderParser
@@ -207,6 +213,47 @@ def built_packages(template: dict) -> dict[str, str]:
     return packages
 
 
+def handlers(template: dict) -> dict[str, str]:
+    """{logical id: handler} of every zip function (``app.app``, ``handler.handler``)."""
+    handler = (template.get("Globals", {}).get("Function") or {}).get("Handler")
+    found = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            value = (resource.get("Properties") or {}).get("Handler", handler)
+            if isinstance(value, str):
+                found[logical_id] = value
+    return found
+
+
+_IMPORT = """
+import importlib, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+module, _, attribute = sys.argv[3].rpartition(".")
+if not callable(getattr(importlib.import_module(module), attribute)):
+    raise SystemExit(sys.argv[3] + " is not callable")
+"""
+
+
+def check_imports(build_dir: Path, handlers_by_id: dict[str, str], site: Path, layer: Path) -> list[str]:
+    """Import each handler with only its package and ``site`` (the layer's twin) on the path:
+    ``python -I -S`` sees no site-packages, no user site and no PYTHON* variable; ``-B`` leaves no
+    ``__pycache__`` in the packages."""
+    problems = []
+    twin = {(canonical(n), v) for n, v, _, _ in distributions(site)}
+    shipped = {(canonical(n), v) for n, v, _, _ in distributions(layer)}
+    if twin != shipped:
+        return [f"--import-with {site}: not a twin of {LAYER}: "
+                f"{sorted(twin ^ shipped)} differ"]
+    for logical_id, handler in sorted(handlers_by_id.items()):
+        result = subprocess.run(
+            [sys.executable, "-I", "-S", "-B", "-c", _IMPORT, str(build_dir / logical_id), str(site), handler],
+            capture_output=True, text=True, timeout=120, env={"AWS_DEFAULT_REGION": "eu-west-3"})
+        if result.returncode != 0:
+            last = (result.stderr.strip().splitlines() or ["exit status " + str(result.returncode)])[-1]
+            problems.append(f"{logical_id}: {handler} does not import with its package and the layer: {last}")
+    return problems
+
+
 def check(build_dir: Path, packages: dict[str, str], lock: dict[str, str], root: Path | None = None) -> list[str]:
     """Every problem of a build; ``packages`` is ``built_packages(template)``, ``root`` the repository."""
     root = ROOT if root is None else root
@@ -229,13 +276,23 @@ def main(argv: Iterable[str] | None = None) -> int:
     from mes_local.resources import load_template  # PyYAML; the checks above need only the stdlib
 
     args = list(sys.argv[1:] if argv is None else argv)
+    site = None
+    if "--import-with" in args:
+        index = args.index("--import-with")
+        site = Path(args[index + 1])
+        del args[index:index + 2]
     build_dir = Path(args[0]) if args else DEFAULT_BUILD_DIR
-    problems = check(build_dir, built_packages(load_template(ROOT / "template.yaml")), read_lock())
-    for problem in problems:
-        print(f"deploy-check: {problem}", file=sys.stderr)
+    template = load_template(ROOT / "template.yaml")
+    problems = check(build_dir, built_packages(template), read_lock())
     if not problems:
         layer = distributions(build_dir / LAYER)
         print(f"deploy-check: {len(layer)} distributions in {LAYER}, all at the versions of requirements.lock")
+        if site is not None:
+            problems += check_imports(build_dir, handlers(template), site, build_dir / LAYER)
+            if not problems:
+                print(f"deploy-check: {len(handlers(template))} handlers import with their package and the layer only")
+    for problem in problems:
+        print(f"deploy-check: {problem}", file=sys.stderr)
     for name, value in measure(build_dir).items():
         print(f"{name}: {value}")
     if problems:

@@ -174,6 +174,56 @@ def test_main_prints_the_figures_and_fails_on_a_problem(
     assert "six 1.17.0 shipped, 1.16.0 in requirements.lock" in capsys.readouterr().err
 
 
+@pytest.fixture
+def twin(build: Path, tmp_path: Path) -> Path:
+    """The layer built for this machine: same distributions; here six.py is its only module."""
+    site = tmp_path / "host-layer" / "python"
+    shutil.copytree(build / "CoreLayer" / "python", site)
+    (site / "six.py").write_text("PY3 = True\n")
+    return site
+
+
+def test_every_handler_imports_with_its_package_and_the_layer_only(build: Path, twin: Path) -> None:
+    (build / "WaveFunction" / "handler.py").write_text("import six\n\ndef handler(event, context): ...\n")
+    (build / "ApiFunction" / "app.py").write_text("import json\napp = json.dumps\n")
+    handlers = {"WaveFunction": "handler.handler", "ApiFunction": "app.app"}
+    assert deploy_check.check_imports(build, handlers, twin, build / "CoreLayer" / "python") == []
+
+
+def test_a_module_the_layer_does_not_ship_fails_although_the_test_venv_has_it(build: Path, twin: Path) -> None:
+    """PyYAML is in the project venv (the tests pass) but not in the layer: Lambda would fail."""
+    import yaml  # noqa: F401 - present here, which is the point
+
+    (build / "WaveFunction" / "handler.py").write_text("import yaml\n\ndef handler(event, context): ...\n")
+    problems = deploy_check.check_imports(
+        build, {"WaveFunction": "handler.handler"}, twin, build / "CoreLayer" / "python")
+    assert problems == ["WaveFunction: handler.handler does not import with its package and the layer: "
+                        "ModuleNotFoundError: No module named 'yaml'"]
+    (build / "WaveFunction" / "handler.py").write_text("HANDLER = 1\n")
+    assert deploy_check.check_imports(
+        build, {"WaveFunction": "handler.handler"}, twin, build / "CoreLayer" / "python")[0].endswith(
+        "AttributeError: module 'handler' has no attribute 'handler'")
+    assert not list(build.rglob("__pycache__"))  # the check leaves no bytecode in the packages
+
+
+def test_the_import_layer_must_be_a_twin_of_the_built_layer(build: Path, twin: Path) -> None:
+    (twin / "six-1.17.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n")
+    problems = deploy_check.check_imports(build, {}, twin, build / "CoreLayer" / "python")
+    assert len(problems) == 1 and "not a twin of CoreLayer" in problems[0] and "1.16.0" in problems[0]
+
+
+def test_handlers_come_from_the_template_with_the_globals_default() -> None:
+    template = {"Globals": {"Function": {"Handler": "handler.handler"}}, "Resources": {
+        "A": {"Type": "AWS::Serverless::Function", "Properties": {"Handler": "app.app"}},
+        "B": {"Type": "AWS::Serverless::Function", "Properties": {}},
+        "L": {"Type": "AWS::Serverless::LayerVersion", "Properties": {}},
+    }}
+    assert deploy_check.handlers(template) == {"A": "app.app", "B": "handler.handler"}
+    real = deploy_check.handlers(load_template(ROOT / "template.yaml"))
+    assert real["ApiFunction"] == "app.app" and set(real) == {
+        k for k, v in deploy_check.built_packages(load_template(ROOT / "template.yaml")).items() if k != "CoreLayer"}
+
+
 # -------------------------------------------------------------------------------------------------
 # The build inputs
 # -------------------------------------------------------------------------------------------------
