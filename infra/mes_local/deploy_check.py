@@ -23,6 +23,8 @@ from reading the template.
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 import subprocess
 import sys
@@ -226,27 +228,56 @@ def handlers(template: dict) -> dict[str, str]:
 
 
 _IMPORT = """
-import importlib, sys
+import importlib, importlib.util, json, sys
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
 module, _, attribute = sys.argv[3].rpartition(".")
 if not callable(getattr(importlib.import_module(module), attribute)):
     raise SystemExit(sys.argv[3] + " is not callable")
+for name in json.loads(sys.argv[4]):  # imported inside functions too: found, not run
+    try:
+        found = importlib.util.find_spec(name) is not None
+    except ImportError:
+        found = False
+    if not found:
+        raise SystemExit("No module named " + repr(name) + " (imported by the code, not shipped)")
 """
 
 
+def imported_modules(directory: Path, skip: Iterable[str] = ()) -> set[str]:
+    """Absolute module names imported anywhere (top level or inside a function) by the .py files
+    of ``directory``, except under the top-level entries ``skip``."""
+    names = set()
+    for path in directory.rglob("*.py"):
+        if path.relative_to(directory).parts[0] in set(skip):
+            continue
+        for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+    return names - {"__future__"}
+
+
 def check_imports(build_dir: Path, handlers_by_id: dict[str, str], site: Path, layer: Path) -> list[str]:
-    """Import each handler with only its package and ``site`` (the layer's twin) on the path:
-    ``python -I -S`` sees no site-packages, no user site and no PYTHON* variable; ``-B`` leaves no
-    ``__pycache__`` in the packages."""
+    """Import each handler with only its package and ``site`` (the layer's twin) on the path, then
+    find (without running) every module that the package's code or the layer's ``mes`` imports,
+    including imports inside functions. ``python -I -S`` sees no site-packages, no user site and
+    no PYTHON* variable; ``-B`` leaves no ``__pycache__`` in the packages."""
     problems = []
     twin = {(canonical(n), v) for n, v, _, _ in distributions(site)}
     shipped = {(canonical(n), v) for n, v, _, _ in distributions(layer)}
     if twin != shipped:
         return [f"--import-with {site}: not a twin of {LAYER}: "
                 f"{sorted(twin ^ shipped)} differ"]
+    if not (layer / "mes").is_dir():
+        return [f"{layer}: no mes package (the layer's site directory is expected)"]
+    layer_names = imported_modules(layer / "mes")  # the layer's own code, not its libraries
     for logical_id, handler in sorted(handlers_by_id.items()):
+        # the function's own code; Chalice's runtime imports only the standard library
+        names = sorted(imported_modules(build_dir / logical_id, skip={"chalice"}) | layer_names)
         result = subprocess.run(
-            [sys.executable, "-I", "-S", "-B", "-c", _IMPORT, str(build_dir / logical_id), str(site), handler],
+            [sys.executable, "-I", "-S", "-B", "-c", _IMPORT, str(build_dir / logical_id), str(site), handler,
+             json.dumps(names)],
             capture_output=True, text=True, timeout=120, env={"AWS_DEFAULT_REGION": "eu-west-3"})
         if result.returncode != 0:
             last = (result.stderr.strip().splitlines() or ["exit status " + str(result.returncode)])[-1]
@@ -288,7 +319,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         layer = distributions(build_dir / LAYER)
         print(f"deploy-check: {len(layer)} distributions in {LAYER}, all at the versions of requirements.lock")
         if site is not None:
-            problems += check_imports(build_dir, handlers(template), site, build_dir / LAYER)
+            problems += check_imports(build_dir, handlers(template), site, build_dir / LAYER / "python")
             if not problems:
                 print(f"deploy-check: {len(handlers(template))} handlers import with their package and the layer only")
     for problem in problems:

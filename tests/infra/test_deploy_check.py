@@ -54,6 +54,8 @@ def build(tmp_path: Path, source: Path) -> Path:
     _dist(site, "botocore", "1.44.5")
     _dist(site, "six", "1.17.0", ("py2-none-any", "py3-none-any"))
     _dist(site, "pydantic_core", "2.46.5", ("cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64",))
+    (site / "mes").mkdir()
+    (site / "mes" / "__init__.py").write_text("")
     (site / "botocore" / "data").mkdir(parents=True)
     (site / "botocore" / "data" / "endpoints.json").write_bytes(b"x" * (3 * deploy_check.MB))
     (build / "WaveFunction").mkdir()
@@ -204,6 +206,42 @@ def test_a_module_the_layer_does_not_ship_fails_although_the_test_venv_has_it(bu
         build, {"WaveFunction": "handler.handler"}, twin, build / "CoreLayer" / "python")[0].endswith(
         "AttributeError: module 'handler' has no attribute 'handler'")
     assert not list(build.rglob("__pycache__"))  # the check leaves no bytecode in the packages
+
+
+def test_a_module_imported_inside_a_function_must_ship_too(build: Path, twin: Path) -> None:
+    """The app imports boto3 lazily (inside functions): importing the handler alone would not see
+    a layer without it. Every import statement of the code is looked up, without running it."""
+    (build / "WaveFunction" / "handler.py").write_text(
+        "def handler(event, context):\n    import six\n    from yaml import safe_load\n")
+    layer = build / "CoreLayer" / "python"
+    (layer / "mes" / "clients.py").write_text("def s3():\n    import boto3.session\n")
+    problems = deploy_check.check_imports(build, {"WaveFunction": "handler.handler"}, twin, layer)
+    assert problems == ["WaveFunction: handler.handler does not import with its package and the layer: "
+                        "No module named 'boto3.session' (imported by the code, not shipped)"]
+    (layer / "mes" / "clients.py").write_text("def s3():\n    import six\n")
+    assert deploy_check.check_imports(build, {"WaveFunction": "handler.handler"}, twin, layer)[0].endswith(
+        "No module named 'yaml' (imported by the code, not shipped)")
+
+
+def test_main_imports_the_handlers_with_the_layer_code(
+        build: Path, source: Path, twin: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    (source / "template.yaml").write_text("Resources: {}\n")
+    monkeypatch.setattr(deploy_check, "ROOT", source)
+    monkeypatch.setattr(deploy_check, "built_packages", lambda template: PACKAGES)
+    monkeypatch.setattr(deploy_check, "handlers", lambda template: {"WaveFunction": "handler.handler"})
+    monkeypatch.setattr(deploy_check, "read_lock", lambda: LOCK)
+    assert deploy_check.main([str(build), "--import-with", str(twin)]) == 0
+    assert "1 handlers import with their package and the layer only" in capsys.readouterr().out
+    (build / "CoreLayer" / "python" / "mes" / "bootstrap.py").write_text("def session():\n    import boto3\n")
+    assert deploy_check.main([str(build), "--import-with", str(twin)]) == 1
+    assert "No module named 'boto3' (imported by the code, not shipped)" in capsys.readouterr().err
+
+
+def test_the_layer_code_must_be_found(build: Path, twin: Path) -> None:
+    """Given the layer's root instead of its site directory, nothing of mes would be looked up."""
+    problems = deploy_check.check_imports(build, {}, twin, build / "CoreLayer")
+    assert problems == [f"{build / 'CoreLayer'}: no mes package (the layer's site directory is expected)"]
 
 
 def test_the_import_layer_must_be_a_twin_of_the_built_layer(build: Path, twin: Path) -> None:
