@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install clean openapi checkov
+.PHONY: run test bench lint install clean openapi checkov deploy-check
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,5 +40,32 @@ checkov: $(CHECKOV_STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m mes_local.openapi > openapi.json
 
+# What deploys is what was tested (docs/deploy.md): lint the template, build every Lambda package
+# without a container (wheels for python3.11 arm64, requirements.lock as constraints), then check the
+# build against the lock, import every handler with its package and a twin of the layer built for
+# this machine, and print the package sizes. The SAM CLI has its own venv and lock
+# (requirements-sam.lock: it pins its own boto3); AWS_DEFAULT_REGION only feeds the offline lint.
+SAM_VERSION := 1.170.0
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_VERSION)
+SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-3}
+BUILD_DIR := .aws-sam/build
+HOST_LAYER := .aws-sam/host-layer
+
+$(SAM_STAMP): requirements-sam.lock
+	test -x $(SAM_VENV)/bin/python || $(PY) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-sam.lock
+	$(SAM_VENV)/bin/sam --version | grep -qx "SAM CLI, version $(SAM_VERSION)"
+	touch $(SAM_STAMP)
+
+deploy-check: $(STAMP) $(SAM_STAMP)
+	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint
+	rm -rf $(BUILD_DIR)
+	$(SAM_ENV) MES_BUILD_PYTHON=$(abspath $(BIN)/python) $(SAM_VENV)/bin/sam build --build-dir $(BUILD_DIR)
+	rm -rf $(HOST_LAYER)
+	MES_BUILD_PYTHON=$(abspath $(BIN)/python) MES_BUILD_ARCH=$$(uname -m) ARTIFACTS_DIR=$(abspath $(HOST_LAYER)) \
+	  $(MAKE) -s -f layers/core/Makefile build-CoreLayer
+	$(BIN)/python -m mes_local.deploy_check $(BUILD_DIR) --import-with $(HOST_LAYER)/python
+
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SAM_VENV) .aws-sam .pytest_cache
