@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install clean openapi checkov deploy-check
+.PHONY: run test bench lint install clean openapi checkov checkov-venv deploy-check
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check layers functions infra tests
-	$(BIN)/python -m pytest
+	bash infra/run_tests.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m mes_local.bench
@@ -29,10 +29,12 @@ bench: $(STAMP)
 # (failed checks + skips without a written reason) and fails when it is not 0.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-3.3.30
-$(CHECKOV_STAMP):
+$(CHECKOV_STAMP): requirements-checkov.lock
 	test -x $(CHECKOV_VENV)/bin/python || $(PY) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check "checkov==3.3.30"
+	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-checkov.lock
 	touch $(CHECKOV_STAMP)
+
+checkov-venv: $(CHECKOV_STAMP)
 
 checkov: $(CHECKOV_STAMP)
 	$(PY) infra/checkov_check.py --checkov $(CHECKOV_VENV)/bin/checkov
