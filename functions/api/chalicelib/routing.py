@@ -34,6 +34,7 @@ class RouteSpec:
     status: int
     summary: str
     errors: tuple[int, ...]
+    area: str = ""  # the blueprint's module (routes/<area>.py): the OpenAPI tag
 
 
 REGISTRY: list[RouteSpec] = []
@@ -69,7 +70,8 @@ def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type
           errors: tuple[int, ...] = (), summary: str = "") -> Callable:
     def decorator(view: Callable) -> Callable:
         REGISTRY.append(RouteSpec(path, method, view.__name__, auth, body, response, query, status,
-                                  summary or (view.__doc__ or "").strip().split("\n")[0], errors))
+                                  summary or (view.__doc__ or "").strip().split("\n")[0], errors,
+                                  view.__module__.rsplit(".", 1)[-1]))
 
         @functools.wraps(view)
         def wrapper(**params: str) -> Response:
