@@ -100,8 +100,8 @@ def problem_statuses(spec: Any) -> list[int]:
     statuses = set(spec.errors) | {500}
     if spec.auth:
         statuses.add(401)
-    if spec.body or spec.query:
-        statuses.add(400)
+    if spec.body or spec.query or re.search(r"{(ins|rpps)}", spec.path):
+        statuses.add(400)  # a body or query field, or an INS (NIR key) / RPPS in the path
     if spec.body:
         statuses |= {413, 415}
     return sorted(statuses)
@@ -137,7 +137,9 @@ def build() -> dict[str, Any]:
             examples = (spec.body.model_json_schema().get("examples") or [])[:1]
             if examples:
                 media["examples"] = {"valid": {"summary": "a valid body", "value": examples[0]}}
-            op["requestBody"] = {"required": True, "content": {"application/json": media}}
+            # a body whose fields are all optional may be left out (PATCH settings: no change; exports: `{}`)
+            required = bool(spec.body.model_json_schema().get("required"))
+            op["requestBody"] = {"required": required, "content": {"application/json": media}}
         ok: dict[str, Any] = {"description": {201: "Created", 202: "Accepted", 204: "No Content"}.get(spec.status, "OK")}
         if spec.response:
             ok["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{spec.response.__name__}"}}}

@@ -77,13 +77,21 @@ def _check_text(text: str, where: tuple[Any, ...]) -> None:
                        _path(where))
 
 
+_FIRST = {"extra_forbidden": 0, "missing": 1}
+
+
+def _first_error(exc: PydanticError) -> dict[str, Any]:
+    """Unknown fields first, then missing ones, then the first invalid value (in field order)."""
+    return min(exc.errors(), key=lambda e: _FIRST.get(e.get("type", ""), 2))
+
+
 def _field_of(exc: PydanticError) -> str:
-    loc = exc.errors()[0].get("loc", ())
+    loc = _first_error(exc).get("loc", ())
     return ".".join(str(p) for p in loc) or "body"
 
 
 def _validation_detail(exc: PydanticError, field: str, noun: str) -> str:
-    err = exc.errors()[0]
+    err = _first_error(exc)
     kind = err.get("type")
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":

@@ -60,14 +60,16 @@ class ActivationRequest(Body):
                                 "accept_terms": True})
     email: StrictStr = Field(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$", max_length=254,
                              json_schema_extra={"format": "email"})
-    mobile: StrictStr | None = Field(None, pattern=r"^(?:0[67][0-9]{8}|\+[1-9][0-9]{7,14})$", max_length=16,
-                                     description="06/07 suivi de 8 chiffres, ou E.164")
+    mobile: StrictStr | None = Field(None, pattern=r"^(?:0[67](?:[ .-]?[0-9]){8}|\+[1-9](?:[ .-]?[0-9]){7,14})$",
+                                     max_length=32, description="06/07 suivi de 8 chiffres, ou E.164 (espaces, points "
+                                                                "ou tirets permis entre les chiffres)")
     otp_channel: Literal["email", "sms"] = "email"
     login: StrictStr = Field(pattern=r"^[a-z0-9_.-]{8,100}$", min_length=8, max_length=100,
                              description="BR-10: 8 à 100 caractères [a-z0-9_.-], ni e-mail, ni NIR, ni IBAN")
     password: StrictStr = Field(min_length=12, max_length=128,
                                 description="BR-13: 12 à 128 caractères, au moins 4 différents, sans l'identifiant")
-    accept_terms: StrictBool
+    accept_terms: StrictBool = Field(description="must be true (checked by the use case, with its French detail)",
+                                     json_schema_extra={"const": True})
 
 
 class ActivationConfirmRequest(Body):
