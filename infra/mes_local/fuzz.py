@@ -41,6 +41,8 @@ SEMANTIC_400 = ("create_session", "renew_code", "attach_child", "invite_represen
                 "add_measurement", "put_section", "pro_emergency",
                 # otp_channel "sms" needs a verified mobile on file
                 "patch_settings",
+                # attachments must be documents of the espace; a document's type and category come from lists
+                "reply", "pro_send", "create_document",
                 # an opaque `cursor` query parameter
                 "access_log", "list_conversations", "read_conversation", "list_documents", "list_measurements",
                 "list_reimbursements", "pro_notifications", "pro_read",
@@ -130,7 +132,9 @@ def tokens(api: str, env: dict[str, str]) -> dict[str, str]:
 
 
 def config_toml(auth: dict[str, str]) -> str:
-    lines = []
+    # Every check, from the configuration (a `--checks all` on the command line would override the
+    # per-operation exceptions below).
+    lines = ["[checks]", "enabled = true", ""]
     for scheme, token in sorted(auth.items()):
         lines += [f"[auth.openapi.{scheme}]", f'bearer = "{token}"', ""]
     for operation_id in SEMANTIC_400:
@@ -145,7 +149,7 @@ def run(api: str, auth: dict[str, str], workdir: Path, max_examples: int = MAX_E
     config.write_text(config_toml(auth))
     report = workdir / "report.json"
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color", "run",
-               f"{api}/openapi.json", "--url", api, "--checks", "all", "--seed", str(SEED), "--generation-deterministic",
+               f"{api}/openapi.json", "--url", api, "--seed", str(SEED), "--generation-deterministic",
                "--max-examples", str(max_examples), "--workers", "1",
                "--report", "json", "--report-json-path", str(report), "--request-timeout", "30",
                "--phases", "examples,coverage,fuzzing"]

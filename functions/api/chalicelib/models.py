@@ -59,7 +59,7 @@ class ActivationRequest(Body):
                                 "login": "camille.santoni", "password": "une phrase de passe assez longue",
                                 "accept_terms": True})
     email: StrictStr = Field(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$", max_length=254,
-                             json_schema_extra={"format": "email"})
+                             description="the pattern is the rule (not JSON Schema's stricter `format: email`)")
     mobile: StrictStr | None = Field(None, pattern=r"^(?:0[67](?:[ .-]?[0-9]){8}|\+[1-9](?:[ .-]?[0-9]){7,14})$",
                                      max_length=32, description="06/07 suivi de 8 chiffres, ou E.164 (espaces, points "
                                                                 "ou tirets permis entre les chiffres)")
