@@ -3,7 +3,7 @@
 `failures()` starts its own local stack (moto + API + demo data) on free ports, runs every
 schemathesis check with a fixed seed (deterministic generation, bounded examples) and returns the
 number of failures: the bench figure `security.schemathesis_failures` (target 0).
-`python -m mes_local.fuzz` prints it; `--api URL` runs against a stack already started."""
+`python -m mes_local.fuzz` prints it."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ SEMANTIC_400 = ("create_session", "renew_code", "attach_child", "invite_represen
                 "add_measurement", "put_section", "pro_emergency",
                 # otp_channel "sms" needs a verified mobile on file
                 "patch_settings",
-                # attachments must be documents of the espace; a document's type and category come from lists
-                "reply", "pro_send", "create_document",
+                # attachments must be existing documents of the espace or conversation
+                "reply", "pro_send",
                 # an opaque `cursor` query parameter
                 "access_log", "list_conversations", "read_conversation", "list_documents", "list_measurements",
                 "list_reimbursements", "pro_notifications", "pro_read",

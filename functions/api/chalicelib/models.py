@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr
+
+from mes.domain.documents import ALLOWED_CONTENT_TYPES, CATEGORIES, HOLDER_MAX_BYTES, PRO_MAX_BYTES
 
 
 def body_config(example: dict[str, Any]) -> ConfigDict:
@@ -16,6 +18,13 @@ def body_config(example: dict[str, Any]) -> ConfigDict:
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+
+def _whole(value: Any) -> Any:
+    """JSON Schema's `integer` includes 355.0: a float without a fraction counts as that integer."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole), Field(strict=True)]
 
 # --- constrained strings: the models enforce what openapi.json declares (issue 9) ------------------
 # BR-01: 15 characters, sex 1/2, month 01-12, 20-42 or 50-99, department digits or 2A/2B; the key
@@ -196,14 +205,19 @@ DOCUMENT_EXAMPLE = {"title": "Compte rendu de consultation", "category": "CPT_RE
 
 class DocumentUploadRequest(Body):
     model_config = body_config(DOCUMENT_EXAMPLE)
-    title: StrictStr = Field(min_length=1, max_length=200)
-    category: StrictStr = Field(max_length=16,
+    # The lists and bounds are the domain's (mes.domain.documents), which refuses the rest with its
+    # French detail; the schema states them so that a generator builds valid uploads.
+    title: StrictStr = Field(min_length=1, max_length=200, json_schema_extra={"pattern": r"\S"},
+                             description="not blank, 200 characters at most")
+    category: StrictStr = Field(max_length=16, json_schema_extra={"enum": list(CATEGORIES)},
                                 description="BR-22: SYNTHESE, ORD_SOIN, RADIO_SC, BIOLOGIE, CPT_REND, DEPISTAG, "
                                             "CERT_MED, AUTR_DOC, DOC_ADM, DIR_ANT, CAR_VAC, VDP, REMB")
-    filename: StrictStr = Field(min_length=1, max_length=255)
-    content_type: StrictStr = Field(max_length=100, description="application/pdf, text/plain, application/rtf, "
-                                                                 "image/jpeg, image/png, image/tiff")
-    size: StrictInt = Field(description="declared size in bytes (≤ 5,000,000 for holders)")
+    filename: StrictStr = Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"^[^/\\]*[^/\\\s][^/\\]*$"},
+                                description="no / nor \\, not blank")
+    content_type: StrictStr = Field(max_length=100, json_schema_extra={"enum": sorted(set(ALLOWED_CONTENT_TYPES))},
+                                    description="PDF, text, RTF, JPEG, PNG or TIFF (checked again on the bytes)")
+    size: WholeNumber = Field(description="declared size in bytes (≤ 5,000,000 for holders)",
+                            json_schema_extra={"minimum": 1, "maximum": HOLDER_MAX_BYTES})
 
 
 class DocumentPatch(Body):
@@ -317,6 +331,8 @@ class AuthorisationOut(Out):
 
 class ProDocumentUploadRequest(DocumentUploadRequest):
     model_config = body_config({**DOCUMENT_EXAMPLE, "hidden_from_holder": False, "hidden_from_representatives": False})
+    size: WholeNumber = Field(description="declared size in bytes (≤ 20 MB for professionals)",
+                            json_schema_extra={"minimum": 1, "maximum": PRO_MAX_BYTES})
     hidden_from_holder: StrictBool = False
     hidden_from_representatives: StrictBool = False  # BR-17: a minor's document, not for their representatives
 
