@@ -137,3 +137,37 @@ def test_query_strings_are_bounded_too(api, tokens):
     r = api.http.get("/espaces/me/documents?cursor=" + "a" * 5000, headers=headers)
     body = _assert_problem_4xx(r, "long cursor")
     assert body["field"] == "cursor"
+
+
+def test_lone_surrogates_are_refused_even_where_no_constraint_would_catch_them():
+    """pydantic passes a lone surrogate through an unconstrained `str` (and through `dict[str, Any]`,
+    as in a profile section body); the body parser refuses it, naming the field, keys included."""
+    from types import SimpleNamespace
+    from typing import Any as AnyType
+
+    from pydantic import BaseModel
+
+    from mes_local.functions import api_app
+    api_app()  # puts functions/api (chalicelib) on the path
+    from chalicelib.bodies import BadInput, parse_body
+
+    class Free(BaseModel):
+        note: str = ""
+        extra: dict[str, AnyType] = {}
+
+    def request(raw: str) -> SimpleNamespace:
+        return SimpleNamespace(headers={"content-type": "application/json"}, raw_body=raw.encode())
+
+    assert Free.model_validate({"note": "x\ud800y"}).note == "x\ud800y"  # what the parser guards against
+    for raw, field in (('{"note": "x\\ud800y"}', "note"), ('{"extra": {"a": [1, "\\udfff"]}}', "extra.a.1"),
+                       ('{"extra": {"\\ud800": 1}}', "extra")):
+        with pytest.raises(BadInput) as refused:
+            parse_body(request(raw), Free)
+        assert (refused.value.status, refused.value.code, refused.value.field) == (400, "validation_error", field)
+        assert "caractère Unicode invalide" in refused.value.detail
+    with pytest.raises(BadInput) as refused:
+        parse_body(request("[" * 50_000), Free)
+    assert refused.value.status == 400
+    with pytest.raises(BadInput) as refused:
+        parse_body(request('{"extra": ' * 20 + "1" + "}" * 20), Free)
+    assert refused.value.status == 400 and "imbriqué" in refused.value.detail
