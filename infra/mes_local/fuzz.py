@@ -162,11 +162,18 @@ def run(api: str, auth: dict[str, str], workdir: Path, max_examples: int = MAX_E
     return {"exit": result.returncode, "output": result.stdout + result.stderr, "report": data}
 
 
-def failures(max_examples: int = MAX_EXAMPLES) -> int:
-    """security.schemathesis_failures: a fresh local stack, every check, fixed seed."""
+def measure(max_examples: int = MAX_EXAMPLES) -> dict[str, int]:
+    """A fresh local stack, every check, fixed seed: failures, operations tested, test cases generated."""
     with tempfile.TemporaryDirectory() as folder, local_stack(Path(folder)) as (api, env):
         outcome = run(api, tokens(api, env), Path(folder), max_examples)
-        return count(outcome)
+    report = outcome["report"]
+    return {"failures": count(outcome), "operations": int(report["operations"]["tested"]),
+            "test_cases": int(report["test_cases"]["generated"])}
+
+
+def failures(max_examples: int = MAX_EXAMPLES) -> int:
+    """security.schemathesis_failures (target 0)."""
+    return measure(max_examples)["failures"]
 
 
 def count(outcome: dict[str, Any]) -> int:
@@ -181,7 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mes_local.fuzz", description=__doc__.split("\n")[0])
     parser.add_argument("--max-examples", type=int, default=MAX_EXAMPLES)
     args = parser.parse_args(argv)
-    print(f"security.schemathesis_failures: {failures(args.max_examples)}")
+    figures = measure(args.max_examples)
+    print(f"security.schemathesis_failures: {figures['failures']}")
+    print(f"security.schemathesis_operations: {figures['operations']}")
+    print(f"security.schemathesis_test_cases: {figures['test_cases']}")
     return 0
 
 

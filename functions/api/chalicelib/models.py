@@ -33,8 +33,6 @@ NIR_PATTERN = r"^[12][0-9]{2}(?:0[1-9]|1[0-2]|[23][0-9]|4[0-2]|[5-9][0-9])(?:[0-
 Nir = Annotated[StrictStr, Field(pattern=NIR_PATTERN, min_length=15, max_length=15,
                                  description="NIR, 15 caractères clé incluse (département 2A/2B en Corse)",
                                  examples=["288052A00412353"])]
-Ins = Annotated[str, Field(min_length=1, max_length=32, description="INS du patient (son NIR, 15 caractères)",
-                           examples=["288052A00412353"])]
 BirthDate = Annotated[StrictStr, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", max_length=10,
                                        json_schema_extra={"format": "date"}, examples=["1988-05-14"])]
 # BR-03: 8 to 13 digits (card without photo), or the serial of a photo card (its last 11 digits count);
