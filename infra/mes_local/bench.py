@@ -475,6 +475,7 @@ FIGURES: list[tuple[str, Figure]] = [
 EXTRA_FIGURES: list[tuple[str, Callable[[], dict[str, Any]] | str]] = [
     ("security_bola", "tests.security.bola:figures"),
     ("security_forged", "tests.security.forged:figures"),
+    ("schemathesis", "mes_local.fuzz:figures"),
     ("deploy", "mes_local.tool_figures:deploy"),
     ("checkov", "mes_local.tool_figures:checkov"),
 ]

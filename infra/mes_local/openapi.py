@@ -1,12 +1,110 @@
 """openapi.json, generated from the route registry and the pydantic models.
 
-`python -m mes_local.openapi > openapi.json`; the local stack serves it at /openapi.json."""
+`python -m mes_local.openapi > openapi.json`; the local stack serves it at /openapi.json.
+
+Every operation has a unique operationId (`pro_` before the professionals' views), a tag (its
+blueprint), its security scheme (holder, enrolment, pro: HTTP bearer JWTs), problem+json answers
+for its 4xx, 413/415 when it takes a body, 429 where rate-limited and 500; request bodies carry one
+valid example (the model's own); strings carry the models' patterns, formats and lengths."""
 
 from __future__ import annotations
 
 import json
 import re
 from typing import Any
+
+PROBLEM_DESCRIPTIONS = {
+    400: "validation_error: a field is missing, unknown or invalid (`field` names it)",
+    401: "no token, a bad or expired token, or wrong credentials",
+    403: "authenticated, but not allowed (blocked, refused, suspended…)",
+    404: "does not exist, or belongs to someone else",
+    409: "state conflict",
+    410: "expired",
+    413: "payload_too_large: the body exceeds 256 KiB",
+    415: "unsupported_media_type: the body must be application/json",
+    429: "rate limited, locked or over quota (Retry-After when it applies)",
+    500: "internal_error: a technical error, nothing leaked",
+}
+
+TAGS = {
+    "enrolment": "Enrolment: provisional code, opposition, activation, code renewal (BR-06 to BR-10)",
+    "auth": "Login with password and one-time code; logout (BR-11 to BR-13)",
+    "espaces": "The holder's espace",
+    "documents": "The holder's documents and settings (BR-22 to BR-27)",
+    "access": "Consent as the holder sees it: access log, professionals, blocks, administrator (BR-31, BR-32, BR-35)",
+    "professionals": "Professionals (Pro Santé Connect token): consent, documents, emergency access (BR-28 to BR-36)",
+    "profile": "Medical profile and measurements (BR-19, BR-20)",
+    "messaging": "Secure messaging (BR-37 to BR-39)",
+    "children": "Children and legal representatives (BR-16, BR-17)",
+    "closure": "Closing one's espace (BR-14)",
+    "reimbursements": "Reimbursement history (BR-21)",
+    "exports": "Export of all one's data (GDPR)",
+}
+
+BEARER = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+SECURITY_SCHEMES = {
+    "holder": {**BEARER, "description": "holder token from POST /auth/otp (ES256, 15 minutes)"},
+    "enrolment": {**BEARER, "description": "enrolment token from POST /enrolment/sessions (only /enrolment/*)"},
+    "pro": {**BEARER, "description": "Pro Santé Connect token (RS256/ES256; locally `mes pro-token`)"},
+}
+
+
+def path_parameter(name: str) -> dict[str, Any]:
+    """What a path segment may hold; anything else is a 400 or a 404, never a 500."""
+    from chalicelib.models import NIR_PATTERN
+    from mes.domain.profile import SECTIONS
+
+    schemas: dict[str, dict[str, Any]] = {
+        "espace_id": {"type": "string", "minLength": 1, "maxLength": 64,
+                      "description": "`me` for the caller's own espace, or a child's/represented espace id",
+                      "examples": ["me"]},
+        "ins": {"type": "string", "pattern": NIR_PATTERN, "minLength": 15, "maxLength": 15,
+                "description": "the patient's INS (their NIR, 15 characters)", "examples": ["288052A00412353"]},
+        "rpps": {"type": "string", "pattern": "^[0-9]{11}$", "description": "RPPS, 11 digits",
+                 "examples": ["10003456789"]},
+        "section": {"type": "string", "enum": sorted(SECTIONS), "description": "a BR-19 section"},
+    }
+    schema = schemas.get(name, {"type": "string", "minLength": 1, "maxLength": 64})
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _nullable_free(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent or a value: drop pydantic's `anyOf [..., null]`."""
+    if "anyOf" in schema:
+        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        merged = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
+        if len(options) == 1:
+            return {**options[0], **merged}
+    return {k: v for k, v in schema.items() if k != "default"}
+
+
+def query_parameters(model: Any) -> list[dict[str, Any]]:
+    props = model.model_json_schema(by_alias=True).get("properties", {})
+    required = set(model.model_json_schema(by_alias=True).get("required", []))
+    params = []
+    for name, prop in props.items():
+        schema = _nullable_free(prop)
+        schema.pop("title", None)
+        param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": schema}
+        if "description" in schema:
+            param["description"] = schema.pop("description")
+        params.append(param)
+    return params
+
+
+def operation_id(spec: Any) -> str:
+    return spec.name if not spec.path.startswith("/pro/") or spec.name.startswith("pro_") else f"pro_{spec.name}"
+
+
+def problem_statuses(spec: Any) -> list[int]:
+    statuses = set(spec.errors) | {500}
+    if spec.auth:
+        statuses.add(401)
+    if spec.body or spec.query or re.search(r"{(ins|rpps)}", spec.path):
+        statuses.add(400)  # a body or query field, or an INS (NIR key) / RPPS in the path
+    if spec.body:
+        statuses |= {413, 415}
+    return sorted(statuses)
 
 
 def build() -> dict[str, Any]:
@@ -20,37 +118,46 @@ def build() -> dict[str, Any]:
     models = {m for spec in REGISTRY for m in (spec.body, spec.response) if m is not None} | {Problem}
     _, defs = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
                                  ref_template="#/components/schemas/{model}")
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     paths: dict[str, Any] = {}
+    used_tags: set[str] = set()
     for spec in sorted(REGISTRY, key=lambda s: (s.path, s.method)):
-        op: dict[str, Any] = {"operationId": spec.name, "summary": spec.summary, "responses": {}}
-        params = re.findall(r"{(\w+)}", spec.path)
-        if params:
-            op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-                                for p in params]
+        tag = spec.area or "api"
+        used_tags.add(tag)
+        op: dict[str, Any] = {"operationId": operation_id(spec), "summary": spec.summary, "tags": [tag],
+                              "responses": {}}
+        params = [path_parameter(p) for p in re.findall(r"{(\w+)}", spec.path)]
         if spec.query:
-            for name, field in spec.query.model_fields.items():
-                op.setdefault("parameters", []).append({"name": field.alias or name, "in": "query", "required": field.is_required(),
-                                                        "schema": {"type": "integer" if name == "limit" else "string"}})
-        if spec.auth:
-            op["security"] = [{spec.auth: []}]
+            params += query_parameters(spec.query)
+        if params:
+            op["parameters"] = params
+        op["security"] = [{spec.auth: []}] if spec.auth else []
         if spec.body:
-            op["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": {"$ref": f"#/components/schemas/{spec.body.__name__}"}}}}
-        ok: dict[str, Any] = {"description": "OK"}
+            media: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{spec.body.__name__}"}}
+            examples = (spec.body.model_json_schema().get("examples") or [])[:1]
+            if examples:
+                media["examples"] = {"valid": {"summary": "a valid body", "value": examples[0]}}
+            # a body whose fields are all optional may be left out (PATCH settings: no change; exports: `{}`)
+            required = bool(spec.body.model_json_schema().get("required"))
+            op["requestBody"] = {"required": required, "content": {"application/json": media}}
+        ok: dict[str, Any] = {"description": {201: "Created", 202: "Accepted", 204: "No Content"}.get(spec.status, "OK")}
         if spec.response:
             ok["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{spec.response.__name__}"}}}
         op["responses"][str(spec.status)] = ok
-        for status in spec.errors:
-            op["responses"][str(status)] = {"description": "problem", "content": {"application/problem+json": {
-                "schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for status in problem_statuses(spec):
+            op["responses"][str(status)] = {"description": PROBLEM_DESCRIPTIONS.get(status, "problem"),
+                                            "content": problem}
+            if status == 429:
+                op["responses"]["429"]["headers"] = {"Retry-After": {
+                    "description": "seconds to wait, when it applies", "schema": {"type": "string"}}}
         paths.setdefault(spec.path, {})[spec.method.lower()] = op
     return {
         "openapi": "3.1.0",
-        "info": {"title": "mes — Mon espace santé", "version": "0.1.0"},
+        "info": {"title": "mes — Mon espace santé", "version": "0.1.0",
+                 "description": "Errors are application/problem+json with a stable `code` and a French `detail`."},
+        "tags": [{"name": name, "description": TAGS.get(name, name)} for name in sorted(used_tags)],
         "paths": paths,
-        "components": {"schemas": defs["$defs"], "securitySchemes": {
-            "holder": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-            "enrolment": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        "components": {"schemas": defs["$defs"], "securitySchemes": SECURITY_SCHEMES},
     }
 
 

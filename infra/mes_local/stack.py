@@ -103,6 +103,13 @@ def make_api_server(host: str, port: int, access_log: bool = True) -> Any:
             else:
                 self._generic_handle()
 
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (TRACE, QUERY...): the app answers 405 with Allow, as API Gateway would,
+            # rather than http.server's 501.
+            if name.startswith("do_"):
+                return self._generic_handle
+            raise AttributeError(name)
+
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base signature
             if access_log:
                 super().log_message(format, *args)

@@ -72,3 +72,78 @@ def test_every_route_has_an_authorisation_rule_and_only_the_listed_ones_are_publ
             assert spec.auth == "pro", spec
         elif spec.path.startswith("/espaces/"):
             assert spec.auth == "holder", spec
+
+
+# --- issue 9: a valid OpenAPI document ------------------------------------------------------------------
+def _operations(spec: dict) -> list[tuple[str, str, dict]]:
+    return [(path, method, op) for path, ops in spec["paths"].items() for method, op in ops.items()]
+
+
+def test_openapi_is_valid_for_openapi_spec_validator():
+    from openapi_spec_validator import validate
+    validate(build())  # raises on any error (duplicated operationIds included)
+
+
+def test_operation_ids_are_unique_and_every_operation_has_a_declared_tag():
+    spec = build()
+    ids = [op["operationId"] for _, _, op in _operations(spec)]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    declared = {t["name"] for t in spec["tags"]}
+    for path, method, op in _operations(spec):
+        assert op.get("tags") and set(op["tags"]) <= declared, (path, method)
+
+
+def test_every_security_scheme_used_is_declared():
+    spec = build()
+    declared = spec["components"]["securitySchemes"]
+    used = {name for _, _, op in _operations(spec) for requirement in op.get("security", []) for name in requirement}
+    assert used == {"holder", "enrolment", "pro"} and used <= set(declared)
+    for name in used:
+        assert declared[name] == {**declared[name], "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
+def test_every_operation_declares_its_problem_answers():
+    """401 when a token is needed, 400/413/415 when there is a body, 429 where rate-limited, 500 always."""
+    from chalicelib.routing import REGISTRY
+    spec = build()
+    for entry in REGISTRY:
+        responses = spec["paths"][entry.path][entry.method.lower()]["responses"]
+        problems = {int(s) for s, r in responses.items() if "application/problem+json" in r.get("content", {})}
+        assert 500 in problems and any(400 <= s < 500 for s in problems), (entry.path, entry.method)
+        assert set(entry.errors) <= problems
+        if entry.auth:
+            assert 401 in problems
+        if entry.body:
+            assert {400, 413, 415} <= problems
+
+
+def test_every_request_body_has_one_example_its_own_model_accepts():
+    from chalicelib.routing import REGISTRY
+    spec = build()
+    for entry in REGISTRY:
+        if entry.body is None:
+            continue
+        media = spec["paths"][entry.path][entry.method.lower()]["requestBody"]["content"]["application/json"]
+        example = media["examples"]["valid"]["value"]
+        entry.body.model_validate(example)
+
+
+def test_identifiers_codes_and_dates_carry_patterns_and_formats():
+    """BR-01 NIR (2A/2B), BR-03 Vitale serial, BR-06 code, BR-11 OTP, dates: a generator can build them."""
+    import re
+
+    from stdnum.fr import nir
+    schemas = build()["components"]["schemas"]
+    session = schemas["SessionRequest"]["properties"]
+    for valid in ("288052A00412353", "185057800608491"):
+        assert re.match(session["nir"]["pattern"], valid) and nir.is_valid(valid)
+    for invalid in ("388052A00412353", "2881320004123", "28805 2A00412353"):
+        assert not re.match(session["nir"]["pattern"], invalid)
+    assert session["birth_date"]["format"] == "date"
+    assert re.match(session["vitale_serial"]["pattern"], "20260000001")
+    assert not re.match(session["vitale_serial"]["pattern"], "1234567")
+    assert session["code"]["pattern"] == "^[0-9A-Za-z]{12}$"
+    assert schemas["OtpRequest"]["properties"]["otp"]["pattern"] == "^[0-9]{6}$"
+    assert schemas["AdministratorRequest"]["properties"]["rpps"]["pattern"] == "^[0-9]{11}$"
+    assert schemas["MeasurementIn"]["properties"]["measured_at"]["format"] == "date-time"
+    assert schemas["EmergencyRequest"]["properties"]["reason"]["maxLength"] == 1000

@@ -52,8 +52,8 @@ def test_unknown_missing_and_malformed_fields_are_400_with_the_field_named(api):
     body = assert_problem(post(api, "/enrolment/sessions", {"nir": "x"}), 400, "validation_error")
     assert body["field"] in {"birth_date", "vitale_serial", "code"} and "manquant" in body["detail"]
     assert_problem(post(api, "/auth/login", raw="{not json"), 400, "validation_error")
-    body = assert_problem(post(api, "/enrolment/codes", {"nir": "1", "birth_date": "2000-01-01",
-                                                          "vitale_serial": "1", "channel": "pigeon"}),
+    body = assert_problem(post(api, "/enrolment/codes", {"nir": "185057800608491", "birth_date": "2000-01-01",
+                                                          "vitale_serial": "12345678901", "channel": "pigeon"}),
                           400, "validation_error")
     assert body["field"] == "channel"
 

@@ -29,10 +29,13 @@ STATUS = {
     "conversation_closed": 409,
     "invalid_attachment": 400,
     "suspended": 403,  # BR-15: the password matched, the espace is suspended by the operator
+    "payload_too_large": 413,  # raised by chalicelib.bodies before any use case
+    "unsupported_media_type": 415,
 }
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-          409: "Conflict", 410: "Gone", 429: "Too Many Requests", 500: "Internal Server Error"}
+          409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type",
+          429: "Too Many Requests", 500: "Internal Server Error"}
 
 
 def problem(status: int, code: str, detail: str, field: str | None = None, headers: dict | None = None) -> Response:

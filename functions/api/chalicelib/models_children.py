@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import Field, StrictBool, StrictStr
+from pydantic import Field, StrictBool
 
-from .models import Body, Out
+from .models import BirthDate, Body, Nir, Out, ProvisionalCode, VitaleSerial, body_config
 
 
 class ChildAttachRequest(Body):
-    nir: StrictStr = Field(description="the child's NIR, 15 characters (key included)")
-    birth_date: StrictStr = Field(description="the child's birth date, YYYY-MM-DD")
-    vitale_serial: StrictStr = Field(description="the serial of the carte Vitale the child is on")
-    code: StrictStr = Field(description="the child's provisional code, sent to the guardian")
+    model_config = body_config({"nir": "216092A00405626", "birth_date": "2016-09-21", "vitale_serial": "20260000003",
+                                "code": "aB3dE5gH7jK9"})
+    nir: Nir = Field(description="the child's NIR, 15 characters (key included)")
+    birth_date: BirthDate = Field(description="the child's birth date, YYYY-MM-DD")
+    vitale_serial: VitaleSerial = Field(description="the serial of the carte Vitale the child is on")
+    code: ProvisionalCode = Field(description="the child's provisional code, sent to the guardian")
 
 
 class RepresentativeRequest(Body):
-    nir: StrictStr = Field(description="the other legal representative's NIR")
-    birth_date: StrictStr = Field(description="the other legal representative's birth date, YYYY-MM-DD")
+    model_config = body_config({"nir": "185057800608491", "birth_date": "1985-05-01"})
+    nir: Nir = Field(description="the other legal representative's NIR")
+    birth_date: BirthDate = Field(description="the other legal representative's birth date, YYYY-MM-DD")
 
 
 class RepresentativeOut(Out):
@@ -30,5 +33,6 @@ class RepresentativeCreated(Out):
 
 
 class ProDocumentPatch(Body):
+    model_config = body_config({"hidden_from_representatives": False})
     hidden_from_representatives: StrictBool = Field(
         description="BR-17: only `false` (make visible to the legal representatives again, irreversible)")

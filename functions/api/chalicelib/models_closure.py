@@ -6,11 +6,12 @@ from typing import Literal
 
 from pydantic import Field, StrictBool, StrictStr
 
-from .models import Body, Out
+from .models import Body, Out, body_config
 
 
 class ClosureRequest(Body):
-    password: StrictStr = Field(description="le mot de passe du titulaire, saisi à nouveau")
+    model_config = body_config({"password": "une phrase de passe assez longue", "delete_data": False})
+    password: StrictStr = Field(min_length=1, max_length=128, description="le mot de passe du titulaire, saisi à nouveau")
     delete_data: StrictBool = Field(description="demande de suppression des données (sous 3 mois) ; sinon archivage 10 ans")
 
 

@@ -6,16 +6,18 @@ from typing import Literal
 
 from pydantic import Field
 
-from .models import Body, Download, Out
+from .models import Body, Cursor, Download, Limit, Out, body_config
 
 
 class ReimbursementQuery(Body):
     """`from` and `to` are Python keywords: read through their aliases only."""
 
-    since: str | None = Field(default=None, alias="from", description="YYYY-MM-DD (care date, inclusive)")
-    until: str | None = Field(default=None, alias="to", description="YYYY-MM-DD (care date, inclusive)")
-    cursor: str | None = None
-    limit: int | None = None
+    since: str | None = Field(default=None, alias="from", max_length=10, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                              json_schema_extra={"format": "date"}, description="YYYY-MM-DD (care date, inclusive)")
+    until: str | None = Field(default=None, alias="to", max_length=10, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                              json_schema_extra={"format": "date"}, description="YYYY-MM-DD (care date, inclusive)")
+    cursor: Cursor | None = None
+    limit: Limit | None = None
 
 
 class ReimbursementOut(Out):
@@ -35,6 +37,8 @@ class ReimbursementList(Out):
 
 class ExportRequest(Body):
     """No field: the archive holds everything (an empty body or `{}`; any field is refused)."""
+
+    model_config = body_config({})
 
 
 class ExportCreated(Out):

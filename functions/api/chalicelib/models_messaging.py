@@ -6,19 +6,24 @@ from typing import Literal
 
 from pydantic import Field, StrictStr
 
-from .models import Body, DocumentOut, Download, Out
+from .models import Body, DocumentId, DocumentOut, Download, Out, body_config
 
 
 class ConversationStart(Body):
-    subject: StrictStr = Field(description="objet, 200 caractères au plus")
-    body: StrictStr = Field(description="message, 10 000 caractères au plus")
-    attachments: list[StrictStr] = Field(default_factory=list,
-                                         description="identifiants de documents (10 au plus)")
+    model_config = body_config({"subject": "Résultats de votre prise de sang",
+                                "body": "Bonjour, vos résultats sont disponibles dans vos documents.",
+                                "attachments": []})
+    subject: StrictStr = Field(min_length=1, max_length=200, description="objet, 200 caractères au plus")
+    body: StrictStr = Field(min_length=1, max_length=10_000, description="message, 10 000 caractères au plus")
+    attachments: list[DocumentId] = Field(default_factory=list, max_length=10,
+                                          description="identifiants de documents (10 au plus)")
 
 
 class MessageRequest(Body):
-    body: StrictStr
-    attachments: list[StrictStr] = Field(default_factory=list, description="identifiants de documents (10 au plus)")
+    model_config = body_config({"body": "Merci docteur, je prends rendez-vous.", "attachments": []})
+    body: StrictStr = Field(min_length=1, max_length=10_000, description="message, 10 000 caractères au plus")
+    attachments: list[DocumentId] = Field(default_factory=list, max_length=10,
+                                          description="identifiants de documents (10 au plus)")
 
 
 class ConversationCreated(Out):

@@ -3,9 +3,9 @@ The section models themselves live in the domain (mes.domain.profile): one per s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, RootModel, StrictFloat, StrictInt, StrictStr, create_model
+from pydantic import ConfigDict, Field, RootModel, StrictFloat, StrictInt, StrictStr, create_model
 
 from mes.domain.profile import (
     AdvanceDirectives,
@@ -22,7 +22,7 @@ from mes.domain.profile import (
     Vaccinations,
 )
 
-from .models import Body, Out
+from .models import Body, Cursor, Limit, Out, body_config
 
 
 class ProfileOut(Out):
@@ -54,18 +54,24 @@ class ProProfileOut(Out):
 
 class ProfileSectionBody(RootModel[dict[str, Any]]):
     """The whole section, as in GET …/profile: its schema is the section's (ProfileOut's fields);
-    list sections hold their entries under `items`."""
+    list sections hold their entries under `items`. Strings and nesting are bounded by the body
+    parser (chalicelib.bodies) and the section models (mes.domain.profile)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"items": [{"substance": "Pénicilline", "reaction": "urticaire", "severity": "moderate"}]}]})
 
 
 class MeasurementIn(Body):
-    type: StrictStr = Field(description="weight (kg), height (cm), blood_pressure (mmHg), glycemia (g/L), "
+    model_config = body_config({"type": "weight", "measured_at": "2026-03-01T08:30:00Z", "value": 68.5, "unit": "kg"})
+    type: StrictStr = Field(max_length=32, description="weight (kg), height (cm), blood_pressure (mmHg), glycemia (g/L), "
                                         "temperature (°C), heart_rate (bpm), oxygen_saturation (%)")
-    measured_at: StrictStr = Field(description="ISO 8601 with a time zone; to the second")
+    measured_at: StrictStr = Field(max_length=40, description="ISO 8601 with a time zone; to the second; not in the future",
+                                   json_schema_extra={"format": "date-time"})
     value: StrictFloat | StrictInt | None = Field(None, description="every type but blood_pressure")
     systolic: StrictInt | StrictFloat | None = Field(None, description="blood_pressure only, mmHg")
     diastolic: StrictInt | StrictFloat | None = Field(None, description="blood_pressure only, mmHg")
-    unit: StrictStr | None = Field(None, description="optional; if given, must be the type's unit")
-    note: StrictStr | None = Field(None, description="500 characters at most")
+    unit: StrictStr | None = Field(None, max_length=16, description="optional; if given, must be the type's unit")
+    note: StrictStr | None = Field(None, max_length=500, description="500 characters at most")
 
 
 class MeasurementOut(Out):
@@ -88,5 +94,7 @@ class MeasurementList(Out):
 # `from` is a Python keyword: the query model is built with create_model.
 MeasurementListQuery = create_model(
     "MeasurementListQuery", __base__=Body,
-    type=(str | None, None), to=(str | None, None), cursor=(str | None, None), limit=(int | None, None),
-    **{"from": (str | None, None)})
+    type=(Annotated[str, Field(max_length=32)] | None, None),
+    to=(Annotated[str, Field(max_length=40, description="a date or an ISO time")] | None, None),
+    cursor=(Cursor | None, None), limit=(Limit | None, None),
+    **{"from": (Annotated[str, Field(max_length=40, description="a date or an ISO time")] | None, None)})

@@ -12,11 +12,11 @@ from typing import Any
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel
-from pydantic import ValidationError as PydanticError
 
 from mes.bootstrap import get_container
 from mes.domain.errors import DomainError, Unauthorized
 
+from .bodies import BadInput, parse_body, parse_query
 from .errors import from_domain, internal_error, problem
 
 AUTHORIZERS = {"holder": "HolderAuth", "enrolment": "EnrolmentAuth", "pro": "ProAuth", None: "NONE"}
@@ -34,41 +34,10 @@ class RouteSpec:
     status: int
     summary: str
     errors: tuple[int, ...]
+    area: str = ""  # the blueprint's module (routes/<area>.py): the OpenAPI tag
 
 
 REGISTRY: list[RouteSpec] = []
-
-
-def _field_of(exc: PydanticError) -> str:
-    loc = exc.errors()[0].get("loc", ())
-    return ".".join(str(p) for p in loc) or "body"
-
-
-def _parse_body(request: Any, model: type[BaseModel]) -> BaseModel:
-    raw = request.raw_body or b""
-    try:
-        data = json.loads(raw.decode("utf-8")) if raw else {}
-    except (ValueError, UnicodeDecodeError):
-        raise _BadBody("Le corps de la requête doit être un objet JSON valide.", "body") from None
-    if not isinstance(data, dict):
-        raise _BadBody("Le corps de la requête doit être un objet JSON.", "body")
-    try:
-        return model.model_validate(data)
-    except PydanticError as exc:
-        err = exc.errors()[0]
-        field = _field_of(exc)
-        if err.get("type") == "extra_forbidden":
-            detail = f"Champ inconnu : « {field} »."
-        elif err.get("type") == "missing":
-            detail = f"Champ obligatoire manquant : « {field} »."
-        else:
-            detail = f"Valeur invalide pour le champ « {field} »."
-        raise _BadBody(detail, field) from None
-
-
-class _BadBody(Exception):
-    def __init__(self, detail: str, field: str):
-        self.detail, self.field = detail, field
 
 
 def bearer_token(request: Any) -> str:
@@ -77,17 +46,6 @@ def bearer_token(request: Any) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized()
     return token.strip()
-
-
-def _parse_query(request: Any, model: type[BaseModel]) -> BaseModel:
-    try:
-        return model.model_validate(dict(request.query_params or {}))
-    except PydanticError as exc:
-        err = exc.errors()[0]
-        field = _field_of(exc)
-        detail = (f"Paramètre inconnu : « {field} »." if err.get("type") == "extra_forbidden"
-                  else f"Valeur invalide pour le paramètre « {field} ».")
-        raise _BadBody(detail, field) from None
 
 
 def request_ref(request: Any, now: Any) -> Any:
@@ -112,7 +70,8 @@ def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type
           errors: tuple[int, ...] = (), summary: str = "") -> Callable:
     def decorator(view: Callable) -> Callable:
         REGISTRY.append(RouteSpec(path, method, view.__name__, auth, body, response, query, status,
-                                  summary or (view.__doc__ or "").strip().split("\n")[0], errors))
+                                  summary or (view.__doc__ or "").strip().split("\n")[0], errors,
+                                  view.__module__.rsplit(".", 1)[-1]))
 
         @functools.wraps(view)
         def wrapper(**params: str) -> Response:
@@ -131,12 +90,12 @@ def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type
                     kwargs["claims"] = authenticate(container.account_deps(), bearer_token(request), audience,
                                                     container.clock())
                 if body is not None:
-                    kwargs["body"] = _parse_body(request, body)
+                    kwargs["body"] = parse_body(request, body)
                 if query is not None:
-                    kwargs["query"] = _parse_query(request, query)
+                    kwargs["query"] = parse_query(request, query)
                 result = view(**kwargs)
-            except _BadBody as exc:
-                return problem(400, "validation_error", exc.detail, exc.field)
+            except BadInput as exc:
+                return problem(exc.status, exc.code, exc.detail, exc.field)
             except DomainError as exc:
                 return from_domain(exc)
             except Exception:  # noqa: BLE001 - one error chain that never leaks internals
@@ -147,7 +106,9 @@ def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type
             return Response(body=json.dumps(payload, ensure_ascii=False), status_code=status,
                             headers={"Content-Type": "application/json"})
 
-        bp.route(path, methods=[method])(wrapper)
+        # Any media type reaches the wrapper, which answers 415 in problem+json (Chalice's own check
+        # would answer {"Code": "UnsupportedMediaType"} before the view).
+        bp.route(path, methods=[method], content_types=["*/*"])(wrapper)
         return wrapper
 
     return decorator
