@@ -49,11 +49,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tests.fakes import person
 from tests.support import flows
+from tests.support.clock import FrozenClock
 from tests.support.leaks import remember
 
 NONE, OWNER, OTHER, ENROLMENT = "none", "owner", "other", "enrolment"
@@ -461,17 +462,6 @@ def run_matrix(world: World, routes: list[Any] | None = None) -> list[Cell]:
 
 
 # -- the bench figures: a standalone stack, outside pytest -----------------------------------------
-class _Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now = self.now + timedelta(**kwargs)
-
-
 @contextmanager
 def standalone() -> Iterator[tuple[Any, Any, Any, Any]]:
     """(api client, container, clock, psc) on a fresh moto stack, as tests/conftest.py builds them."""
@@ -495,7 +485,7 @@ def standalone() -> Iterator[tuple[Any, Any, Any, Any]]:
     motofix.apply()
     botocache.apply()
     stamp_send_times()
-    clock = _Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    clock = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     psc = LocalPsc(issuer="http://127.0.0.1:8000/psc-local", audience="mes")
     try:
         with mock_aws():
