@@ -20,6 +20,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check layers functions infra tests
+	PYTHONPATH=functions/api $(BIN)/lint-imports
 	bash infra/run_tests.sh
 
 bench: $(STAMP)

@@ -13,13 +13,18 @@ from functools import cache
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from mes.adapters.documents_dynamo import decode_cursor, encode_cursor
-from mes.adapters.dynamo import _failed_indexes, from_iso, iso
+from mes.adapters.dynamo_kit import (
+    decode_cursor,
+    encode_cursor,
+    failed_indexes,
+    from_iso,
+    iso,
+    one_page,
+    transaction,
+)
 from mes.domain.access import Grants
 from mes.ports import Page
 
@@ -88,12 +93,12 @@ class DynamoAccessRepository:
         marker = self.Item(espace_id=partition, sk=f"request#{request_key}", kind="request", at=iso(now),
                            expires=int((now + self.REQUEST_MEMORY).timestamp()))
         try:
-            with TransactWrite(connection=Connection(region=self.Item.Meta.region)) as tx:
+            with transaction(self.Item.Meta.region) as tx:
                 tx.save(marker, condition=self.Item.sk.does_not_exist())
                 tx.save(item)
             return True
         except TransactWriteError as exc:
-            if 0 in _failed_indexes(exc):
+            if 0 in failed_indexes(exc):
                 return False
             raise
 
@@ -179,10 +184,9 @@ class DynamoAccessRepository:
         return self._put_once(f"pro#{rpps}", request_key, item, now)
 
     def professional_notices(self, rpps: str, limit: int, cursor: str | None) -> Page:
-        from mes.adapters.documents_dynamo import _one_page
         result = self.Item.query(f"pro#{rpps}", self.Item.sk.startswith("notice#"), scan_index_forward=False,
                                  limit=limit, page_size=limit, last_evaluated_key=decode_cursor(cursor))
-        items, last = _one_page(result)
+        items, last = one_page(result)
         return Page(items=[{"at": i.at, "kind": i.kind, "mode": i.mode, "until": i.until,
                             "patient": json.loads(i.patient or "{}"),
                             "by": {"rpps": i.rpps, "profession": i.profession, "structure": i.structure,
@@ -198,8 +202,7 @@ class DynamoAccessRepository:
     def read_log(self, espace_id: str, limit: int, cursor: str | None) -> Page:
         result = self.Log.query(espace_id, scan_index_forward=False, limit=limit, page_size=limit,
                                 last_evaluated_key=decode_cursor(cursor))
-        from mes.adapters.documents_dynamo import _one_page
-        items, last = _one_page(result)
+        items, last = one_page(result)
         return Page(items=[{"at": i.at, "rpps": i.rpps, "profession": i.profession, "structure": i.structure,
                             "name": i.name, "action": i.action, "decision": i.decision, "mode": i.mode,
                             "target": i.target} for i in items], next_key=encode_cursor(last))

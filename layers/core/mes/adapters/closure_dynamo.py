@@ -14,12 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from mes.adapters.dynamo import DUE_SHARDS, _failed_indexes, iso, shard_of
+from mes.adapters.dynamo_kit import DUE_SHARDS, failed_indexes, iso, shard_of, transaction
 from mes.domain import closure as rules
 from mes.domain.errors import ConcurrentUpdate
 from mes.domain.espace import Espace, Status
@@ -59,7 +58,7 @@ class DynamoLifecycleRepository:
         self._region = self.Espace.Meta.region
 
     def _tx(self) -> TransactWrite:
-        return TransactWrite(connection=Connection(region=self._region))
+        return transaction(self._region)
 
     def _marker(self, espace: Espace, until: datetime) -> Model:
         return self.Ephemeral(pk=f"sessions#{espace.espace_id}", kind="sessions", min_epoch=espace.session_epoch,
@@ -113,7 +112,7 @@ class DynamoLifecycleRepository:
                     tx.delete(C(login=espace.login),
                               condition=C.login.does_not_exist() | (C.espace_id == espace.espace_id))
         except TransactWriteError as exc:
-            if 0 in _failed_indexes(exc):
+            if 0 in failed_indexes(exc):
                 return False
             raise
         return True

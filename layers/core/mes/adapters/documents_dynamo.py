@@ -4,21 +4,26 @@ documents hidden from the holder (BR-26)."""
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from mes.adapters.dynamo import _failed_indexes, from_iso, iso, shard_of
+from mes.adapters.dynamo_kit import (
+    decode_cursor,
+    encode_cursor,
+    failed_indexes,
+    from_iso,
+    iso,
+    one_page,
+    shard_of,
+    transaction,
+)
 from mes.domain.documents import (
     MAX_PENDING_UPLOADS,
     MAX_TOTAL_BYTES,
@@ -27,7 +32,7 @@ from mes.domain.documents import (
     Document,
     QuotaExceeded,
 )
-from mes.domain.errors import ConcurrentUpdate, ValidationError
+from mes.domain.errors import ConcurrentUpdate
 from mes.ports import Page
 
 QUOTA_SK = "~quota"  # sorts after every document id (hex), excluded by the key condition
@@ -88,20 +93,6 @@ def document_model(table: str, region_name: str) -> type[Model]:
     return DocumentModel
 
 
-def encode_cursor(key: dict | None) -> str | None:
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode() if key else None
-
-
-def decode_cursor(cursor: str | None) -> dict | None:
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(key, dict):
-            raise ValueError
-        return key
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError("Curseur de pagination invalide.", field="cursor") from exc
 
 
 class DynamoDocumentRepository:
@@ -151,13 +142,13 @@ class DynamoDocumentRepository:
         bytes_ok = q.total_bytes.does_not_exist() | (q.total_bytes <= MAX_TOTAL_BYTES - d.size)
         pending_ok = q.pending_uploads.does_not_exist() | (q.pending_uploads < MAX_PENDING_UPLOADS)
         try:
-            with TransactWrite(connection=Connection(region=self._region)) as tx:
+            with transaction(self._region) as tx:
                 tx.save(self._to_model(d, 1), condition=q.document_id.does_not_exist())
                 tx.update(self._quota(d.espace_id),
                           actions=[q.total_bytes.add(d.size)] + ([q.pending_uploads.add(1)] if pending else []),
                           condition=(pending_ok & bytes_ok) if pending else bytes_ok)
         except TransactWriteError as exc:
-            failed = _failed_indexes(exc)
+            failed = failed_indexes(exc)
             if 1 in failed:
                 raise QuotaExceeded() from exc
             raise ConcurrentUpdate() from exc
@@ -173,7 +164,7 @@ class DynamoDocumentRepository:
         if not actions:
             self.Doc(espace_id=d.espace_id, document_id=d.document_id).delete()
             return
-        with TransactWrite(connection=Connection(region=self._region)) as tx:
+        with transaction(self._region) as tx:
             tx.delete(self.Doc(espace_id=d.espace_id, document_id=d.document_id))
             tx.update(self._quota(d.espace_id), actions=actions)
 
@@ -189,7 +180,7 @@ class DynamoDocumentRepository:
                 actions = [q.pending_uploads.add(-1)]
                 if d.status == DocStatus.REJECTED:
                     actions.append(q.total_bytes.add(-d.size))
-                with TransactWrite(connection=Connection(region=self._region)) as tx:
+                with transaction(self._region) as tx:
                     tx.save(item, condition=q.version == d.version)
                     tx.update(self._quota(d.espace_id), actions=actions)
         except (PutError, TransactWriteError) as exc:
@@ -224,7 +215,7 @@ class DynamoDocumentRepository:
         else:
             result = q.query(espace_id, q.document_id < "g", limit=limit, scan_index_forward=False,
                              filter_condition=flt, last_evaluated_key=start, page_size=limit)
-        models, last_key = _one_page(result)
+        models, last_key = one_page(result)
         return Page(items=[self._to_domain(m) for m in models], next_key=encode_cursor(last_key))
 
     def quota(self, espace_id: str) -> tuple[int, int]:
@@ -242,13 +233,3 @@ class DynamoDocumentRepository:
     def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Document]:
         return [self._to_domain(m) for m in self.Doc.batch_get(list(keys), consistent_read=True)]
 
-
-def _one_page(result: Any) -> tuple[list[Model], dict | None]:
-    """Exactly one Query request: the first raw page of a PynamoDB result and its LastEvaluatedKey
-    (iterating the result would fetch more pages when a filter leaves the first one short)."""
-    page = next(result.page_iter, None)
-    if page is None:
-        return [], None
-    raw = page.get("Items") or []
-    items = [result._map_fn(i) if result._map_fn else i for i in raw]
-    return items, result.page_iter.last_evaluated_key

@@ -8,7 +8,6 @@ that leaves those states removes them, so both jobs read only what they must.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -16,31 +15,26 @@ from functools import cache
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from mes.adapters.closure_dynamo import lifecycle_due
+from mes.adapters.dynamo_kit import (
+    DUE_SHARDS,
+    failed_indexes,
+    from_iso,
+    iso,
+    shard_of,
+    transact_with_retry,
+    transaction,
+)
 from mes.domain.errors import ConcurrentUpdate, LoginTaken
 from mes.domain.espace import Contact, Espace, HolderSettings, Status
 from mes.ports import Challenge, Credential, Page, WaveBatch
 
 WAVE_SHARDS = 8
-DUE_SHARDS = 8
-MAX_TRANSACTION_RETRIES = 6
-
-
-def iso(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def from_iso(value: str | None) -> datetime | None:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if value else None
-
-
-def shard_of(espace_id: str, shards: int) -> int:
-    return int(hashlib.sha256(espace_id.encode()).hexdigest()[:8], 16) % shards
 
 
 class _Base(Model):
@@ -204,10 +198,7 @@ def _index_attributes(espace: Espace) -> dict[str, str | None]:
         attrs["due_pk"] = f"due#{shard_of(espace.espace_id, DUE_SHARDS)}"
         attrs["due_at"] = iso(espace.opposition_deadline)
     else:
-        from mes.adapters.closure_dynamo import (
-            lifecycle_due,  # BR-14/15: the same sparse index, other partitions
-        )
-        attrs.update(lifecycle_due(espace))
+        attrs.update(lifecycle_due(espace))  # BR-14/15: the same sparse index, other partitions
     return attrs
 
 
@@ -224,9 +215,6 @@ class DynamoEspaceRepository:
         self.Espace = m["espace"]
         self.Job = m["job"]
         self._region = self.Espace.Meta.region
-
-    def _connection(self) -> Connection:
-        return Connection(region=self._region)
 
     # -- mapping ----------------------------------------------------------------------------
     def to_model(self, espace: Espace, version: int) -> Model:
@@ -311,26 +299,16 @@ class DynamoEspaceRepository:
         """Conditional puts (the id must not exist), 100 per transaction: a known person is never
         overwritten, even by a concurrent import (a re-import cannot reset a notified person).
         Those that exist are dropped from the transaction, which is retried with the others."""
+        def write(tx: TransactWrite, chunk: list[Espace]) -> None:
+            for espace in chunk:
+                tx.save(self.to_model(espace, 1), condition=self.Espace.espace_id.does_not_exist())
+
         inserted = 0
         for start in range(0, len(espaces), 100):
-            remaining = list(espaces[start:start + 100])
-            for _ in range(MAX_TRANSACTION_RETRIES):
-                if not remaining:
-                    break
-                try:
-                    with TransactWrite(connection=self._connection()) as tx:
-                        for espace in remaining:
-                            tx.save(self.to_model(espace, 1), condition=self.Espace.espace_id.does_not_exist())
-                except TransactWriteError as exc:
-                    failed = _failed_indexes(exc)
-                    remaining = [e for i, e in enumerate(remaining) if i not in failed]
-                    continue
-                for espace in remaining:
-                    espace.version = 1
-                inserted += len(remaining)
-                break
-            else:
-                raise ConcurrentUpdate()
+            written = transact_with_retry(self._region, espaces[start:start + 100], write)
+            for espace in written:
+                espace.version = 1
+            inserted += len(written)
         return inserted
 
     # -- notification wave ------------------------------------------------------------------
@@ -341,26 +319,18 @@ class DynamoEspaceRepository:
         return Page(items=items, next_key=result.last_evaluated_key)
 
     def claim_for_wave(self, espaces: Sequence[Espace], batch: WaveBatch) -> list[str]:
-        remaining = list(espaces)
-        for _ in range(MAX_TRANSACTION_RETRIES):
-            if not remaining:
-                return []
+        def write(tx: TransactWrite, remaining: list[Espace]) -> None:
+            for espace in remaining:
+                tx.save(self.to_model(espace, espace.version + 1),
+                        condition=(self.Espace.version == espace.version) & (self.Espace.status == "pending"))
             record = self.Job(pk="wave#inflight", sk=batch.batch_id, espace_ids=[e.espace_id for e in remaining],
                               claimed_at=iso(batch.claimed_at))
-            try:
-                with TransactWrite(connection=self._connection()) as tx:
-                    for espace in remaining:
-                        tx.save(self.to_model(espace, espace.version + 1),
-                                condition=(self.Espace.version == espace.version) & (self.Espace.status == "pending"))
-                    tx.save(record, condition=self.Job.sk.does_not_exist())
-            except TransactWriteError as exc:
-                failed = _failed_indexes(exc)
-                remaining = [e for i, e in enumerate(remaining) if i not in failed]
-                continue
-            for espace in remaining:
-                espace.version += 1
-            return [e.espace_id for e in remaining]
-        raise ConcurrentUpdate()
+            tx.save(record, condition=self.Job.sk.does_not_exist())  # after the espaces: its index is len(remaining)
+
+        claimed = transact_with_retry(self._region, espaces, write)
+        for espace in claimed:
+            espace.version += 1
+        return [e.espace_id for e in claimed]
 
     def inflight_batches(self) -> list[WaveBatch]:
         return [WaveBatch(batch_id=i.sk, espace_ids=list(i.espace_ids), claimed_at=from_iso(i.claimed_at) or datetime.now(UTC))
@@ -376,24 +346,16 @@ class DynamoEspaceRepository:
         return Page(items=[i.espace_id for i in result], next_key=result.last_evaluated_key)
 
     def mark_created(self, espace_ids: Sequence[str], now: datetime) -> int:
-        remaining = list(espace_ids)
         E = self.Espace
-        for _ in range(MAX_TRANSACTION_RETRIES):
-            if not remaining:
-                return 0
-            try:
-                with TransactWrite(connection=self._connection()) as tx:
-                    for espace_id in remaining:
-                        tx.update(E(espace_id=espace_id), actions=[
-                            E.status.set("created"), E.created_at.set(iso(now)), E.due_pk.remove(),
-                            E.due_at.remove(), E.version.add(1),
-                        ], condition=(E.status == "notified") & (E.due_at < iso(now)))
-            except TransactWriteError as exc:
-                failed = _failed_indexes(exc)
-                remaining = [e for i, e in enumerate(remaining) if i not in failed]
-                continue
-            return len(remaining)
-        raise ConcurrentUpdate()
+
+        def write(tx: TransactWrite, remaining: list[str]) -> None:
+            for espace_id in remaining:
+                tx.update(E(espace_id=espace_id), actions=[
+                    E.status.set("created"), E.created_at.set(iso(now)), E.due_pk.remove(),
+                    E.due_at.remove(), E.version.add(1),
+                ], condition=(E.status == "notified") & (E.due_at < iso(now)))
+
+        return len(transact_with_retry(self._region, espace_ids, write))
 
 
 MAJORITY_SHARDS = 8
@@ -414,15 +376,6 @@ def _family_attributes(espace: Espace) -> dict[str, Any]:
     return attrs
 
 
-def _failed_indexes(exc: TransactWriteError) -> set[int]:
-    """Items whose condition failed; a conflict with another transaction is simply retried."""
-    reasons = exc.cancellation_reasons or []
-    failed = {i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"}
-    if not reasons:
-        raise exc
-    return failed
-
-
 class DynamoCredentialRepository:
     def __init__(self, m: dict[str, type[Model]], espaces: DynamoEspaceRepository):
         self.Credential = m["credential"]
@@ -441,7 +394,7 @@ class DynamoCredentialRepository:
         E = self.espaces.Espace
         C = self.Credential
         try:
-            with TransactWrite(connection=Connection(region=self.Credential.Meta.region)) as tx:
+            with transaction(self.Credential.Meta.region) as tx:
                 tx.save(C(login=credential.login, espace_id=credential.espace_id,
                           password_hash=credential.password_hash),
                         condition=C.login.does_not_exist() | (C.espace_id == credential.espace_id))
@@ -450,7 +403,7 @@ class DynamoCredentialRepository:
                     tx.delete(C(login=previous_login), condition=C.login.does_not_exist()
                               | (C.espace_id == credential.espace_id))
         except TransactWriteError as exc:
-            failed = _failed_indexes(exc)
+            failed = failed_indexes(exc)
             if 0 in failed:
                 raise LoginTaken() from exc
             raise ConcurrentUpdate() from exc

@@ -15,8 +15,8 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from mes.adapters.dynamo import from_iso, iso
-from mes.adapters.s3_documents import _ascii_filename
+from mes.adapters.dynamo_kit import from_iso, iso
+from mes.adapters.s3_documents import ascii_filename
 from mes.domain.exports import Export, ExportStatus
 
 
@@ -97,7 +97,7 @@ class S3ExportStore:
     def presign_download(self, key: str, filename: str, ttl: int) -> dict[str, Any]:
         url = self.s3.generate_presigned_url("get_object", ExpiresIn=ttl, Params={
             "Bucket": self.bucket, "Key": key, "ResponseContentType": "application/zip",
-            "ResponseContentDisposition": f'attachment; filename="{_ascii_filename(filename)}"'})
+            "ResponseContentDisposition": f'attachment; filename="{ascii_filename(filename)}"'})
         return {"url": url, "expires_in": ttl}
 
 

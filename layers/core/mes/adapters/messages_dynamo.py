@@ -29,14 +29,19 @@ from functools import cache
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from mes.adapters.documents_dynamo import _one_page, decode_cursor, encode_cursor
-from mes.adapters.dynamo import _failed_indexes, from_iso, iso
+from mes.adapters.dynamo_kit import (
+    decode_cursor,
+    encode_cursor,
+    failed_indexes,
+    from_iso,
+    iso,
+    one_page,
+    transaction,
+)
 from mes.domain.errors import ConcurrentUpdate, ValidationError
 from mes.domain.messaging import (
     REQUEST_MEMORY_SECONDS,
@@ -212,7 +217,7 @@ class DynamoMessageRepository:
         conversation.last_at = first.at
         q = self.Item
         try:
-            with TransactWrite(connection=Connection(region=self._region)) as tx:
+            with transaction(self._region) as tx:
                 if request_key:
                     tx.save(self._marker(conversation.espace_id, request_key, first), condition=q.sk.does_not_exist())
                 tx.save(self._conversation_item(conversation), condition=q.sk.does_not_exist())
@@ -220,7 +225,7 @@ class DynamoMessageRepository:
                 for grant in self._grant_items(first):
                     tx.save(grant)
         except TransactWriteError as exc:
-            if request_key and 0 in _failed_indexes(exc):
+            if request_key and 0 in failed_indexes(exc):
                 raise self._duplicate(conversation.espace_id, request_key, exc) from exc
             raise ConcurrentUpdate() from exc
 
@@ -232,7 +237,7 @@ class DynamoMessageRepository:
         header = self.Item(espace_id=conversation.espace_id, sk=conversation_sk(conversation.conversation_id))
         first = 1 if request_key else 0
         try:
-            with TransactWrite(connection=Connection(region=self._region)) as tx:
+            with transaction(self._region) as tx:
                 if request_key:
                     tx.save(self._marker(conversation.espace_id, request_key, msg), condition=q.sk.does_not_exist())
                 tx.save(self._message_item(msg), condition=q.sk.does_not_exist())
@@ -243,7 +248,7 @@ class DynamoMessageRepository:
                 for grant in self._grant_items(msg):
                     tx.save(grant)
         except TransactWriteError as exc:
-            failed = _failed_indexes(exc)
+            failed = failed_indexes(exc)
             if request_key and 0 in failed:
                 raise self._duplicate(conversation.espace_id, request_key, exc) from exc
             if first + 1 in failed:
@@ -274,7 +279,7 @@ class DynamoMessageRepository:
             raise ValidationError("Curseur de pagination invalide.", field="cursor")
         result = self.Item.by_activity.query(espace_id, scan_index_forward=False, limit=limit, page_size=limit,
                                              consistent_read=True, last_evaluated_key=start)
-        items, last = _one_page(result)
+        items, last = one_page(result)
         return Page(items=[self._conversation(m) for m in items], next_key=encode_cursor(last))
 
     def page(self, espace_id: str, conversation_id: str, limit: int, cursor: str | None
@@ -290,7 +295,7 @@ class DynamoMessageRepository:
         result = q.query(espace_id, q.sk.between(f"c#{conversation_id}#m#", conversation_sk(conversation_id)),
                          scan_index_forward=False, limit=size, page_size=size, consistent_read=True,
                          last_evaluated_key=start)
-        items, last = _one_page(result)
+        items, last = one_page(result)
         conversation = None
         messages = []
         for m in items:

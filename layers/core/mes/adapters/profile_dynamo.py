@@ -22,8 +22,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
-from mes.adapters.documents_dynamo import _one_page
-from mes.adapters.dynamo import from_iso, iso
+from mes.adapters.dynamo_kit import from_iso, iso, one_page
 from mes.domain.errors import ValidationError
 from mes.domain.measurements import KINDS, Measurement
 from mes.ports import Page
@@ -159,7 +158,7 @@ class DynamoProfileRepository:
             self._check_start(start_key, "time_sk", lo or "0", hi + "~")
             result = self.Item.by_time.query(espace_id, condition, scan_index_forward=False, limit=limit,
                                              page_size=limit, last_evaluated_key=start_key, consistent_read=True)
-        items, last = _one_page(result)
+        items, last = one_page(result)
         return Page(items=[self._to_domain(i) for i in items], next_key=_cursor_out(last))
 
     @staticmethod

@@ -12,8 +12,7 @@ from typing import Any
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from mes.adapters.documents_dynamo import _one_page, decode_cursor, encode_cursor
-from mes.adapters.dynamo import from_iso, iso
+from mes.adapters.dynamo_kit import decode_cursor, encode_cursor, from_iso, iso, one_page
 from mes.domain.reimbursements import HISTORY_YEARS, Reimbursement
 from mes.ports import Page
 
@@ -85,7 +84,7 @@ class DynamoReimbursementRepository:
         upper = f"{until.isoformat()}#~" if until else "9999"
         result = q.query(espace_id, q.sk.between(since.isoformat(), upper), scan_index_forward=False, limit=limit,
                          page_size=limit, last_evaluated_key=decode_cursor(cursor))
-        models, last = _one_page(result)
+        models, last = one_page(result)
         return Page(items=[self._to_domain(m) for m in models], next_key=encode_cursor(last))
 
     def _all(self, espace_id: str, **kwargs: Any) -> Any:

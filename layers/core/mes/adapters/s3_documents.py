@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 HEAD_BYTES = 4096
 
 
-def _ascii_filename(name: str) -> str:
+def ascii_filename(name: str) -> str:
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return re.sub(r"[^A-Za-z0-9._ -]", "_", plain)[:120] or "document"
 
@@ -37,7 +37,7 @@ class S3DocumentStore:
     def presign_download(self, key: str, filename: str, content_type: str, ttl: int) -> dict[str, Any]:
         url = self.s3.generate_presigned_url("get_object", ExpiresIn=ttl, Params={
             "Bucket": self.bucket, "Key": key, "ResponseContentType": content_type,
-            "ResponseContentDisposition": f'attachment; filename="{_ascii_filename(filename)}"'})
+            "ResponseContentDisposition": f'attachment; filename="{ascii_filename(filename)}"'})
         return {"url": url, "expires_in": ttl}
 
     def head(self, key: str) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from mes.domain.errors import InvalidCredentials, OtpInvalid, RateLimited, Unaut
 from mes.domain.espace import Status
 from mes.ports import Challenge
 
-from .enrolment import HOLDER_AUDIENCE, AccountDeps, _check_challenge, _limit_otp_sends, _send_otp
+from .enrolment import HOLDER_AUDIENCE, AccountDeps, check_challenge, limit_otp_sends, send_otp
 
 MAX_FAILED_LOGINS_PER_HOUR = 10  # BR-12
 
@@ -44,7 +44,7 @@ def login(deps: AccountDeps, *, login: str, password: str, now: datetime) -> Log
     if espace is None or espace.status != Status.ACTIVE:
         deps.ephemeral.hit(counter, 3600, now)
         raise InvalidCredentials()
-    _limit_otp_sends(deps, espace.espace_id, now)
+    limit_otp_sends(deps, espace.espace_id, now)
     channel = espace.otp_channel if (espace.otp_channel == "email" or espace.mobile) else "email"
     to = espace.mobile if channel == "sms" else espace.email
     if not to:
@@ -56,12 +56,12 @@ def login(deps: AccountDeps, *, login: str, password: str, now: datetime) -> Log
         expires_at=now + timedelta(seconds=OTP_TTL_SECONDS),
         otp_hashes={channel: hash_otp(deps.keys.otp, challenge_id, otp)},
     ))
-    _send_otp(deps, channel, to, otp)
+    send_otp(deps, channel, to, otp)
     return LoginChallenge(challenge_id=challenge_id, channel=channel, expires_in=OTP_TTL_SECONDS)
 
 
 def verify_otp(deps: AccountDeps, *, challenge_id: str, otp: str, now: datetime) -> tuple[str, int]:
-    challenge = _check_challenge(deps, challenge_id, "login", now, {"email": otp, "sms": otp})
+    challenge = check_challenge(deps, challenge_id, "login", now, {"email": otp, "sms": otp})
     if not deps.ephemeral.consume_challenge(challenge_id):
         raise OtpInvalid()
     espace = deps.repo.get(challenge.espace_id)

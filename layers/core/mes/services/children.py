@@ -5,6 +5,7 @@ side), and the daily handover at 18."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,8 +24,10 @@ from mes.ports import EphemeralStore, EspaceRepository, LetterPrinter, Notifier
 from mes.progress import Progress, Tally
 
 from . import enrolment
+from .access_log import find_patient, log_access
 from .espaces import resolve
 from .paging import BudgetSpent, due_pages
+from .retry import retry_on_conflict
 
 PAGE = 100
 MAX_INVITATIONS_PER_DAY = 10  # [design] per guardian login
@@ -37,7 +40,7 @@ def attach_child(deps: enrolment.AccountDeps, claims: dict[str, Any], *, nir: st
     guardian on file, for a minor, gets further than 401 (the same answer as a wrong field: no
     enumeration, and a stranger cannot lock the child's code); then the errors of /enrolment/sessions."""
     guardian_id = claims["sub"]
-    people = [e for e in enrolment._identify(deps, nir, birth_date, vitale_serial, now)
+    people = [e for e in enrolment.identify(deps, nir, birth_date, vitale_serial, now)
               if e.guardian_id == guardian_id and family.is_minor(e.birth_date, now.date())]
     chosen = enrolment.check_code(deps, people, code, now)
 
@@ -46,23 +49,20 @@ def attach_child(deps: enrolment.AccountDeps, claims: dict[str, Any], *, nir: st
             raise CodeUsed()
         family.attach(child, now)
 
-    return enrolment._save_with_retry(deps, chosen.espace_id, change)
+    return enrolment.save_with_retry(deps, chosen.espace_id, change)
 
 
 # --- BR-16: the second legal representative -------------------------------------------------------
 def _retry(repo: EspaceRepository, claims: dict[str, Any], espace_id: str, change: Callable[[Espace], Any]) -> Espace:
-    for _ in range(3):
+    def attempt() -> Espace:
         child = resolve(repo, claims, espace_id)
         if child.espace_id == claims["sub"]:
             raise NotFound()  # one's own espace has no representatives to manage
-        if change(child) is False:
-            return child
-        try:
+        if change(child) is not False:
             repo.save(child)
-            return child
-        except ConcurrentUpdate:
-            continue
-    raise ConcurrentUpdate()
+        return child
+
+    return retry_on_conflict(attempt)
 
 
 def invite_representative(repo: EspaceRepository, keys: Keys, claims: dict[str, Any], espace_id: str, *,
@@ -108,23 +108,22 @@ def reveal_to_representatives(deps: Any, ps: ProIdentity, ins: str, document_id:
                               req: Any) -> rules.Document:
     """PATCH /pro/patients/{ins}/documents/{document_id}: the author makes its deposit visible to the
     legal representatives again (irreversible: `true` afterwards is 409). Logged (BR-35)."""
-    from .professionals import _log, find_patient
-
     espace = find_patient(deps, ins)
-    for _ in range(3):
+
+    def attempt() -> tuple[rules.Document, bool]:
         document = deps.documents.get(espace.espace_id, document_id)
         if document is None or document.author_type == rules.AuthorType.PATIENT or document.author_id != ps.rpps:
-            _log(deps, espace, ps, req, "reveal", "refused:not_found", target=document_id)
+            log_access(deps, espace, ps, req, "reveal", "refused:not_found", target=document_id)
             raise NotFound()
         if not rules.set_hidden_from_representatives(document, hidden):
-            return document
-        try:
-            deps.documents.save(document)
-        except ConcurrentUpdate:
-            continue
-        _log(deps, espace, ps, req, "reveal", "allowed", target=document_id)
-        return document
-    raise ConcurrentUpdate()
+            return document, False
+        deps.documents.save(document)
+        return document, True
+
+    document, saved = retry_on_conflict(attempt)
+    if saved:
+        log_access(deps, espace, ps, req, "reveal", "allowed", target=document_id)
+    return document
 
 
 def log_for_representatives(documents: Any, espace_id: str, items: list[dict]) -> list[dict]:
@@ -191,38 +190,50 @@ def run_majority(deps: MajorityDeps, *, now: datetime,
 
 
 def _hand_over_one(deps: MajorityDeps, espace_id: str, now: datetime, result: MajorityResult) -> None:
-    for _ in range(3):
+    def hand_over() -> Espace | None:
         espace = deps.repo.get(espace_id)
         if espace is None or (family.is_managed(espace) and family.is_minor(espace.birth_date, now.date())):
-            return
+            return None
         if not family.is_managed(espace):
-            break
+            return espace
         family.hand_over(espace, now)
-        try:
-            deps.repo.save(espace)
-        except ConcurrentUpdate:
-            continue
+        deps.repo.save(espace)
         result.handed_over += 1
         logger.info("majority handover", extra={"espace_id": espace.espace_id, "status": str(espace.status)})
-        break
-    else:
+        return espace
+
+    try:
+        handed = retry_on_conflict(hand_over)
+    except ConcurrentUpdate:
         return  # still due: the next run takes it
+    if handed is None:
+        return
+    _clear_notice(deps, espace_id, handed, now, result)
+
+
+def _clear_notice(deps: MajorityDeps, espace_id: str, espace: Espace, now: datetime, result: MajorityResult) -> None:
     if not espace.handover_notice_pending:
         return
     if espace.status not in family.HANDOVER_CODE_STATUSES or espace.current_code_used:
         pass  # they activated (or the code was spent) in the meantime: nothing to send
     else:
         _send_code(deps, espace, now, result)
-    for _ in range(3):
-        espace.handover_notice_pending = False
+    current = espace
+
+    def clear() -> None:
+        nonlocal current
+        current.handover_notice_pending = False
         try:
-            deps.repo.save(espace)
-            return
+            deps.repo.save(current)
         except ConcurrentUpdate:
             fresh = deps.repo.get(espace_id)
             if fresh is None or not fresh.handover_notice_pending:
                 return
-            espace = fresh
+            current = fresh
+            raise
+
+    with suppress(ConcurrentUpdate):  # still pending after three tries: the next run clears it
+        retry_on_conflict(clear)
 
 
 def _send_code(deps: MajorityDeps, espace: Espace, now: datetime, result: MajorityResult) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mes.domain import closure as rules
-from mes.domain.errors import ConcurrentUpdate, InvalidCredentials, NotFound, RateLimited
+from mes.domain.errors import InvalidCredentials, NotFound, RateLimited
 from mes.domain.espace import Espace
 from mes.domain.keys import Keys
 from mes.domain.texts import french_date
@@ -31,6 +31,7 @@ from mes.progress import Progress, Tally
 
 from .espaces import resolve
 from .paging import BudgetSpent, due_pages
+from .retry import retry_on_conflict
 
 MAX_FAILED_PASSWORDS_PER_HOUR = 10  # BR-12: the same counter as the login's
 PAGE = 100
@@ -82,16 +83,13 @@ def close_espace(deps: ClosureDeps, claims: dict[str, Any], espace_id: str, *, p
     """POST /espaces/{espace_id}/closure: the caller's own espace or a child's they manage (BR-16)."""
     caller = deps.espaces.get(claims["sub"])
     _check_password(deps, caller, password, now)
-    for _ in range(3):
+    def attempt() -> Espace:
         espace = resolve(deps.espaces, claims, espace_id)
         rules.close(espace, now, delete_data=delete_data)
-        try:
-            deps.lifecycle.save_and_revoke(espace, now + timedelta(seconds=deps.token_ttl))
-            break
-        except ConcurrentUpdate:
-            continue
-    else:
-        raise ConcurrentUpdate()
+        deps.lifecycle.save_and_revoke(espace, now + timedelta(seconds=deps.token_ttl))
+        return espace
+
+    espace = retry_on_conflict(attempt)
     data = {"archived_until": french_date(espace.archived_until or now),
             "deletion_due": french_date(espace.deletion_due) if espace.deletion_due else ""}
     _send(deps, espace, "closure-confirmation", data)
@@ -114,20 +112,18 @@ class OperatorResult:
 
 
 def _operate(deps: ClosureDeps, espace_id: str, action: str, now: datetime) -> OperatorResult:
-    for _ in range(3):
+    def attempt() -> tuple[Espace, bool]:
         espace = deps.espaces.get(espace_id)
         if espace is None:
             raise NotFound()
         changed = rules.suspend(espace, now) if action == "suspend" else rules.lift(espace)
-        if not changed:
-            return OperatorResult(espace_id, action, False, str(espace.status))
-        try:
+        if changed:
             deps.lifecycle.save_and_revoke(espace, now + timedelta(seconds=deps.token_ttl))
-        except ConcurrentUpdate:
-            continue
-        break
-    else:
-        raise ConcurrentUpdate()
+        return espace, changed
+
+    espace, changed = retry_on_conflict(attempt)
+    if not changed:
+        return OperatorResult(espace_id, action, False, str(espace.status))
     if action == "suspend":
         _send(deps, espace, "suspension-notice", {"closure_date": french_date(espace.suspension_due or now)})
     else:

@@ -20,6 +20,7 @@ from mes.services.paging import page_limit
 
 from .espaces import resolve, resolve_acting
 from .paging import BudgetSpent, due_pages
+from .retry import retry_on_conflict
 
 
 @dataclass
@@ -99,15 +100,13 @@ def get_document(deps: DocumentDeps, claims: dict, espace_id: str, document_id: 
 
 
 def set_masked(deps: DocumentDeps, claims: dict, espace_id: str, document_id: str, masked: bool) -> Document:
-    for _ in range(3):
+    def attempt() -> Document:
         _, document = _holder_document(deps, claims, espace_id, document_id)
         rules.set_masked(document, masked)
-        try:
-            deps.documents.save(document)
-            return document
-        except ConcurrentUpdate:
-            continue
-    raise ConcurrentUpdate()
+        deps.documents.save(document)
+        return document
+
+    return retry_on_conflict(attempt)
 
 
 def delete_document(deps: DocumentDeps, claims: dict, espace_id: str, document_id: str) -> None:
@@ -123,7 +122,7 @@ def get_settings(deps: DocumentDeps, claims: dict, espace_id: str) -> Espace:
 
 
 def update_settings(deps: DocumentDeps, claims: dict, espace_id: str, changes: dict) -> Espace:
-    for _ in range(3):
+    def attempt() -> Espace:
         espace = resolve(deps.espaces, claims, espace_id)
         current = espace.settings.as_dict()
         if "documents_masked_by_default" in changes:
@@ -137,12 +136,10 @@ def update_settings(deps: DocumentDeps, claims: dict, espace_id: str, changes: d
                                       field="otp_channel")
             espace.otp_channel = changes["otp_channel"]
         espace.settings = HolderSettings.from_dict(current)
-        try:
-            deps.espaces.save(espace)
-            return espace
-        except ConcurrentUpdate:
-            continue
-    raise ConcurrentUpdate()
+        deps.espaces.save(espace)
+        return espace
+
+    return retry_on_conflict(attempt)
 
 
 # --- validation function ------------------------------------------------------------------------

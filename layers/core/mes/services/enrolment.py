@@ -16,7 +16,6 @@ from mes.domain.errors import (
     CodeExpired,
     CodeLocked,
     CodeUsed,
-    ConcurrentUpdate,
     InvalidCredentials,
     LoginTaken,
     OtpInvalid,
@@ -49,6 +48,8 @@ from mes.ports import (
     TokenService,
 )
 
+from .retry import retry_on_conflict
+
 ENROLMENT_AUDIENCE = "mes-enrolment"
 HOLDER_AUDIENCE = "mes-holder"
 MAX_OTP_SENDS_PER_10_MIN = 5  # BR-12: SMS cost
@@ -71,7 +72,7 @@ class AccountDeps:
     enrolment_ttl: int = 900
 
 
-def _identify(deps: AccountDeps, nir: str, birth_date: str, vitale_serial: str, now: datetime) -> list[Espace]:
+def identify(deps: AccountDeps, nir: str, birth_date: str, vitale_serial: str, now: datetime) -> list[Espace]:
     """BR-01/02/03: an invalid NIR is a 400 before any lookup; the lookup is by HMAC only."""
     clear = normalise_nir(nir)
     birth = parse_birth_date(birth_date, today=now.date())
@@ -81,24 +82,23 @@ def _identify(deps: AccountDeps, nir: str, birth_date: str, vitale_serial: str, 
             if e.birth_date == birth and hmac.compare_digest(e.vitale_hmac, vitale_hmac)]
 
 
-def _save_with_retry(deps: AccountDeps, espace_id: str, change: Callable[[Espace], None]) -> Espace:
-    for _ in range(3):
+def save_with_retry(deps: AccountDeps, espace_id: str, change: Callable[[Espace], None]) -> Espace:
+    """Read the espace, apply `change`, save conditionally; retried on a concurrent update."""
+    def attempt() -> Espace:
         espace = deps.repo.get(espace_id)
         if espace is None:
             raise InvalidCredentials()
         change(espace)
-        try:
-            deps.repo.save(espace)
-            return espace
-        except ConcurrentUpdate:
-            continue
-    raise ConcurrentUpdate()
+        deps.repo.save(espace)
+        return espace
+
+    return retry_on_conflict(attempt)
 
 
 def start_session(deps: AccountDeps, *, nir: str, birth_date: str, vitale_serial: str, code: str,
                   now: datetime) -> tuple[str, Espace]:
     """POST /enrolment/sessions. Used/expired are told apart only once NIR + birth date + serial matched."""
-    people = _identify(deps, nir, birth_date, vitale_serial, now)
+    people = identify(deps, nir, birth_date, vitale_serial, now)
     chosen = check_code(deps, people, code, now)
     token = deps.tokens.sign({
         "aud": ENROLMENT_AUDIENCE, "sub": chosen.espace_id, "seq": chosen.code_seq, "jti": uuid.uuid4().hex,
@@ -132,7 +132,7 @@ def check_code(deps: AccountDeps, people: list[Espace], code: str, now: datetime
         for person in holding:
             def bump(e: Espace) -> None:
                 e.code_attempts += 1
-            updated = _save_with_retry(deps, person.espace_id, bump)
+            updated = save_with_retry(deps, person.espace_id, bump)
             locked = locked or updated.code_attempts >= MAX_CODE_ATTEMPTS
         if locked:
             raise _code_locked(deps, holding, now)
@@ -170,14 +170,14 @@ def oppose(deps: AccountDeps, claims: dict[str, Any], *, now: datetime) -> Espac
     return espace
 
 
-def _send_otp(deps: AccountDeps, channel: str, to: str, otp: str) -> None:
+def send_otp(deps: AccountDeps, channel: str, to: str, otp: str) -> None:
     if channel == "sms":
         deps.notifier.send_sms("otp", to, {"otp": otp})
     else:
         deps.notifier.send_templated(deps.template_name("otp"), to, {"otp": otp})
 
 
-def _limit_otp_sends(deps: AccountDeps, espace_id: str, now: datetime) -> None:
+def limit_otp_sends(deps: AccountDeps, espace_id: str, now: datetime) -> None:
     if deps.ephemeral.hit(f"otp-send:{espace_id}", 600, now) > MAX_OTP_SENDS_PER_10_MIN:
         raise RateLimited(retry_after=600 - int(now.timestamp()) % 600)  # until the fixed window ends
 
@@ -201,7 +201,7 @@ def start_activation(deps: AccountDeps, claims: dict[str, Any], *, email: str, m
     existing = deps.credentials.get(login)
     if existing is not None and existing.espace_id != espace.espace_id:  # a reopened espace may keep its login (BR-14)
         raise LoginTaken()
-    _limit_otp_sends(deps, espace.espace_id, now)
+    limit_otp_sends(deps, espace.espace_id, now)
     challenge_id = secrets.token_urlsafe(18)
     otps = {"email": new_otp()}
     if mobile:
@@ -214,9 +214,9 @@ def start_activation(deps: AccountDeps, claims: dict[str, Any], *, email: str, m
               "otp_channel": otp_channel, "seq": espace.code_seq},
     )
     deps.ephemeral.put_challenge(challenge)
-    _send_otp(deps, "email", email, otps["email"])
+    send_otp(deps, "email", email, otps["email"])
     if mobile:
-        _send_otp(deps, "sms", mobile, otps["sms"])
+        send_otp(deps, "sms", mobile, otps["sms"])
     return challenge
 
 
@@ -227,7 +227,7 @@ def _otp_locked(challenge: Challenge, now: datetime) -> OtpLocked:
     return OtpLocked(retry_after=max(1, int((challenge.expires_at - now).total_seconds())))
 
 
-def _check_challenge(deps: AccountDeps, challenge_id: str, kind: str, now: datetime,
+def check_challenge(deps: AccountDeps, challenge_id: str, kind: str, now: datetime,
                      proofs: dict[str, str | None]) -> Challenge:
     challenge = deps.ephemeral.get_challenge(challenge_id) if isinstance(challenge_id, str) else None
     if challenge is None or challenge.kind != kind or challenge.used or now > challenge.expires_at:
@@ -244,7 +244,7 @@ def _check_challenge(deps: AccountDeps, challenge_id: str, kind: str, now: datet
 
 def confirm_activation(deps: AccountDeps, claims: dict[str, Any], *, challenge_id: str, otp: str,
                        sms_otp: str | None, now: datetime) -> Espace:
-    challenge = _check_challenge(deps, challenge_id, "activation", now, {"email": otp, "sms": sms_otp})
+    challenge = check_challenge(deps, challenge_id, "activation", now, {"email": otp, "sms": sms_otp})
     if challenge.espace_id != claims["sub"] or challenge.data.get("seq") != claims.get("seq"):
         raise OtpInvalid()
     espace = _session_espace(deps, claims)
@@ -263,7 +263,7 @@ def renew_code(deps: AccountDeps, *, nir: str, birth_date: str, vitale_serial: s
     same whether the person exists, has a contact for that channel, or was rate-limited."""
     if channel not in ("email", "sms"):
         raise ValidationError("Canal inconnu : « email » ou « sms ».", field="channel")
-    people = _identify(deps, nir, birth_date, vitale_serial, now)
+    people = identify(deps, nir, birth_date, vitale_serial, now)
     for person in people:
         if person.status not in lifecycle.CODE_HOLDING or person.status == Status.ACTIVE:
             continue
@@ -277,7 +277,7 @@ def renew_code(deps: AccountDeps, *, nir: str, birth_date: str, vitale_serial: s
             continue
         if deps.ephemeral.hit(f"renew:{person.espace_id}", 86400, now) > MAX_RENEWALS_PER_DAY:
             continue
-        updated = _save_with_retry(deps, person.espace_id, lambda e: lifecycle.renew_code(e, now))
+        updated = save_with_retry(deps, person.espace_id, lambda e: lifecycle.renew_code(e, now))
         data = {"code": derive_code(deps.keys.code, updated.espace_id, updated.code_seq),
                 "expires": french_date(updated.code_expires_at or now)}
         if channel == "sms":

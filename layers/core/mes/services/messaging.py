@@ -1,7 +1,7 @@
 """Secure messaging use cases (BR-37 to BR-39).
 
 Professional side: every action goes through the access policy (`mes.domain.access`, via
-`mes.domain.messaging`) and writes one access-log record (`professionals._log`, BR-35).
+`mes.domain.messaging`) and writes one access-log record (`access_log.log_access`, BR-35).
 Holder side: the holder's own espace (or a represented child's), as for documents.
 
 Notifications of a new professional message carry no content (BR-39): no subject, no body, no name."""
@@ -25,9 +25,10 @@ from mes.domain.professionals import ProIdentity
 from mes.ports import Page
 from mes.services.paging import page_limit
 
+from .access_log import RequestRef, find_patient, log_access, pro_identity
 from .documents import object_key
 from .espaces import resolve, resolve_acting, resolve_id
-from .professionals import ProDeps, RequestRef, _identity, _log, find_patient
+from .professionals import ProDeps
 
 NOTICE_TEMPLATE = "new-message"
 
@@ -77,7 +78,7 @@ def _request_key(deps: MessagingDeps, ps: ProIdentity, req: RequestRef) -> str:
 
 def _refuse(deps: MessagingDeps, espace: Espace, ps: ProIdentity, req: RequestRef, action: str,
             error: DomainError, target: str | None = None) -> None:
-    _log(deps.pro, espace, ps, req, action, "refused:" + error.code, target=target)
+    log_access(deps.pro, espace, ps, req, action, "refused:" + error.code, target=target)
     raise error
 
 
@@ -104,14 +105,14 @@ def start(deps: MessagingDeps, ps: ProIdentity, ins: str, *, subject: str, body:
         _refuse(deps, espace, ps, req, "conversation_start", exc)
     conversation_id = rules.new_id(req.at)
     conversation = Conversation(espace_id=espace.espace_id, conversation_id=conversation_id, rpps=ps.rpps,
-                                subject=subject, created_at=req.at, last_at=req.at, **_identity(ps))
+                                subject=subject, created_at=req.at, last_at=req.at, **pro_identity(ps))
     first = Message(espace_id=espace.espace_id, conversation_id=conversation_id, message_id=rules.new_id(req.at),
                     author=Author.PROFESSIONAL, author_id=ps.rpps, at=req.at, body=body, attachments=attached)
     try:
         deps.messages.start(conversation, first, _request_key(deps, ps, req))
     except DuplicateRequest as dup:
         return deps.messages.get(espace.espace_id, dup.conversation_id) or conversation
-    _log(deps.pro, espace, ps, req, "conversation_start", "allowed", target=conversation_id)
+    log_access(deps.pro, espace, ps, req, "conversation_start", "allowed", target=conversation_id)
     notify_holder(deps, espace)
     return conversation
 
@@ -135,7 +136,7 @@ def pro_read(deps: MessagingDeps, ps: ProIdentity, conversation_id: str, *, limi
     limit = page_limit(limit)
     conversation, espace, _ = _own_conversation(deps, ps, conversation_id, req, "conversation_read")
     _, page = deps.messages.page(espace.espace_id, conversation_id, limit, cursor)
-    _log(deps.pro, espace, ps, req, "conversation_read", "allowed", target=conversation_id)
+    log_access(deps.pro, espace, ps, req, "conversation_read", "allowed", target=conversation_id)
     return conversation, page
 
 
@@ -155,7 +156,7 @@ def pro_send(deps: MessagingDeps, ps: ProIdentity, conversation_id: str, *, body
         deps.messages.add_message(conversation, message, _request_key(deps, ps, req))
     except DuplicateRequest as dup:
         return deps.messages.message(espace.espace_id, dup.conversation_id, dup.message_id) or message
-    _log(deps.pro, espace, ps, req, "message", "allowed", target=conversation_id)
+    log_access(deps.pro, espace, ps, req, "message", "allowed", target=conversation_id)
     notify_holder(deps, espace)
     return message
 
@@ -165,7 +166,7 @@ def pro_close(deps: MessagingDeps, ps: ProIdentity, conversation_id: str, req: R
     conversation, espace, _ = _own_conversation(deps, ps, conversation_id, req, "conversation_close")
     if rules.close(conversation, ps, req.at) and not deps.messages.close(conversation):
         conversation = deps.messages.get(espace.espace_id, conversation_id) or conversation  # closed meanwhile
-    _log(deps.pro, espace, ps, req, "conversation_close", "allowed", target=conversation_id)
+    log_access(deps.pro, espace, ps, req, "conversation_close", "allowed", target=conversation_id)
     return conversation
 
 
@@ -179,9 +180,9 @@ def pro_attachment(deps: MessagingDeps, ps: ProIdentity, conversation_id: str, d
     grant = deps.messages.attachment(espace.espace_id, conversation_id, document_id)
     document = deps.documents.get(espace.espace_id, document_id) if grant else None
     if document is None or document.status != DocStatus.AVAILABLE:
-        _log(deps.pro, espace, ps, req, "read", "refused:not_found", "conversation", document_id)
+        log_access(deps.pro, espace, ps, req, "read", "refused:not_found", "conversation", document_id)
         raise NotFound()
-    _log(deps.pro, espace, ps, req, "read", "allowed", "conversation", document_id)
+    log_access(deps.pro, espace, ps, req, "read", "allowed", "conversation", document_id)
     download = deps.pro.store.presign_download(document.object_key, doc_rules.download_filename(document), document.content_type,
                                                doc_rules.DOWNLOAD_URL_TTL)
     return document, download

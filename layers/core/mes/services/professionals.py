@@ -3,7 +3,6 @@ policy: checks writes, filters reads) and writes one access-log record per actio
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,13 +13,13 @@ from mes.domain import access as policy
 from mes.domain import documents as rules
 from mes.domain.documents import AuthorType, DocStatus, Document
 from mes.domain.errors import DomainError, Forbidden, NotFound, StateConflict, ValidationError
-from mes.domain.espace import Espace, Status
-from mes.domain.identity import normalise_nir
+from mes.domain.espace import Espace
 from mes.domain.keys import Keys
 from mes.domain.professionals import ProIdentity
-from mes.domain.texts import french_date
 from mes.ports import EspaceRepository, Notifier, Page
 
+from .access_log import RequestRef, find_patient, log_access, notify_access, pro_identity
+from .children import log_for_representatives, require_minor_with_representatives
 from .documents import announce, object_key
 from .paging import page_limit
 
@@ -36,58 +35,9 @@ class ProDeps:
     template_name: Callable[[str], str]
 
 
-@dataclass(frozen=True)
-class RequestRef:
-    """Identifies one HTTP request: the same request retried gives the same log record (BR-35)."""
-
-    request_id: str
-    at: datetime
-
-    def key(self, *parts: str | None) -> str:
-        """The request's identity for put-once writes: who asked (RPPS) + Idempotency-Key (or API
-        Gateway's request id), never the time, which a retry does not keep."""
-        text = "|".join(p or "" for p in (*parts, self.request_id))
-        return hashlib.sha256(text.encode()).hexdigest()[:40]
-
-
-def find_patient(deps: ProDeps, ins: str) -> Espace:
-    """The INS is the patient's own NIR (BR-01); only created or active espaces exist for professionals."""
-    nir = normalise_nir(ins)
-    people = [e for e in deps.espaces.find_by_nir(deps.keys.nir_hmac(nir))
-              if e.status in (Status.CREATED, Status.ACTIVE)]
-    adults = [e for e in people if not e.is_child]
-    chosen = people if len(people) <= 1 else adults
-    if len(chosen) != 1:
-        raise NotFound()
-    return chosen[0]
-
-
-def _identity(ps: ProIdentity) -> dict[str, Any]:
-    return {"profession": ps.profession, "structure": ps.structure, "name": ps.name}
-
-
-def _log(deps: ProDeps, espace: Espace, ps: ProIdentity, req: RequestRef, action: str, decision: str,
-         mode: str | None = None, target: str | None = None) -> None:
-    """One record per request (BR-35). The key holds what happened too: a request refused, then retried
-    once the holder consented, is two events and keeps two records, and so is a retried deposit that
-    created a second document (another target); a plain retry writes nothing."""
-    deps.access.log(espace.espace_id, req.key(ps.rpps, action, decision, mode, target), req.at, {
-        "rpps": ps.rpps, **_identity(ps), "action": action, "decision": decision, "mode": mode, "target": target})
-
-
-def _notify_access(deps: ProDeps, espace: Espace, when: datetime) -> None:
-    """BR-36: at each access, per the holder's preference, without health data."""
-    if espace.status != Status.ACTIVE or not espace.settings.notifications.get("accesses", True):
-        return
-    email = espace.delivery_contact().email if espace.is_child else espace.email
-    if email:
-        deps.notifier.send_templated(deps.template_name("access-notice"), email,
-                                     {"first_name": espace.first_name, "at": french_date(when)})
-
-
 def _refuse(deps: ProDeps, espace: Espace, ps: ProIdentity, req: RequestRef, action: str, error: DomainError,
             mode: str | None = None) -> None:
-    _log(deps, espace, ps, req, action, "refused:" + error.code, mode)
+    log_access(deps, espace, ps, req, action, "refused:" + error.code, mode)
     raise error
 
 
@@ -103,14 +53,14 @@ def authorise(deps: ProDeps, ps: ProIdentity, ins: str, basis: str, req: Request
         _refuse(deps, espace, ps, req, "authorisation", Forbidden(
             "Le médecin du travail n'accède au profil qu'avec le consentement exprès du patient "
             "(« occupational_consent »), réservé à lui."))
-    first = deps.access.put_authorisation(espace.espace_id, ps.rpps, basis, _identity(ps), req.at)
-    _log(deps, espace, ps, req, "authorisation", "allowed", target=basis)
+    first = deps.access.put_authorisation(espace.espace_id, ps.rpps, basis, pro_identity(ps), req.at)
+    log_access(deps, espace, ps, req, "authorisation", "allowed", target=basis)
     if first:
-        _notify_access(deps, espace, req.at)
+        notify_access(deps, espace, req.at)
     return first
 
 
-def _read_context(deps: ProDeps, ps: ProIdentity, ins: str, req: RequestRef, action: str
+def read_context(deps: ProDeps, ps: ProIdentity, ins: str, req: RequestRef, action: str
                   ) -> tuple[Espace, policy.Decision]:
     espace = find_patient(deps, ins)
     grants = deps.access.grants(espace.espace_id, ps.rpps)
@@ -128,12 +78,12 @@ def list_documents(deps: ProDeps, ps: ProIdentity, ins: str, *, category: str | 
     """Authorisation + block + list + log: four requests, whatever the number of documents (BR-29/30)."""
     if category is not None and category not in rules.CATEGORIES:
         raise ValidationError("Catégorie de document inconnue.", field="category")
-    espace, decision = _read_context(deps, ps, ins, req, "list")
+    espace, decision = read_context(deps, ps, ins, req, "list")
     limit = page_limit(limit)
     page = deps.documents.list(espace.espace_id, category=category, limit=limit, cursor=cursor, holder_only=False)
     page.items = policy.filter_documents(ps, page.items, decision)
-    _log(deps, espace, ps, req, "list", "allowed", decision.mode, category)
-    _notify_access(deps, espace, req.at)
+    log_access(deps, espace, ps, req, "list", "allowed", decision.mode, category)
+    notify_access(deps, espace, req.at)
     return page
 
 
@@ -146,10 +96,10 @@ def get_document(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req
     if document is None or not policy.visible_to_professional(ps, document, decision):
         if grants.blocked:
             _refuse(deps, espace, ps, req, "read", policy.Blocked())
-        _log(deps, espace, ps, req, "read", "refused:not_found", decision.mode, document_id)
+        log_access(deps, espace, ps, req, "read", "refused:not_found", decision.mode, document_id)
         raise NotFound()
-    _log(deps, espace, ps, req, "read", "allowed", decision.mode, document_id)
-    _notify_access(deps, espace, req.at)
+    log_access(deps, espace, ps, req, "read", "allowed", decision.mode, document_id)
+    notify_access(deps, espace, req.at)
     download = None
     if document.status == DocStatus.AVAILABLE:
         download = deps.store.presign_download(document.object_key, rules.download_filename(document), document.content_type,
@@ -165,7 +115,6 @@ def deposit(deps: ProDeps, ps: ProIdentity, ins: str, *, title: str, category: s
     rules.validate_upload(title, category, filename, content_type, size, rules.PRO_MAX_BYTES)
     espace = find_patient(deps, ins)
     if hidden_from_representatives:
-        from mes.services.children import require_minor_with_representatives
         require_minor_with_representatives(espace, req.at)
     grants = deps.access.grants(espace.espace_id, ps.rpps)
     try:
@@ -182,7 +131,7 @@ def deposit(deps: ProDeps, ps: ProIdentity, ins: str, *, title: str, category: s
         hidden_until=req.at + rules.HIDDEN_RELEASE_AFTER if hidden_from_holder else None,
         hidden_from_representatives=hidden_from_representatives)
     upload = announce(deps.documents, deps.store, document)
-    _log(deps, espace, ps, req, "deposit", "allowed", target=document_id)
+    log_access(deps, espace, ps, req, "deposit", "allowed", target=document_id)
     return document, upload
 
 
@@ -191,14 +140,14 @@ def withdraw(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req: Re
     espace = find_patient(deps, ins)
     document = deps.documents.get(espace.espace_id, document_id)
     if document is None or document.author_type == AuthorType.PATIENT or document.author_id != ps.rpps:
-        _log(deps, espace, ps, req, "delete", "refused:not_found", target=document_id)
+        log_access(deps, espace, ps, req, "delete", "refused:not_found", target=document_id)
         raise NotFound()
     if document.status == DocStatus.ENTERED_IN_ERROR:
         return
     document.status = DocStatus.ENTERED_IN_ERROR
     deps.documents.save(document)
     deps.store.delete(document.object_key)
-    _log(deps, espace, ps, req, "delete", "allowed", target=document_id)
+    log_access(deps, espace, ps, req, "delete", "allowed", target=document_id)
 
 
 def open_emergency(deps: ProDeps, ps: ProIdentity, ins: str, mode: str, reason: str, req: RequestRef) -> datetime:
@@ -216,8 +165,8 @@ def open_emergency(deps: ProDeps, ps: ProIdentity, ins: str, mode: str, reason: 
         _refuse(deps, espace, ps, req, "emergency", exc, mode)
     until = req.at + policy.EMERGENCY_TTL
     deps.access.open_emergency(espace.espace_id, ps.rpps, mode, reason.strip(), req.at, until)
-    _log(deps, espace, ps, req, "emergency", "allowed", mode)
-    _notify_access(deps, espace, req.at)  # the holder is told (BR-34, BR-36)
+    log_access(deps, espace, ps, req, "emergency", "allowed", mode)
+    notify_access(deps, espace, req.at)  # the holder is told (BR-34, BR-36)
     _notify_administrator(deps, espace, ps, req, mode, until)
     return until
 
@@ -232,7 +181,7 @@ def _notify_administrator(deps: ProDeps, espace: Espace, ps: ProIdentity, req: R
         return
     deps.access.notify_professional(administrator, req.key(ps.rpps, "emergency_notice", espace.espace_id), req.at, {
         "kind": "emergency_access", "mode": mode, "until": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "by": {"rpps": ps.rpps, **_identity(ps)},
+        "by": {"rpps": ps.rpps, **pro_identity(ps)},
         "patient": {"first_name": espace.first_name, "last_name": espace.last_name,
                     "birth_date": espace.birth_date.isoformat()}})
 
@@ -254,7 +203,7 @@ def admin_access_log(deps: ProDeps, ps: ProIdentity, ins: str, limit: int | None
                      req: RequestRef) -> Page:
     espace = find_patient(deps, ins)
     _require_administrator(deps, ps, espace, req, "access_log")
-    _log(deps, espace, ps, req, "access_log", "allowed", "administrator")
+    log_access(deps, espace, ps, req, "access_log", "allowed", "administrator")
     return deps.access.read_log(espace.espace_id, _page(limit), cursor)
 
 
@@ -266,7 +215,7 @@ def admin_block(deps: ProDeps, ps: ProIdentity, ins: str, rpps: str, req: Reques
     if rpps == ps.rpps:
         raise StateConflict("Un professionnel ne peut pas se bloquer lui-même.")
     deps.access.set_block(espace.espace_id, rpps, True, req.at)
-    _log(deps, espace, ps, req, "block", "allowed", "administrator", rpps)
+    log_access(deps, espace, ps, req, "block", "allowed", "administrator", rpps)
 
 
 def _page(limit: int | None) -> int:
@@ -285,7 +234,6 @@ def holder_access_log(deps: ProDeps, espace_id: str, limit: int | None, cursor: 
                       as_representative: bool = False) -> Page:
     page = deps.access.read_log(espace_id, _page(limit), cursor)
     if as_representative:  # BR-17: nothing about a document hidden from the representatives
-        from mes.services.children import log_for_representatives
         page.items = log_for_representatives(deps.documents, espace_id, page.items)
     return page
 

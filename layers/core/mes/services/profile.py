@@ -19,6 +19,7 @@ from mes.ports import EspaceRepository, Page, ProfileRepository
 from mes.services.paging import page_limit
 
 from . import professionals as pro
+from .access_log import log_access, notify_access
 from .espaces import resolve_id
 
 
@@ -73,9 +74,9 @@ def professional_profile(deps: pro.ProDeps, profiles: ProfileRepository, ps: Pro
     block, emergency, occupational physician; refusals logged), then one access-log record.
     A section mirroring a document category (vaccinations: CAR_VAC, advance directives: DIR_ANT)
     is None for a profession the matrix does not let read that category (BR-29)."""
-    espace, decision = pro._read_context(deps, ps, ins, req, "profile")
+    espace, decision = pro.read_context(deps, ps, ins, req, "profile")
     visible = sections.professional_sections(policy.readable_categories(ps))
     stored = profiles.some_sections(espace.espace_id, [name for name, shown in visible.items() if shown])
-    pro._log(deps, espace, ps, req, "profile", "allowed", decision.mode)
-    pro._notify_access(deps, espace, req.at)
+    log_access(deps, espace, ps, req, "profile", "allowed", decision.mode)
+    notify_access(deps, espace, req.at)
     return {name: stored.get(name) if shown else None for name, shown in visible.items()}
