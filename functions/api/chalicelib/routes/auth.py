@@ -7,7 +7,7 @@ from chalice import Blueprint
 from mes.bootstrap import get_container
 from mes.services import auth
 
-from ..models import LoginRequest, LoginResponse, OtpRequest, TokenResponse
+from ..models.auth import LoginRequest, LoginResponse, OtpRequest, TokenResponse
 from ..routing import route
 
 bp = Blueprint(__name__)

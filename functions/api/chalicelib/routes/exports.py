@@ -7,15 +7,10 @@ from chalice import Blueprint
 from mes.bootstrap import get_container
 from mes.services import exports
 
-from ..models import Download
-from ..models_export import ExportCreated, ExportOut, ExportRequest
+from ..models.exports import ExportCreated, ExportOut, ExportRequest
 from ..routing import route
 
 bp = Blueprint(__name__)
-
-
-def _iso(value) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @route(bp, "/espaces/{espace_id}/exports", "POST", auth="holder", body=ExportRequest, response=ExportCreated,
@@ -32,5 +27,4 @@ def get_export(claims: dict, espace_id: str, export_id: str) -> ExportOut:
     """pending, ready (with a short-lived download, as an attachment) or failed."""
     c = get_container()
     export, download = exports.export_status(c.export_deps(), claims, espace_id, export_id, c.clock())
-    return ExportOut(export_id=export.export_id, status=str(export.status), created_at=_iso(export.created_at),
-                     expires_at=_iso(export.expires_at), download=Download(**download) if download else None)
+    return ExportOut.from_domain(export, download)
