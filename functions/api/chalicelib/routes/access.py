@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.services import professionals as pro
 from mes.services.espaces import resolve_acting, resolve_id
 
 from ..models.access import AccessLog, AdministratorRequest, Professionals
 from ..models.common import ListQuery
-from ..routing import route
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.domain.professionals import ProIdentity
 from mes.services import children
 from mes.services.professionals import RequestRef
@@ -19,7 +18,7 @@ from ..models.children import (
 )
 from ..models.documents import DocumentOut
 from ..models.espaces import EspaceResponse
-from ..routing import route
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.services import closure
 
 from ..models.closure import ClosureRequest, ClosureResponse
-from ..routing import route
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 

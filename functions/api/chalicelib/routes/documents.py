@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.services import documents
 
 from ..models.documents import (
@@ -19,7 +18,7 @@ from ..models.documents import (
     SettingsOut,
     SettingsPatch,
 )
-from ..routing import route
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 

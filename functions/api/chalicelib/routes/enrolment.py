@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.services import enrolment
 
 from ..models.enrolment import (
@@ -18,7 +17,7 @@ from ..models.enrolment import (
     SessionResponse,
 )
 from ..models.espaces import EspaceRef, EspaceResponse
-from ..routing import route
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 

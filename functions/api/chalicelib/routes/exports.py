@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.services import exports
 
 from ..models.exports import ExportCreated, ExportOut, ExportRequest
-from ..routing import route
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 

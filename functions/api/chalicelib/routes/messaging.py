@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.domain.professionals import ProIdentity
 from mes.services import messaging
 from mes.services.professionals import RequestRef
@@ -22,7 +21,7 @@ from ..models.messaging import (
     MessageOut,
     MessageRequest,
 )
-from ..routing import route
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 

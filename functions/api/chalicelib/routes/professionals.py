@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.domain.professionals import ProIdentity
 from mes.services import professionals as pro
 from mes.services.professionals import RequestRef
@@ -21,7 +20,7 @@ from ..models.professionals import (
     Notices,
     ProDocumentUploadRequest,
 )
-from ..routing import route
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.domain.professionals import ProIdentity
 from mes.services import profile
 from mes.services.professionals import RequestRef
@@ -21,7 +20,7 @@ from ..models.profile import (
     ProfileSectionBody,
     ProProfileOut,
 )
-from ..routing import route
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 

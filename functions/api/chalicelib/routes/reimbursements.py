@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.services import reimbursements
 
 from ..models.reimbursements import ReimbursementList, ReimbursementQuery
-from ..routing import route
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 
