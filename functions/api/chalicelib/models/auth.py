@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .common import Body, ChallengeId, Login, Otp, Out, Password, body_config
+
+if TYPE_CHECKING:
+    from mes.services.auth import LoginChallenge
 
 
 class LoginRequest(Body):
@@ -23,6 +26,11 @@ class LoginResponse(Out):
     challenge_id: str
     channel: str
     expires_in: int
+
+    @classmethod
+    def from_domain(cls, challenge: LoginChallenge) -> LoginResponse:
+        """The same shape whether the login exists or not (no enumeration, BR-12)."""
+        return cls(challenge_id=challenge.challenge_id, channel=challenge.channel, expires_in=challenge.expires_in)
 
 
 class TokenResponse(Out):

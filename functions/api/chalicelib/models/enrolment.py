@@ -72,6 +72,11 @@ class SessionResponse(Out):
     enrolment_token: str
     espace: EspaceRef
 
+    @classmethod
+    def from_domain(cls, token: str, espace: Espace) -> SessionResponse:
+        """The enrolment token and the espace with its opposition deadline (BR-07)."""
+        return cls(enrolment_token=token, espace=EspaceRef.from_domain(espace, with_deadline=True))
+
 
 class Receipt(Out):
     id: str

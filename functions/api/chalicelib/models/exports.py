@@ -19,6 +19,10 @@ class ExportRequest(Body):
 class ExportCreated(Out):
     export_id: str
 
+    @classmethod
+    def from_domain(cls, export: Export) -> ExportCreated:
+        return cls(export_id=export.export_id)
+
 
 class ExportOut(Out):
     export_id: str

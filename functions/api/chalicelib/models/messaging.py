@@ -34,6 +34,10 @@ class MessageRequest(Body):
 class ConversationCreated(Out):
     conversation_id: str
 
+    @classmethod
+    def from_domain(cls, conversation: Conversation) -> ConversationCreated:
+        return cls(conversation_id=conversation.conversation_id)
+
 
 class ProfessionalRef(Out):
     rpps: str

@@ -16,7 +16,7 @@ from ..models.enrolment import (
     SessionRequest,
     SessionResponse,
 )
-from ..models.espaces import EspaceRef, EspaceResponse
+from ..models.espaces import EspaceResponse
 from ..routing import get_container, route
 
 bp = Blueprint(__name__)
@@ -29,7 +29,7 @@ def create_session(body: SessionRequest) -> SessionResponse:
     c = get_container()
     token, espace = enrolment.start_session(c.account_deps(), nir=body.nir, birth_date=body.birth_date,
                                             vitale_serial=body.vitale_serial, code=body.code, now=c.clock())
-    return SessionResponse(enrolment_token=token, espace=EspaceRef.from_domain(espace, with_deadline=True))
+    return SessionResponse.from_domain(token, espace)
 
 
 @route(bp, "/enrolment/opposition", "POST", auth="enrolment", response=OppositionResponse, errors=(401, 409))

@@ -17,7 +17,7 @@ bp = Blueprint(__name__)
 def request_export(claims: dict, espace_id: str, body: ExportRequest) -> ExportCreated:
     """Ask for one archive (JSON + document files) of all the espace's data; built asynchronously."""
     c = get_container()
-    return ExportCreated(export_id=exports.request_export(c.export_deps(), claims, espace_id, c.clock()).export_id)
+    return ExportCreated.from_domain(exports.request_export(c.export_deps(), claims, espace_id, c.clock()))
 
 
 @route(bp, "/espaces/{espace_id}/exports/{export_id}", "GET", auth="holder", response=ExportOut,

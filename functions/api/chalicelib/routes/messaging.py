@@ -73,7 +73,7 @@ def start(ps: ProIdentity, req: RequestRef, ins: str, body: ConversationStart) -
     """Start a conversation with a patient (BR-37); the holder is notified without content (BR-39)."""
     conversation = messaging.start(deps(), ps, ins, subject=body.subject, body=body.body,
                                    attachments=body.attachments, req=req)
-    return ConversationCreated(conversation_id=conversation.conversation_id)
+    return ConversationCreated.from_domain(conversation)
 
 
 @route(bp, "/pro/conversations/{conversation_id}", "GET", auth="pro", query=ListQuery, response=ConversationPage,
