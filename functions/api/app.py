@@ -36,7 +36,7 @@ app.register_blueprint(export_routes.bp)
 
 
 def _authorize(event: dict[str, Any], audience: str) -> dict[str, Any]:
-    from mes.bootstrap import get_container
+    from chalicelib.routing import get_container
     from mes.domain.errors import DomainError
 
     token = str(event.get("authorizationToken", ""))
@@ -66,7 +66,7 @@ def enrolment_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def pro_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Edge filter for Pro Santé Connect tokens (pinned JWKS, iss, aud, exp); the views verify again."""
-    from mes.bootstrap import get_container
+    from chalicelib.routing import get_container
     from mes.domain.errors import DomainError
 
     scheme, _, value = str(event.get("authorizationToken", "")).partition(" ")

@@ -15,11 +15,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from mes.bootstrap import Container, get_container
 from mes.observability import logger
 from mes.services.documents import validate_object
+from mes.settings import JobSettings
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any, deps: Container | None = None) -> dict[str, Any]:
-    container = deps or get_container()
+    container = deps or get_container(JobSettings)
     processor = BatchProcessor(event_type=EventType.SQS)
 
     def record_handler(record: SQSRecord) -> None:

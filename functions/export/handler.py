@@ -15,11 +15,12 @@ from mes.bootstrap import Container, get_container
 from mes.domain.exports import MAX_ATTEMPTS
 from mes.observability import logger
 from mes.services.exports import build_export, mark_failed
+from mes.settings import JobSettings
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any, deps: Container | None = None) -> dict[str, Any]:
-    container = deps or get_container()
+    container = deps or get_container(JobSettings)
     processor = BatchProcessor(event_type=EventType.SQS)
 
     def record_handler(record: SQSRecord) -> str:

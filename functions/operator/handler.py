@@ -13,6 +13,7 @@ from typing import Any
 from mes.bootstrap import Container, get_container
 from mes.domain.errors import DomainError
 from mes.observability import logger
+from mes.settings import JobSettings
 
 ACTIONS = ("suspend", "lift")
 
@@ -20,7 +21,7 @@ ACTIONS = ("suspend", "lift")
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any, deps: Container | None = None) -> dict[str, Any]:
     from mes.services import closure
-    container = deps or get_container()
+    container = deps or get_container(JobSettings)
     action, espace_id = event.get("action"), event.get("espace_id")
     if action not in ACTIONS or not isinstance(espace_id, str) or not espace_id:
         return {"error": "validation_error", "detail": f"action must be one of {ACTIONS}, espace_id required"}

@@ -10,13 +10,14 @@ from mes.jobs import s3_files
 from mes.observability import logger
 from mes.progress import Progress, log_progress
 from mes.services.population import import_population, read_csv
+from mes.settings import JobSettings
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any, deps: Container | None = None,
             progress: Progress | None = None) -> dict[str, Any]:
     """`progress`: each batch's counts (the CLI's progress bar); in Lambda a DEBUG log line."""
-    container = deps or get_container()
+    container = deps or get_container(JobSettings)
     progress = progress or log_progress
     reports = []
     for _, key, text in s3_files(event, container.client("s3")):

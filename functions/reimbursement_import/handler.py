@@ -12,6 +12,7 @@ from mes.jobs import s3_files
 from mes.observability import logger
 from mes.progress import Progress, log_progress
 from mes.services.reimbursements import import_reimbursements, read_lines
+from mes.settings import JobSettings
 
 
 def _event_time(record: dict[str, Any], fallback: datetime) -> datetime:
@@ -25,7 +26,7 @@ def _event_time(record: dict[str, Any], fallback: datetime) -> datetime:
 def handler(event: dict[str, Any], context: Any, deps: Container | None = None,
             progress: Progress | None = None) -> dict[str, Any]:
     """`progress`: each batch's counts (the CLI's progress bar); in Lambda a DEBUG log line."""
-    container = deps or get_container()
+    container = deps or get_container(JobSettings)
     progress = progress or log_progress
     reports = []
     for record, key, text in s3_files(event, container.client("s3")):

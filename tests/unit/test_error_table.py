@@ -52,3 +52,20 @@ def test_a_lock_or_a_limit_is_a_429_problem_with_retry_after(errors, error):
 
 def test_no_retry_after_when_it_does_not_apply(errors):
     assert "Retry-After" not in errors.from_domain(CodeLocked()).headers
+
+
+def test_an_unmapped_domain_error_is_a_logged_500_never_a_silent_400(errors, caplog):
+    # Given a domain error whose code has no row in STATUS (a newly added error, forgotten)
+    class Forgotten(DomainError):
+        code = "forgotten_in_the_table"
+        detail = "Détail qui ne doit pas fuiter."
+
+    # When the edge renders it
+    with caplog.at_level("ERROR"):
+        response = errors.from_domain(Forgotten())
+    body = json.loads(response.body)
+    # Then it is a 500 internal_error (no internals leaked), and a log line names the missing code
+    assert response.status_code == 500 and body["status"] == 500 and body["code"] == "internal_error"
+    assert "Forgotten" not in response.body and "fuiter" not in response.body
+    assert any(r.getMessage() == "unmapped domain error" and getattr(r, "code", None) == "forgotten_in_the_table"
+               for r in caplog.records)

@@ -289,10 +289,8 @@ def test_encryption_keys_and_other_key_types_are_skipped(provider: LocalPsc):
 
 
 def test_settings_read_the_psc_environment(provider: LocalPsc):
-    env = {name: "x" for name in ("ESPACES_TABLE", "CREDENTIALS_TABLE", "EPHEMERAL_TABLE", "JOBS_TABLE",
-                                   "IDEMPOTENCY_TABLE", "DOCUMENTS_BUCKET", "LETTERS_BUCKET", "POPULATION_BUCKET",
-                                   "DATA_KEY_ARN", "TOKEN_KEY_ID", "APP_SECRET_ARN", "SENDER_EMAIL",
-                                   "SES_TEMPLATE_PREFIX")}
+    # every required variable (issue 10: required fields are required), and no PSC_* variable
+    env = {field.alias: "x" for field in Settings.model_fields.values() if field.is_required()}
     assert (Settings.from_env(env).psc_issuer, Settings.from_env(env).psc_jwks) == ("", "")
     settings = Settings.from_env({**env, **provider.env()})
     assert (settings.psc_issuer, settings.psc_audience) == (ISSUER, "mes")

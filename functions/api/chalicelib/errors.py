@@ -48,7 +48,13 @@ def problem(status: int, code: str, detail: str, field: str | None = None, heade
 
 
 def from_domain(error: DomainError) -> Response:
-    status = STATUS.get(error.code, 400)
+    """The problem+json answer of a domain error. A code without a row in STATUS is a programming
+    error: it answers 500 and logs `unmapped domain error` with the code (never a silent 400)."""
+    try:
+        status = STATUS[error.code]
+    except KeyError:
+        logger.error("unmapped domain error", extra={"code": error.code, "error_type": type(error).__name__})
+        return problem(500, "internal_error", "Une erreur technique est survenue. Réessayez plus tard.")
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
     if status >= 400:
         logger.info("request refused", extra={"code": error.code, "status": status, "field": error.field})

@@ -13,8 +13,10 @@ from typing import Any
 from chalice import Blueprint, Response
 from pydantic import BaseModel
 
-from mes.bootstrap import get_container
+from mes import bootstrap
+from mes.bootstrap import Container
 from mes.domain.errors import DomainError, Unauthorized
+from mes.settings import ApiSettings
 
 from .bodies import BadInput, parse_body, parse_query
 from .errors import from_domain, internal_error, problem
@@ -38,6 +40,11 @@ class RouteSpec:
 
 
 REGISTRY: list[RouteSpec] = []
+
+
+def get_container() -> Container:
+    """The API family's container: its settings are `ApiSettings`, validated when it is built."""
+    return bootstrap.get_container(ApiSettings)
 
 
 def bearer_token(request: Any) -> str:

@@ -11,7 +11,15 @@ from functools import cached_property
 from typing import Any
 
 from mes.domain.keys import Keys
-from mes.settings import Settings, get_settings
+from mes.settings import (
+    ApiSettings,
+    CoreSettings,
+    JobSettings,
+    Settings,
+    clear_settings,
+    get_settings,
+    require,
+)
 
 # The sections of the holder's data export (issue #5), in archive order: (section name → file
 # `<name>.json` in the zip, Container attribute whose object has `export_espace(espace_id)` returning
@@ -32,10 +40,20 @@ def utcnow() -> datetime:
 
 
 class Container:
-    def __init__(self, settings: Settings | None = None, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, settings: CoreSettings | None = None, clock: Callable[[], datetime] = utcnow):
         self.settings = settings or get_settings()
         self.clock = clock
         self._clients: dict[str, Any] = {}
+
+    @property
+    def api_settings(self) -> ApiSettings:
+        """The API family's settings (`SettingsError` if this function is not configured for it)."""
+        return require(self.settings, ApiSettings)
+
+    @property
+    def job_settings(self) -> JobSettings:
+        """The scheduled and event functions' settings (`SettingsError` otherwise)."""
+        return require(self.settings, JobSettings)
 
     @cached_property
     def _session(self) -> Any:
@@ -82,18 +100,18 @@ class Container:
     @cached_property
     def printer(self) -> Any:
         from mes.adapters.aws import S3LetterPrinter
-        return S3LetterPrinter(self.client("s3"), self.settings.letters_bucket, self.settings.data_key_arn)
+        return S3LetterPrinter(self.client("s3"), self.job_settings.letters_bucket, self.settings.data_key_arn)
 
     @cached_property
     def tokens(self) -> Any:
         from mes.adapters.aws import KmsTokenService
-        return KmsTokenService(self.client("kms"), self.settings.token_key_id, self.settings.issuer)
+        return KmsTokenService(self.client("kms"), self.api_settings.token_key_id, self.api_settings.issuer)
 
     @cached_property
     def psc(self) -> Any:
         """Pro Santé Connect token verifier (pinned JWKS from the settings; keys parsed once)."""
         from mes.adapters.psc import PscVerifier
-        s = self.settings
+        s = self.api_settings
         return PscVerifier(s.psc_issuer, s.psc_audience, s.psc_jwks)
 
     @cached_property
@@ -146,7 +164,7 @@ class Container:
         return AccountDeps(repo=self.espaces, credentials=self.credentials, ephemeral=self.ephemeral,
                            notifier=self.notifier, tokens=self.tokens, hasher=self.hasher, keys=self.keys,
                            template_name=self.settings.ses_template, token_ttl=self.settings.token_ttl_seconds,
-                           enrolment_ttl=self.settings.enrolment_token_ttl_seconds)
+                           enrolment_ttl=self.api_settings.enrolment_token_ttl_seconds)
 
     def wave_deps(self) -> Any:
         from mes.adapters.dynamo import WAVE_SHARDS
@@ -251,10 +269,15 @@ class Container:
 _container: Container | None = None
 
 
-def get_container() -> Container:
+def get_container(family: type[CoreSettings] = Settings) -> Container:
+    """The process's container, configured for `family` (its settings are validated when it is
+    built: a missing variable stops the function before any AWS call). A process that runs several
+    families (the local stack) converges on the whole `Settings`; a Lambda function has one."""
     global _container
     if _container is None:
-        _container = Container()
+        _container = Container(get_settings(family))
+    elif not isinstance(_container.settings, family):
+        _container = Container(get_settings(Settings), clock=_container.clock)
     return _container
 
 
@@ -262,4 +285,4 @@ def set_container(container: Container | None) -> None:
     """Tests and the local stack install their own container (or reset with None)."""
     global _container
     _container = container
-    get_settings.cache_clear()
+    clear_settings()

@@ -1,97 +1,136 @@
-"""Validated settings, read once from the environment (template.yaml Globals → Lambda env)."""
+"""Validated settings, read once from the environment (template.yaml Globals → Lambda env).
+
+One model per function family, each field bound to its environment variable (the alias):
+- `CoreSettings`: what every function reads through the composition root (the tables and buckets of
+  the holder's data, the project key, the secret, the sender);
+- `ApiSettings`: + what only the API and its authorizers read (the token signing key, Pro Santé
+  Connect, the token lifetimes);
+- `JobSettings`: + what only the scheduled and event functions read (the idempotency table, the
+  letters bucket);
+- `Settings`: every family at once, + what only the local stack reads (the buckets it uploads to,
+  the queue it drains itself): one process that runs every function (the CLI, the tests, the bench).
+
+A required variable has no default: a function whose environment misses one stops when its
+container is built, before any AWS call, with `SettingsError` naming the variables.
+"""
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+F = TypeVar("F", bound="CoreSettings")
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+class SettingsError(RuntimeError):
+    """The environment does not hold what a function family needs (a deployment error)."""
 
-    stage: str = "local"
-    espaces_table: str
-    credentials_table: str
-    ephemeral_table: str
-    jobs_table: str
-    idempotency_table: str
-    documents_table: str = ""
-    access_table: str = ""
-    access_log_table: str = ""
-    profiles_table: str = ""
-    document_scan_queue_url: str = ""
-    malware_scanner: str = "eicar"
-    documents_bucket: str
-    letters_bucket: str
-    population_bucket: str
-    data_key_arn: str
-    token_key_id: str
-    app_secret_arn: str
-    sender_email: str
-    ses_template_prefix: str
-    region: str = "eu-west-3"
-    token_ttl_seconds: int = 900
-    enrolment_token_ttl_seconds: int = 900
-    wave_shards: int = 8
-    due_shards: int = 8
-    issuer: str = "mes"
-    # Pro Santé Connect (BR-28): the provider's issuer, our client id, its pinned JWK set (JSON).
-    # Empty: every PS token is refused.
-    psc_issuer: str = ""
-    psc_audience: str = ""
-    psc_jwks: str = ""
-    messages_table: str = ""  # secure messaging (BR-37)
-    # Reimbursement history (BR-21) and data exports (issue #5).
-    reimbursements_table: str = ""
-    reimbursements_bucket: str = ""
-    exports_table: str = ""
-    exports_bucket: str = ""
-    export_queue_url: str = ""
+
+class CoreSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    stage: str = Field("local", alias="MES_STAGE")
+    region: str = Field("eu-west-3", alias="AWS_REGION")
+    espaces_table: str = Field(alias="ESPACES_TABLE", min_length=1)
+    credentials_table: str = Field(alias="CREDENTIALS_TABLE", min_length=1)
+    ephemeral_table: str = Field(alias="EPHEMERAL_TABLE", min_length=1)
+    jobs_table: str = Field(alias="JOBS_TABLE", min_length=1)
+    documents_table: str = Field(alias="DOCUMENTS_TABLE", min_length=1)
+    access_table: str = Field(alias="ACCESS_TABLE", min_length=1)
+    access_log_table: str = Field(alias="ACCESS_LOG_TABLE", min_length=1)
+    profiles_table: str = Field(alias="PROFILES_TABLE", min_length=1)
+    messages_table: str = Field(alias="MESSAGES_TABLE", min_length=1)  # secure messaging (BR-37)
+    reimbursements_table: str = Field(alias="REIMBURSEMENTS_TABLE", min_length=1)  # BR-21
+    exports_table: str = Field(alias="EXPORTS_TABLE", min_length=1)  # data exports (issue #5)
+    exports_bucket: str = Field(alias="EXPORTS_BUCKET", min_length=1)
+    export_queue_url: str = Field(alias="EXPORT_QUEUE_URL", min_length=1)  # the API sends, the function reads
+    documents_bucket: str = Field(alias="DOCUMENTS_BUCKET", min_length=1)
+    data_key_arn: str = Field(alias="DATA_KEY_ARN", min_length=1)
+    app_secret_arn: str = Field(alias="APP_SECRET_ARN", min_length=1)
+    sender_email: str = Field(alias="SENDER_EMAIL", min_length=1)
+    ses_template_prefix: str = Field(alias="SES_TEMPLATE_PREFIX", min_length=1)
+    # GuardDuty Malware Protection tags objects in AWS; locally, the EICAR scanner.
+    malware_scanner: str = Field("eicar", alias="MALWARE_SCANNER")
+    token_ttl_seconds: int = 900  # the session epoch a closure revokes (BR-14) is read by the jobs too
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        if not data.get("AWS_REGION"):
+            data["AWS_REGION"] = data.get("AWS_DEFAULT_REGION") or "eu-west-3"
+        if not data.get("MALWARE_SCANNER") and "malware_scanner" not in data:
+            data["MALWARE_SCANNER"] = "eicar" if data.get("MES_STAGE", "local") == "local" else "guardduty"
+        return data
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls: type[F], env: Mapping[str, str] | None = None) -> F:
+        """This family's settings from `env` (default: the process environment); `SettingsError`
+        naming every missing or empty variable otherwise."""
         env = os.environ if env is None else env
-        return cls(
-            stage=env.get("MES_STAGE", "local"),
-            espaces_table=env["ESPACES_TABLE"],
-            credentials_table=env["CREDENTIALS_TABLE"],
-            ephemeral_table=env["EPHEMERAL_TABLE"],
-            jobs_table=env["JOBS_TABLE"],
-            idempotency_table=env["IDEMPOTENCY_TABLE"],
-            documents_table=env.get("DOCUMENTS_TABLE", ""),
-            access_table=env.get("ACCESS_TABLE", ""),
-            access_log_table=env.get("ACCESS_LOG_TABLE", ""),
-            profiles_table=env.get("PROFILES_TABLE", ""),
-            document_scan_queue_url=env.get("DOCUMENT_SCAN_QUEUE_URL", ""),
-            # GuardDuty Malware Protection tags objects in AWS; locally, the EICAR scanner.
-            malware_scanner=env.get("MALWARE_SCANNER") or ("eicar" if env.get("MES_STAGE", "local") == "local"
-                                                           else "guardduty"),
-            documents_bucket=env["DOCUMENTS_BUCKET"],
-            letters_bucket=env["LETTERS_BUCKET"],
-            population_bucket=env["POPULATION_BUCKET"],
-            data_key_arn=env["DATA_KEY_ARN"],
-            token_key_id=env["TOKEN_KEY_ID"],
-            app_secret_arn=env["APP_SECRET_ARN"],
-            sender_email=env["SENDER_EMAIL"],
-            ses_template_prefix=env["SES_TEMPLATE_PREFIX"],
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-3",
-            psc_issuer=env.get("PSC_ISSUER", ""),
-            psc_audience=env.get("PSC_AUDIENCE", ""),
-            psc_jwks=env.get("PSC_JWKS", ""),
-            messages_table=env.get("MESSAGES_TABLE", ""),
-            reimbursements_table=env.get("REIMBURSEMENTS_TABLE", ""),
-            reimbursements_bucket=env.get("REIMBURSEMENTS_BUCKET", ""),
-            exports_table=env.get("EXPORTS_TABLE", ""),
-            exports_bucket=env.get("EXPORTS_BUCKET", ""),
-            export_queue_url=env.get("EXPORT_QUEUE_URL", ""),
-        )
+        try:
+            return cls.model_validate(dict(env))
+        except ValidationError as exc:
+            names = sorted({str(error["loc"][0]) for error in exc.errors() if error["loc"]})
+            raise SettingsError(f"{cls.__name__}: missing or invalid environment variables: {', '.join(names)} "
+                                f"(template.yaml, Globals → Function → Environment)") from None
 
     def ses_template(self, name: str) -> str:
         return f"{self.ses_template_prefix}-{name}"
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings.from_env()
+class ApiSettings(CoreSettings):
+    token_key_id: str = Field(alias="TOKEN_KEY_ID", min_length=1)
+    issuer: str = "mes"
+    enrolment_token_ttl_seconds: int = 900
+    # Pro Santé Connect (BR-28): the provider's issuer, our client id, its pinned JWK set (JSON).
+    # Empty: every PS token is refused (a deliberate setting, e.g. a stage without PSC).
+    psc_issuer: str = Field("", alias="PSC_ISSUER")
+    psc_audience: str = Field("", alias="PSC_AUDIENCE")
+    psc_jwks: str = Field("", alias="PSC_JWKS")
+
+
+class JobSettings(CoreSettings):
+    idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE", min_length=1)  # scheduled functions (Powertools)
+    letters_bucket: str = Field(alias="LETTERS_BUCKET", min_length=1)  # the wave's print files (BR-05)
+
+
+class Settings(ApiSettings, JobSettings):
+    """Every family in one process (the local stack, the CLI, the tests, the bench)."""
+
+    # Read by the local stack only: in AWS the functions get these from their S3 or SQS events.
+    population_bucket: str = Field(alias="POPULATION_BUCKET", min_length=1)
+    reimbursements_bucket: str = Field(alias="REIMBURSEMENTS_BUCKET", min_length=1)
+    document_scan_queue_url: str = Field(alias="DOCUMENT_SCAN_QUEUE_URL", min_length=1)
+
+
+def require(settings: CoreSettings, family: type[F]) -> F:
+    """`settings` as `family`, or `SettingsError` when a function reaches past its family."""
+    if not isinstance(settings, family):
+        raise SettingsError(f"{family.__name__} needed, but this function was configured with "
+                            f"{type(settings).__name__}")
+    return settings
+
+
+@cache
+def _read(family: type[CoreSettings]) -> CoreSettings:
+    return family.from_env()
+
+
+@overload
+def get_settings() -> Settings: ...
+@overload
+def get_settings(family: type[F]) -> F: ...
+def get_settings(family: type[CoreSettings] = Settings) -> CoreSettings:
+    """One family's settings, read once per process (`clear_settings()` reads them again)."""
+    return _read(family)
+
+
+def clear_settings() -> None:
+    _read.cache_clear()

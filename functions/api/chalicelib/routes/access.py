@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.services import professionals as pro
 from mes.services.espaces import resolve_acting, resolve_id
 
-from ..models import AccessLog, AdministratorRequest, ListQuery, LogEntry, Professional, Professionals
-from ..routing import route
+from ..models.access import AccessLog, AdministratorRequest, Professionals
+from ..models.common import ListQuery
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 
@@ -25,18 +25,14 @@ def access_log(claims: dict, espace_id: str, query: ListQuery) -> AccessLog:
     acting = resolve_acting(get_container().espaces, claims, espace_id)
     page = pro.holder_access_log(get_container().pro_deps(), acting.espace_id, query.limit, query.cursor,
                                  as_representative=acting.as_representative)
-    return AccessLog(items=[LogEntry(**i) for i in page.items], next_cursor=page.next_key)
+    return AccessLog.from_domain(page)
 
 
 @route(bp, "/espaces/{espace_id}/professionals", "GET", auth="holder", response=Professionals,
        errors=(401, 404))
 def professionals(claims: dict, espace_id: str) -> Professionals:
     """Professionals with an authorisation, a block, and the administrator."""
-    c = get_container()
-    target = _target(claims, espace_id)
-    items = pro.holder_professionals(c.pro_deps(), target)
-    admin = next((i["rpps"] for i in items if i["administrator"]), None)
-    return Professionals(items=[Professional(**i) for i in items], administrator=admin)
+    return Professionals.from_domain(pro.holder_professionals(get_container().pro_deps(), _target(claims, espace_id)))
 
 
 @route(bp, "/espaces/{espace_id}/professionals/{rpps}", "DELETE", auth="holder", status=204,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.services import auth
 
-from ..models import LoginRequest, LoginResponse, OtpRequest, TokenResponse
-from ..routing import route
+from ..models.auth import LoginRequest, LoginResponse, OtpRequest, TokenResponse
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 
@@ -19,8 +18,7 @@ def login(body: LoginRequest) -> LoginResponse:
     """Check identifier and password; a one-time code is sent on the holder's channel."""
     c = get_container()
     challenge = auth.login(c.account_deps(), login=body.login, password=body.password, now=c.clock())
-    return LoginResponse(challenge_id=challenge.challenge_id, channel=challenge.channel,
-                         expires_in=challenge.expires_in)
+    return LoginResponse.from_domain(challenge)
 
 
 @route(bp, "/auth/otp", "POST", auth=None, body=OtpRequest, response=TokenResponse, errors=(400, 401, 429))

@@ -6,21 +6,19 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.domain.professionals import ProIdentity
 from mes.services import children
 from mes.services.professionals import RequestRef
 
-from ..models import DocumentOut, EspaceRef, EspaceResponse
-from ..models_children import (
+from ..models.children import (
     ChildAttachRequest,
     ProDocumentPatch,
     RepresentativeCreated,
-    RepresentativeOut,
     RepresentativeRequest,
 )
-from ..routing import route
-from .documents import document_out
+from ..models.documents import DocumentOut
+from ..models.espaces import EspaceResponse
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 
@@ -32,7 +30,7 @@ def attach_child(claims: dict, body: ChildAttachRequest) -> EspaceResponse:
     c = get_container()
     child = children.attach_child(c.account_deps(), claims, nir=body.nir, birth_date=body.birth_date,
                                   vitale_serial=body.vitale_serial, code=body.code, now=c.clock())
-    return EspaceResponse(espace=EspaceRef(id=child.espace_id, status=str(child.status)))
+    return EspaceResponse.from_domain(child)
 
 
 @route(bp, "/espaces/{espace_id}/representatives", "POST", auth="holder", body=RepresentativeRequest,
@@ -42,8 +40,7 @@ def invite_representative(claims: dict, espace_id: str, body: RepresentativeRequ
     c = get_container()
     person = children.invite_representative(c.espaces, c.keys, claims, espace_id, nir=body.nir,
                                             birth_date=body.birth_date, now=c.clock(), ephemeral=c.ephemeral)
-    return RepresentativeCreated(representative=RepresentativeOut(id=person.espace_id, first_name=person.first_name,
-                                                                  last_name=person.last_name))
+    return RepresentativeCreated.from_domain(person)
 
 
 @route(bp, "/espaces/{espace_id}/representatives/{representative_id}", "DELETE", auth="holder", status=204,
@@ -60,4 +57,4 @@ def reveal_document(ps: ProIdentity, req: RequestRef, ins: str, document_id: str
     """The author makes a document visible to the minor's legal representatives again (irreversible)."""
     document = children.reveal_to_representatives(get_container().pro_deps(), ps, ins, document_id,
                                                   body.hidden_from_representatives, req)
-    return DocumentOut(**document_out(document))
+    return DocumentOut.from_domain(document)

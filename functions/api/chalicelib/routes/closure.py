@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.services import closure
 
-from ..models_closure import ClosureRequest, ClosureResponse
-from ..routing import route
+from ..models.closure import ClosureRequest, ClosureResponse
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
-
-
-def _iso(value) -> str | None:  # type: ignore[no-untyped-def]
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
 @route(bp, "/espaces/{espace_id}/closure", "POST", auth="holder", body=ClosureRequest, response=ClosureResponse,
@@ -24,5 +19,4 @@ def close_espace(claims: dict, espace_id: str, body: ClosureRequest) -> ClosureR
     c = get_container()
     espace = closure.close_espace(c.closure_deps(api=True), claims, espace_id, password=body.password,
                                   delete_data=body.delete_data, now=c.clock())
-    return ClosureResponse(status="closed", archived_until=_iso(espace.archived_until) or "",
-                           deletion_due=_iso(espace.deletion_due))
+    return ClosureResponse.from_domain(espace)

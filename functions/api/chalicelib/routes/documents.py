@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
-from mes.domain.documents import Document, rejection_reason
-from mes.domain.espace import Espace
 from mes.services import documents
 
-from ..models import (
+from ..models.documents import (
     DocumentCreated,
     DocumentDetail,
     DocumentList,
@@ -20,19 +17,10 @@ from ..models import (
     DocumentUploadRequest,
     SettingsOut,
     SettingsPatch,
-    Upload,
 )
-from ..routing import route
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
-
-
-def document_out(d: Document) -> dict:
-    return {"id": d.document_id, "title": d.title, "category": d.category, "filename": d.filename,
-            "content_type": d.content_type, "size": d.size, "status": str(d.status), "masked": d.masked,
-            "author_type": str(d.author_type), "created_at": d.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "reject_reason": d.reject_reason, "rejection_reason": rejection_reason(d),
-            "hidden_from_representatives": d.hidden_from_representatives}
 
 
 @route(bp, "/espaces/{espace_id}/documents", "POST", auth="holder", body=DocumentUploadRequest,
@@ -43,7 +31,7 @@ def create_document(claims: dict, espace_id: str, body: DocumentUploadRequest) -
     document, upload = documents.request_upload(
         c.document_deps(), claims, espace_id, title=body.title, category=body.category, filename=body.filename,
         content_type=body.content_type, size=body.size, now=c.clock())
-    return DocumentCreated(document=DocumentOut(**document_out(document)), upload=Upload(**upload))
+    return DocumentCreated.from_domain(document, upload)
 
 
 @route(bp, "/espaces/{espace_id}/documents", "GET", auth="holder", query=DocumentListQuery,
@@ -53,7 +41,7 @@ def list_documents(claims: dict, espace_id: str, query: DocumentListQuery) -> Do
     uploads (the holder's own stay, with the reason, until deleted). One Query per page."""
     page = documents.list_documents(get_container().document_deps(), claims, espace_id, category=query.category,
                                     limit=query.limit, cursor=query.cursor)
-    return DocumentList(items=[DocumentOut(**document_out(d)) for d in page.items], next_cursor=page.next_key)
+    return DocumentList.from_domain(page)
 
 
 @route(bp, "/espaces/{espace_id}/documents/{document_id}", "GET", auth="holder", response=DocumentDetail,
@@ -61,7 +49,7 @@ def list_documents(claims: dict, espace_id: str, query: DocumentListQuery) -> Do
 def get_document(claims: dict, espace_id: str, document_id: str) -> DocumentDetail:
     """Metadata, and a short-lived download (as an attachment) once the document is available."""
     document, download = documents.get_document(get_container().document_deps(), claims, espace_id, document_id)
-    return DocumentDetail(**document_out(document), download=download)
+    return DocumentDetail.from_domain(document, download=download)
 
 
 @route(bp, "/espaces/{espace_id}/documents/{document_id}", "PATCH", auth="holder", body=DocumentPatch,
@@ -69,7 +57,7 @@ def get_document(claims: dict, espace_id: str, document_id: str) -> DocumentDeta
 def patch_document(claims: dict, espace_id: str, document_id: str, body: DocumentPatch) -> DocumentOut:
     """Mask or unmask (hidden from professionals, BR-25)."""
     document = documents.set_masked(get_container().document_deps(), claims, espace_id, document_id, body.masked)
-    return DocumentOut(**document_out(document))
+    return DocumentOut.from_domain(document)
 
 
 @route(bp, "/espaces/{espace_id}/documents/{document_id}", "DELETE", auth="holder", status=204,
@@ -79,16 +67,10 @@ def delete_document(claims: dict, espace_id: str, document_id: str) -> None:
     documents.delete_document(get_container().document_deps(), claims, espace_id, document_id)
 
 
-def settings_out(espace: Espace) -> SettingsOut:
-    s = espace.settings
-    return SettingsOut(emergency=s.emergency, documents_masked_by_default=s.documents_masked_by_default,
-                       otp_channel=espace.otp_channel, notifications=s.notifications)  # type: ignore[arg-type]
-
-
 @route(bp, "/espaces/{espace_id}/settings", "GET", auth="holder", response=SettingsOut, errors=(401, 404))
 def get_settings(claims: dict, espace_id: str) -> SettingsOut:
     """Emergency access modes, masking by default, one-time code channel, notifications."""
-    return settings_out(documents.get_settings(get_container().document_deps(), claims, espace_id))
+    return SettingsOut.from_domain(documents.get_settings(get_container().document_deps(), claims, espace_id))
 
 
 @route(bp, "/espaces/{espace_id}/settings", "PATCH", auth="holder", body=SettingsPatch, response=SettingsOut,
@@ -97,4 +79,4 @@ def patch_settings(claims: dict, espace_id: str, body: SettingsPatch) -> Setting
     """Change some settings; absent fields are kept."""
     changes = body.model_dump(exclude_none=True)
     espace = documents.update_settings(get_container().document_deps(), claims, espace_id, changes)
-    return settings_out(espace)
+    return SettingsOut.from_domain(espace)

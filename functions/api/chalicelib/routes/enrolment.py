@@ -4,32 +4,22 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
-from mes.domain.espace import Espace
 from mes.services import enrolment
 
-from ..models import (
+from ..models.enrolment import (
     AcceptedResponse,
     ActivationConfirmRequest,
     ActivationRequest,
     ChallengeResponse,
     CodeRenewalRequest,
-    EspaceRef,
-    EspaceResponse,
     OppositionResponse,
-    Receipt,
     SessionRequest,
     SessionResponse,
 )
-from ..routing import route
+from ..models.espaces import EspaceResponse
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
-
-
-def _ref(espace: Espace) -> EspaceRef:
-    deadline = espace.opposition_deadline
-    return EspaceRef(id=espace.espace_id, status=str(espace.status),
-                     opposition_deadline=deadline.strftime("%Y-%m-%dT%H:%M:%SZ") if deadline else None)
 
 
 @route(bp, "/enrolment/sessions", "POST", auth=None, body=SessionRequest, response=SessionResponse, status=201,
@@ -39,7 +29,7 @@ def create_session(body: SessionRequest) -> SessionResponse:
     c = get_container()
     token, espace = enrolment.start_session(c.account_deps(), nir=body.nir, birth_date=body.birth_date,
                                             vitale_serial=body.vitale_serial, code=body.code, now=c.clock())
-    return SessionResponse(enrolment_token=token, espace=_ref(espace))
+    return SessionResponse.from_domain(token, espace)
 
 
 @route(bp, "/enrolment/opposition", "POST", auth="enrolment", response=OppositionResponse, errors=(401, 409))
@@ -47,9 +37,7 @@ def oppose(claims: dict) -> OppositionResponse:
     """Oppose the creation of the espace (BR-07)."""
     c = get_container()
     espace = enrolment.oppose(c.account_deps(), claims, now=c.clock())
-    assert espace.opposed_at is not None and espace.receipt_id is not None
-    return OppositionResponse(status="opposed", receipt=Receipt(
-        id=espace.receipt_id, at=espace.opposed_at.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    return OppositionResponse.from_domain(espace)
 
 
 @route(bp, "/enrolment/activation", "POST", auth="enrolment", body=ActivationRequest, response=ChallengeResponse,
@@ -60,7 +48,7 @@ def start_activation(claims: dict, body: ActivationRequest) -> ChallengeResponse
     challenge = enrolment.start_activation(
         c.account_deps(), claims, email=body.email, mobile=body.mobile, otp_channel=body.otp_channel,
         login=body.login, password=body.password, accept_terms=body.accept_terms, now=c.clock())
-    return ChallengeResponse(challenge_id=challenge.challenge_id, channels=sorted(challenge.otp_hashes))
+    return ChallengeResponse.from_domain(challenge)
 
 
 @route(bp, "/enrolment/activation/confirm", "POST", auth="enrolment", body=ActivationConfirmRequest,
@@ -70,7 +58,7 @@ def confirm_activation(claims: dict, body: ActivationConfirmRequest) -> EspaceRe
     c = get_container()
     espace = enrolment.confirm_activation(c.account_deps(), claims, challenge_id=body.challenge_id, otp=body.otp,
                                           sms_otp=body.sms_otp, now=c.clock())
-    return EspaceResponse(espace=EspaceRef(id=espace.espace_id, status=str(espace.status)))
+    return EspaceResponse.from_domain(espace)
 
 
 RENEWAL_ACCEPTED = ("Si ces informations correspondent à un profil Mon espace santé avec des coordonnées "

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
-from mes.domain.messaging import Conversation, Message
 from mes.domain.professionals import ProIdentity
 from mes.services import messaging
 from mes.services.professionals import RequestRef
 
-from ..models import DocumentOut, ListQuery
-from ..models_messaging import (
+from ..models.common import ListQuery
+from ..models.documents import DocumentOut
+from ..models.messaging import (
     AttachmentDetail,
-    AttachmentOut,
     ConversationCreated,
     ConversationList,
     ConversationOut,
@@ -22,10 +20,8 @@ from ..models_messaging import (
     ConversationStart,
     MessageOut,
     MessageRequest,
-    ProfessionalRef,
 )
-from ..routing import route
-from .documents import document_out
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 
@@ -34,30 +30,13 @@ def deps() -> messaging.MessagingDeps:
     return get_container().messaging_deps()
 
 
-def _at(value) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def conversation_out(c: Conversation) -> ConversationOut:
-    return ConversationOut(id=c.conversation_id, subject=c.subject, status=str(c.status),
-                           professional=ProfessionalRef(rpps=c.rpps, profession=c.profession, structure=c.structure,
-                                                        name=c.name),
-                           created_at=_at(c.created_at), last_message_at=_at(c.last_at),
-                           closed_at=_at(c.closed_at) if c.closed_at else None, message_count=c.message_count)
-
-
-def message_out(m: Message) -> MessageOut:
-    return MessageOut(id=m.message_id, author=str(m.author), at=_at(m.at), body=m.body,
-                      attachments=[AttachmentOut(**a.as_dict()) for a in m.attachments])
-
-
 # --- holder ----------------------------------------------------------------------------------------
 @route(bp, "/espaces/{espace_id}/conversations", "GET", auth="holder", query=ListQuery, response=ConversationList,
        errors=(400, 401, 404))
 def list_conversations(claims: dict, espace_id: str, query: ListQuery) -> ConversationList:
     """The holder's conversations, newest activity first (one Query per page)."""
     page = messaging.list_conversations(deps(), claims, espace_id, limit=query.limit, cursor=query.cursor)
-    return ConversationList(items=[conversation_out(c) for c in page.items], next_cursor=page.next_key)
+    return ConversationList.from_domain(page)
 
 
 @route(bp, "/espaces/{espace_id}/conversations/{conversation_id}", "GET", auth="holder", query=ListQuery,
@@ -66,8 +45,7 @@ def read_conversation(claims: dict, espace_id: str, conversation_id: str, query:
     """The messages, newest first; the conversation comes with the first page (one Query per page)."""
     conversation, page = messaging.read(deps(), claims, espace_id, conversation_id, limit=query.limit,
                                         cursor=query.cursor)
-    return ConversationPage(conversation=conversation_out(conversation) if conversation else None,
-                            items=[message_out(m) for m in page.items], next_cursor=page.next_key)
+    return ConversationPage.from_domain(conversation, page)
 
 
 @route(bp, "/espaces/{espace_id}/conversations/{conversation_id}/messages", "POST", auth="holder",
@@ -76,7 +54,7 @@ def reply(claims: dict, espace_id: str, conversation_id: str, body: MessageReque
     """Reply while the professional has not ended the conversation (409 conversation_closed)."""
     message = messaging.reply(deps(), claims, espace_id, conversation_id, body=body.body,
                               attachments=body.attachments, now=get_container().clock())
-    return message_out(message)
+    return MessageOut.from_domain(message)
 
 
 @route(bp, "/espaces/{espace_id}/conversations/{conversation_id}/attachments/{document_id}/save", "POST",
@@ -85,7 +63,7 @@ def save_attachment(claims: dict, espace_id: str, conversation_id: str, document
     """Save a received attachment into one's documents: a copy of one's own (idempotent, BR-39)."""
     document = messaging.save_attachment(deps(), claims, espace_id, conversation_id, document_id,
                                          get_container().clock())
-    return DocumentOut(**document_out(document))
+    return DocumentOut.from_domain(document)
 
 
 # --- professional -----------------------------------------------------------------------------------
@@ -95,7 +73,7 @@ def start(ps: ProIdentity, req: RequestRef, ins: str, body: ConversationStart) -
     """Start a conversation with a patient (BR-37); the holder is notified without content (BR-39)."""
     conversation = messaging.start(deps(), ps, ins, subject=body.subject, body=body.body,
                                    attachments=body.attachments, req=req)
-    return ConversationCreated(conversation_id=conversation.conversation_id)
+    return ConversationCreated.from_domain(conversation)
 
 
 @route(bp, "/pro/conversations/{conversation_id}", "GET", auth="pro", query=ListQuery, response=ConversationPage,
@@ -104,23 +82,22 @@ def pro_read(ps: ProIdentity, req: RequestRef, conversation_id: str, query: List
     """One's own conversation and its messages, newest first."""
     conversation, page = messaging.pro_read(deps(), ps, conversation_id, limit=query.limit, cursor=query.cursor,
                                             req=req)
-    return ConversationPage(conversation=conversation_out(conversation), items=[message_out(m) for m in page.items],
-                            next_cursor=page.next_key)
+    return ConversationPage.from_domain(conversation, page)
 
 
 @route(bp, "/pro/conversations/{conversation_id}/messages", "POST", auth="pro", body=MessageRequest,
        response=MessageOut, status=201, errors=(400, 401, 403, 404, 409))
 def pro_send(ps: ProIdentity, req: RequestRef, conversation_id: str, body: MessageRequest) -> MessageOut:
     """Write in one's own open conversation."""
-    return message_out(messaging.pro_send(deps(), ps, conversation_id, body=body.body, attachments=body.attachments,
-                                          req=req))
+    return MessageOut.from_domain(messaging.pro_send(deps(), ps, conversation_id, body=body.body,
+                                                     attachments=body.attachments, req=req))
 
 
 @route(bp, "/pro/conversations/{conversation_id}/close", "POST", auth="pro", response=ConversationOut,
        errors=(401, 403, 404))
 def pro_close(ps: ProIdentity, req: RequestRef, conversation_id: str) -> ConversationOut:
     """End one's own conversation (BR-38); the holder can no longer reply. Closing twice is harmless."""
-    return conversation_out(messaging.pro_close(deps(), ps, conversation_id, req))
+    return ConversationOut.from_domain(messaging.pro_close(deps(), ps, conversation_id, req))
 
 
 @route(bp, "/pro/conversations/{conversation_id}/attachments/{document_id}", "GET", auth="pro",
@@ -128,4 +105,4 @@ def pro_close(ps: ProIdentity, req: RequestRef, conversation_id: str) -> Convers
 def pro_attachment(ps: ProIdentity, req: RequestRef, conversation_id: str, document_id: str) -> AttachmentDetail:
     """A document attached in one's own conversation: metadata and a short-lived download."""
     document, download = messaging.pro_attachment(deps(), ps, conversation_id, document_id, req)
-    return AttachmentDetail(**document_out(document), download=download)
+    return AttachmentDetail.from_domain(document, download=download)

@@ -5,31 +5,22 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.domain.professionals import ProIdentity
 from mes.services import professionals as pro
 from mes.services.professionals import RequestRef
 
-from ..models import (
-    AccessLog,
+from ..models.access import AccessLog
+from ..models.common import ListQuery
+from ..models.documents import DocumentCreated, DocumentDetail, DocumentList, DocumentListQuery
+from ..models.professionals import (
     AuthorisationOut,
     AuthorisationRequest,
-    DocumentCreated,
-    DocumentDetail,
-    DocumentList,
-    DocumentListQuery,
-    DocumentOut,
     EmergencyOut,
     EmergencyRequest,
-    ListQuery,
-    LogEntry,
-    Notice,
     Notices,
     ProDocumentUploadRequest,
-    Upload,
 )
-from ..routing import route
-from .documents import document_out
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 
@@ -52,7 +43,7 @@ def list_documents(ps: ProIdentity, req: RequestRef, ins: str, query: DocumentLi
     """Documents filtered by the access matrix, masking, hiding, blocks and authorisation."""
     page = pro.list_documents(deps(), ps, ins, category=query.category, limit=query.limit, cursor=query.cursor,
                               req=req)
-    return DocumentList(items=[DocumentOut(**document_out(d)) for d in page.items], next_cursor=page.next_key)
+    return DocumentList.from_domain(page)
 
 
 @route(bp, "/pro/patients/{ins}/documents/{document_id}", "GET", auth="pro", response=DocumentDetail,
@@ -60,7 +51,7 @@ def list_documents(ps: ProIdentity, req: RequestRef, ins: str, query: DocumentLi
 def get_document(ps: ProIdentity, req: RequestRef, ins: str, document_id: str) -> DocumentDetail:
     """Metadata and a short-lived download, if this professional may see the document."""
     document, download = pro.get_document(deps(), ps, ins, document_id, req)
-    return DocumentDetail(**document_out(document), download=download)
+    return DocumentDetail.from_domain(document, download=download)
 
 
 @route(bp, "/pro/patients/{ins}/documents", "POST", auth="pro", body=ProDocumentUploadRequest,
@@ -71,7 +62,7 @@ def deposit(ps: ProIdentity, req: RequestRef, ins: str, body: ProDocumentUploadR
                                    filename=body.filename, content_type=body.content_type, size=body.size,
                                    hidden_from_holder=body.hidden_from_holder, req=req,
                                    hidden_from_representatives=body.hidden_from_representatives)
-    return DocumentCreated(document=DocumentOut(**document_out(document)), upload=Upload(**upload))
+    return DocumentCreated.from_domain(document, upload)
 
 
 @route(bp, "/pro/patients/{ins}/documents/{document_id}", "DELETE", auth="pro", status=204,
@@ -86,7 +77,7 @@ def withdraw(ps: ProIdentity, req: RequestRef, ins: str, document_id: str) -> No
 def emergency(ps: ProIdentity, req: RequestRef, ins: str, body: EmergencyRequest) -> EmergencyOut:
     """Emergency access for 24 hours, unless the holder refused that mode (BR-34)."""
     until = pro.open_emergency(deps(), ps, ins, body.mode, body.reason, req)
-    return EmergencyOut(mode=body.mode, expires_at=until.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return EmergencyOut.from_domain(body.mode, until)
 
 
 @route(bp, "/pro/patients/{ins}/access-log", "GET", auth="pro", query=ListQuery, response=AccessLog,
@@ -94,7 +85,7 @@ def emergency(ps: ProIdentity, req: RequestRef, ins: str, body: EmergencyRequest
 def access_log(ps: ProIdentity, req: RequestRef, ins: str, query: ListQuery) -> AccessLog:
     """The access log, for the holder's administrator professional only (BR-32)."""
     page = pro.admin_access_log(deps(), ps, ins, query.limit, query.cursor, req)
-    return AccessLog(items=[LogEntry(**i) for i in page.items], next_cursor=page.next_key)
+    return AccessLog.from_domain(page)
 
 
 @route(bp, "/pro/patients/{ins}/blocks/{rpps}", "PUT", auth="pro", status=204, errors=(400, 401, 403, 404))
@@ -107,4 +98,4 @@ def block(ps: ProIdentity, req: RequestRef, ins: str, rpps: str) -> None:
 def notifications(ps: ProIdentity, req: RequestRef, query: ListQuery) -> Notices:
     """The professional's notices, newest first: emergency accesses on the patients it administers (BR-34)."""
     page = pro.professional_notices(deps(), ps, query.limit, query.cursor)
-    return Notices(items=[Notice(**i) for i in page.items], next_cursor=page.next_key)
+    return Notices.from_domain(page)

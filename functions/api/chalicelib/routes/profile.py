@@ -7,12 +7,11 @@ from typing import Any
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.domain.professionals import ProIdentity
 from mes.services import profile
 from mes.services.professionals import RequestRef
 
-from ..models_profile import (
+from ..models.profile import (
     MeasurementIn,
     MeasurementList,
     MeasurementListQuery,
@@ -21,7 +20,7 @@ from ..models_profile import (
     ProfileSectionBody,
     ProProfileOut,
 )
-from ..routing import route
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 
@@ -47,7 +46,7 @@ def add_measurement(claims: dict, espace_id: str, body: MeasurementIn) -> Measur
     """Append a measurement; the same (type, measured_at) again answers the stored one, never a duplicate."""
     c = get_container()
     measurement = profile.add_measurement(c.profile_deps(), claims, espace_id, body.model_dump(), c.clock())
-    return MeasurementOut(**measurement.as_dict())
+    return MeasurementOut.from_domain(measurement)
 
 
 @route(bp, "/espaces/{espace_id}/measurements", "GET", auth="holder", query=MeasurementListQuery,
@@ -57,7 +56,7 @@ def list_measurements(claims: dict, espace_id: str, query: Any) -> MeasurementLi
     page = profile.list_measurements(get_container().profile_deps(), claims, espace_id, type_=query.type,
                                      start=getattr(query, "from"), end=query.to, limit=query.limit,
                                      cursor=query.cursor)
-    return MeasurementList(items=[MeasurementOut(**m.as_dict()) for m in page.items], next_cursor=page.next_key)
+    return MeasurementList.from_domain(page)
 
 
 @route(bp, "/pro/patients/{ins}/profile", "GET", auth="pro", response=ProProfileOut, errors=(401, 403, 404))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from mes.bootstrap import get_container
 from mes.services import reimbursements
 
-from ..models_export import ReimbursementList, ReimbursementOut, ReimbursementQuery
-from ..routing import route
+from ..models.reimbursements import ReimbursementList, ReimbursementQuery
+from ..routing import get_container, route
 
 bp = Blueprint(__name__)
 
@@ -21,4 +20,4 @@ def list_reimbursements(claims: dict, espace_id: str, query: ReimbursementQuery)
     page = reimbursements.list_reimbursements(c.espaces, c.reimbursements, claims, espace_id, since=query.since,
                                               until=query.until, limit=query.limit, cursor=query.cursor,
                                               today=c.clock().date())
-    return ReimbursementList(items=[ReimbursementOut(**r.as_dict()) for r in page.items], next_cursor=page.next_key)
+    return ReimbursementList.from_domain(page)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, StrictBool, StrictStr
 
-from .models import Body, Out, body_config
+from .common import Body, Out, body_config, iso_or_none
+
+if TYPE_CHECKING:
+    from mes.domain.espace import Espace
 
 
 class ClosureRequest(Body):
@@ -19,3 +22,8 @@ class ClosureResponse(Out):
     status: Literal["closed"]
     archived_until: str = Field(description="fin de l'archivage : clôture + 10 ans")
     deletion_due: str | None = Field(default=None, description="date prévue de la suppression, si demandée")
+
+    @classmethod
+    def from_domain(cls, espace: Espace) -> ClosureResponse:
+        return cls(status="closed", archived_until=iso_or_none(espace.archived_until) or "",
+                   deletion_due=iso_or_none(espace.deletion_due))

@@ -3,7 +3,7 @@ The section models themselves live in the domain (mes.domain.profile): one per s
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import ConfigDict, Field, RootModel, StrictFloat, StrictInt, StrictStr, create_model
 
@@ -22,7 +22,11 @@ from mes.domain.profile import (
     Vaccinations,
 )
 
-from .models import Body, Cursor, Limit, Out, body_config
+from .common import Body, Cursor, Limit, Out, body_config
+
+if TYPE_CHECKING:
+    from mes.domain.measurements import Measurement
+    from mes.ports import Page
 
 
 class ProfileOut(Out):
@@ -85,10 +89,18 @@ class MeasurementOut(Out):
     diastolic: int | None = None
     note: str | None = None
 
+    @classmethod
+    def from_domain(cls, m: Measurement) -> MeasurementOut:
+        return cls(**m.as_dict())
+
 
 class MeasurementList(Out):
     items: list[MeasurementOut]
     next_cursor: str | None
+
+    @classmethod
+    def from_domain(cls, page: Page) -> MeasurementList:
+        return cls(items=[MeasurementOut.from_domain(m) for m in page.items], next_cursor=page.next_key)
 
 
 # `from` is a Python keyword: the query model is built with create_model.

@@ -1,12 +1,16 @@
-"""Request and response models of the reimbursement history (BR-21) and the data export (issue #5)."""
+"""Models of routes/reimbursements.py: the reimbursement history, read-only (BR-21)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from .models import Body, Cursor, Download, Limit, Out, body_config
+from .common import Body, Cursor, Limit, Out
+
+if TYPE_CHECKING:
+    from mes.domain.reimbursements import Reimbursement
+    from mes.ports import Page
 
 
 class ReimbursementQuery(Body):
@@ -29,25 +33,15 @@ class ReimbursementOut(Out):
     amount_reimbursed: str = Field(description="euros, two decimals")
     currency: Literal["EUR"]
 
+    @classmethod
+    def from_domain(cls, r: Reimbursement) -> ReimbursementOut:
+        return cls(**r.as_dict())
+
 
 class ReimbursementList(Out):
     items: list[ReimbursementOut]
     next_cursor: str | None
 
-
-class ExportRequest(Body):
-    """No field: the archive holds everything (an empty body or `{}`; any field is refused)."""
-
-    model_config = body_config({})
-
-
-class ExportCreated(Out):
-    export_id: str
-
-
-class ExportOut(Out):
-    export_id: str
-    status: Literal["pending", "ready", "failed"]
-    created_at: str
-    expires_at: str
-    download: Download | None = None
+    @classmethod
+    def from_domain(cls, page: Page) -> ReimbursementList:
+        return cls(items=[ReimbursementOut.from_domain(r) for r in page.items], next_cursor=page.next_key)

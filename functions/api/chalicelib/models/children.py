@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field, StrictBool
 
-from .models import BirthDate, Body, Nir, Out, ProvisionalCode, VitaleSerial, body_config
+from .common import BirthDate, Body, Nir, Out, ProvisionalCode, VitaleSerial, body_config
+
+if TYPE_CHECKING:
+    from mes.domain.espace import Espace
 
 
 class ChildAttachRequest(Body):
@@ -30,6 +35,12 @@ class RepresentativeOut(Out):
 
 class RepresentativeCreated(Out):
     representative: RepresentativeOut
+
+    @classmethod
+    def from_domain(cls, person: Espace) -> RepresentativeCreated:
+        """The invited representative: id and names only."""
+        return cls(representative=RepresentativeOut(id=person.espace_id, first_name=person.first_name,
+                                                     last_name=person.last_name))
 
 
 class ProDocumentPatch(Body):

@@ -1,0 +1,39 @@
+"""Models of routes/auth.py: login with password, then a one-time code (BR-11 to BR-13)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from .common import Body, ChallengeId, Login, Otp, Out, Password, body_config
+
+if TYPE_CHECKING:
+    from mes.services.auth import LoginChallenge
+
+
+class LoginRequest(Body):
+    model_config = body_config({"login": "demo.camille", "password": "camille-demo-2026"})
+    login: Login
+    password: Password
+
+
+class OtpRequest(Body):
+    model_config = body_config({"challenge_id": "Zk3q9xY1AbCdEfGhIjKlMnOp", "otp": "123456"})
+    challenge_id: ChallengeId
+    otp: Otp
+
+
+class LoginResponse(Out):
+    challenge_id: str
+    channel: str
+    expires_in: int
+
+    @classmethod
+    def from_domain(cls, challenge: LoginChallenge) -> LoginResponse:
+        """The same shape whether the login exists or not (no enumeration, BR-12)."""
+        return cls(challenge_id=challenge.challenge_id, channel=challenge.channel, expires_in=challenge.expires_in)
+
+
+class TokenResponse(Out):
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
