@@ -88,7 +88,7 @@ def aws(clock: FrozenClock, psc):
     from mes.bootstrap import Container, set_container
     from mes.settings import Settings
     from mes_local.outbox import stamp_send_times
-    from mes_local.resources import provision
+    from mes_local.provision import provision
 
     stamp_send_times()
     saved = dict(os.environ)

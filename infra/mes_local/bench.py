@@ -85,7 +85,7 @@ def stack(psc: Any = None) -> Any:
     import boto3
     from moto import mock_aws
 
-    from mes_local.resources import provision
+    from mes_local.provision import provision
     with mock_aws():
         env = provision(boto3.session.Session(region_name=REGION))["env"]
         os.environ.update(env)

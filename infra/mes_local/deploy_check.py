@@ -304,7 +304,7 @@ def check(build_dir: Path, packages: dict[str, str], lock: dict[str, str], root:
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    from mes_local.resources import load_template  # PyYAML; the checks above need only the stdlib
+    from mes_local.provision import load_template  # cfn-lint; the checks above need only the stdlib
 
     args = list(sys.argv[1:] if argv is None else argv)
     site = None

@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import boto3
 
-        from mes_local.resources import provision
+        from mes_local.provision import provision
 
         session = boto3.session.Session(region_name=REGION)
         # The Pro Santé Connect stand-in: its private key in SSM (for `mes pro-token`), its public
