@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stamp_send_times()  # before any message object is created by the in-process moto server
     try:  # moto's TransactWriteItems copies whole tables: a local wave of thousands would crawl
-        from mes_local import motofix
+        from mes_instrument import motofix
         motofix.apply()
     except ImportError:  # pragma: no cover - the fix is optional
         pass
