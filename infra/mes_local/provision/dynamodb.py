@@ -34,24 +34,26 @@ def create_arguments(name: str, props: dict[str, Any]) -> dict[str, Any]:
     }
     if provisioned:
         kwargs["ProvisionedThroughput"] = _ints(throughput)
-    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-        global_throughput = throughput if provisioned and key == "GlobalSecondaryIndexes" else None
-        indexes = [_index(index, global_throughput) for index in props.get(key) or []]
-        if indexes:
-            kwargs[key] = indexes
-    optional = {"SSESpecification": _sse(props.get("SSESpecification")),
+    optional = {"GlobalSecondaryIndexes": _indexes(props.get("GlobalSecondaryIndexes"),
+                                                   throughput if provisioned else None),
+                "LocalSecondaryIndexes": _indexes(props.get("LocalSecondaryIndexes"), None),
+                "SSESpecification": _sse(props.get("SSESpecification")),
                 "StreamSpecification": _stream(props.get("StreamSpecification")),
                 "Tags": list(props.get("Tags") or [])}
     kwargs.update({key: value for key, value in optional.items() if value})
     return kwargs
 
 
-def _index(index: dict[str, Any], throughput: dict[str, Any] | None) -> dict[str, Any]:
-    """An index entry; a global index of a provisioned table gets its own (or the table's) throughput."""
-    entry = {k: index[k] for k in ("IndexName", "KeySchema", "Projection")}
-    if throughput is not None:
-        entry["ProvisionedThroughput"] = _ints(index.get("ProvisionedThroughput") or throughput)
-    return entry
+def _indexes(indexes: list[dict[str, Any]] | None, throughput: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The index entries; given a throughput (global indexes of a provisioned table), each index gets
+    its own throughput or the table's."""
+    entries = []
+    for index in indexes or []:
+        entry = {k: index[k] for k in ("IndexName", "KeySchema", "Projection")}
+        if throughput is not None:
+            entry["ProvisionedThroughput"] = _ints(index.get("ProvisionedThroughput") or throughput)
+        entries.append(entry)
+    return entries
 
 
 def _sse(sse: dict[str, Any] | None) -> dict[str, Any] | None:

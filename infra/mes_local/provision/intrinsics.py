@@ -105,15 +105,18 @@ class Resolver:
 
     # -- the walker ------------------------------------------------------------------------------
     def resolve(self, value: Any) -> Any:
+        """``value`` with every intrinsic function applied; ``AWS::NoValue`` drops the entry."""
         if isinstance(value, list):
             return [item for item in (self.resolve(item) for item in value) if item is not NO_VALUE]
-        if not isinstance(value, dict):
-            return value
+        if isinstance(value, dict):
+            return self._resolve_mapping(value)
+        return value
+
+    def _resolve_mapping(self, value: dict[str, Any]) -> Any:
         if len(value) == 1:
             (key, arg), = value.items()
-            handler = _FUNCTIONS.get(key)
-            if handler is not None:
-                return handler(self, arg)
+            if key in _FUNCTIONS:
+                return _FUNCTIONS[key](self, arg)
         resolved = {key: self.resolve(item) for key, item in value.items()}
         return {key: item for key, item in resolved.items() if item is not NO_VALUE}
 

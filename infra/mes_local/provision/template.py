@@ -63,14 +63,16 @@ def _plain(value: Any) -> Any:
 def effective_parameters(template: dict[str, Any], parameters: dict[str, Any] | None) -> dict[str, Any]:
     """The template defaults, then ``LOCAL_PARAMETER_DEFAULTS``, then ``parameters``; checked."""
     declared = template.get("Parameters") or {}
-    values: dict[str, Any] = {name: spec["Default"] for name, spec in declared.items() if "Default" in spec}
-    values.update({k: v for k, v in LOCAL_PARAMETER_DEFAULTS.items() if k in declared})
     unknown = [name for name in parameters or {} if name not in declared]
     if unknown:
         raise TemplateError(f"unknown parameter {unknown[0]!r}")
-    values.update(parameters or {})
-    for name, spec in declared.items():
-        values[name] = _checked_parameter(name, spec, values)
+    values = {**_defaults(declared), **(parameters or {})}
+    return {name: _checked_parameter(name, spec, values) for name, spec in declared.items()}
+
+
+def _defaults(declared: dict[str, Any]) -> dict[str, Any]:
+    values = {name: spec["Default"] for name, spec in declared.items() if "Default" in spec}
+    values.update({k: v for k, v in LOCAL_PARAMETER_DEFAULTS.items() if k in declared})
     return values
 
 
