@@ -4,11 +4,14 @@ The YAML is parsed by cfn-lint's own loader (``cfnlint.decode.cfn_yaml``), which
 tags into their long forms (``!Ref X`` -> ``{"Ref": "X"}``, ``!GetAtt A.B`` ->
 ``{"Fn::GetAtt": ["A", "B"]}``, ``!Sub s`` -> ``{"Fn::Sub": s}``); its nodes (``dict_node``,
 ``str_node``... which carry line marks) are turned back into plain ``dict``/``list``/``str``.
+Unlike a plain YAML loader, it refuses a key written twice in one mapping (a second resource with
+the same logical id would otherwise silently replace the first).
 """
 
 from __future__ import annotations
 
 import copy
+import datetime
 import functools
 import re
 from collections.abc import Iterable
@@ -38,22 +41,29 @@ def load_template(path: str | Path | None = None) -> dict[str, Any]:
 @functools.lru_cache(maxsize=8)
 def _parse_template(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
     """Parsed once per file version (the test suite provisions moto for every test)."""
+    import yaml
     from cfnlint.decode import cfn_yaml
 
-    template = _plain(cfn_yaml.load(path))
+    try:
+        template = _plain(cfn_yaml.load(path))
+    except yaml.YAMLError as exc:  # cfn-lint's CfnParseError (duplicate keys...) or a syntax error
+        raise TemplateError(f"{path}: {exc}") from exc
     if not isinstance(template, dict) or "Resources" not in template:
         raise TemplateError(f"{path} is not a CloudFormation template")
     return template
 
 
 def _plain(value: Any) -> Any:
-    """cfn-lint's marked nodes -> plain Python values (so copies, dumps and equality are the usual)."""
+    """cfn-lint's marked nodes -> plain Python values (so copies, dumps and equality are the usual);
+    an unquoted ``2010-09-09`` stays the text CloudFormation sees, not a ``date``."""
     if isinstance(value, dict):
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_plain(item) for item in value]
     if isinstance(value, str):
         return str(value)
+    if isinstance(value, datetime.date):  # YAML timestamps: CloudFormation reads them as text
+        return value.isoformat()
     return value
 
 
