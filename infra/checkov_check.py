@@ -56,14 +56,18 @@ def run_checkov(checkov: Path, template: Path) -> dict[str, Any]:
     return report
 
 
+def _has_reason(skipped: dict[str, Any]) -> bool:
+    """A skip with a written reason (checkov writes NO_COMMENT when the annotation has none)."""
+    comment = str((skipped.get("check_result") or {}).get("suppress_comment") or "").strip()
+    return bool(comment) and comment.lower() != NO_COMMENT
+
+
 def count(report: dict[str, Any]) -> dict[str, Any]:
     """The figures of a checkov report and the unjustified results."""
     results = report["results"]
     failed = results.get("failed_checks") or []
     skipped = results.get("skipped_checks") or []
-    without_reason = [s for s in skipped
-                      if not str((s.get("check_result") or {}).get("suppress_comment") or "").strip()
-                      or str(s["check_result"]["suppress_comment"]).strip().lower() == NO_COMMENT]
+    without_reason = [s for s in skipped if not _has_reason(s)]
     return {
         "passed": len(results.get("passed_checks") or []),
         "failed": len(failed),

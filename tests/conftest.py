@@ -16,13 +16,13 @@ os.environ.update({
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-from mes_local import botocache, motofix  # noqa: E402
+from mes_instrument import botocache, motofix  # noqa: E402
 from tests.support import leaks  # noqa: E402
 
 motofix.apply()
 botocache.apply()
 # Count requests on every client ever created (PynamoDB caches its connections across tests).
-from mes_local import awscount  # noqa: E402
+from mes_instrument import awscount  # noqa: E402
 
 awscount.install()
 
@@ -80,7 +80,7 @@ def aws(clock: FrozenClock, psc):
     from mes.bootstrap import Container, set_container
     from mes.settings import Settings
     from mes_local.outbox import stamp_send_times
-    from mes_local.resources import provision
+    from mes_local.provision import provision
 
     stamp_send_times()
     saved = dict(os.environ)

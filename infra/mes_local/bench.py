@@ -2,7 +2,7 @@
 soon as each is measured, then `bench.seconds: N` (the whole run, wall clock).
 
 Costs are counted, not timed: AWS requests and DynamoDB items go through a botocore event hook
-(mes_local.awscount), so they are what AWS would bill and do not drift on a noisy machine.
+(mes_instrument.awscount), so they are what AWS would bill and do not drift on a noisy machine.
 Runs on moto in-process (mock_aws).
 
 `FIGURES` is the ordered list of figure functions. Each takes the `Bench` (its sizes and its
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mes_local import awscount
+from mes_instrument import awscount
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 REGION = "eu-west-3"
@@ -85,7 +85,7 @@ def stack(psc: Any = None) -> Any:
     import boto3
     from moto import mock_aws
 
-    from mes_local.resources import provision
+    from mes_local.provision import provision
     with mock_aws():
         env = provision(boto3.session.Session(region_name=REGION))["env"]
         os.environ.update(env)
@@ -512,7 +512,7 @@ def main(argv: list[str] | None = None, out: Any = None) -> int:
         out.write("\n".join(names) + "\n")
         return 0
     _fake_env()
-    from mes_local import botocache, motofix
+    from mes_instrument import botocache, motofix
     motofix.apply()
     botocache.apply()  # one parsed botocore model per process: each cold container would re-read them
     awscount.install()

@@ -14,6 +14,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -202,58 +203,46 @@ def cmd_reimbursements_import(args: argparse.Namespace) -> int:
                         ("lines", "imported", "already_known", "too_old", "rejected"), at=args.at or datetime.now(UTC))
 
 
-def cmd_wave_run(args: argparse.Namespace) -> int:
+# -------------------------------------------------------------------------------------------------
+# The scheduled jobs: `mes <job> run [--at TIME]`, one table entry each
+# -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JobCommand:
+    """A scheduled function run on demand: its command, the event detail its options give, and the
+    result lines it prints (``label: value``), then ``complete: yes|no``."""
+
+    command: str
+    function: str
+    help: str
+    lines: tuple[tuple[str, str], ...]
+    optional_lines: tuple[tuple[str, str], ...] = ()  # printed only when the result has them
+    options: tuple[tuple[str, dict[str, Any]], ...] = ()  # argparse options before --at
+    detail: Callable[[argparse.Namespace], dict[str, Any]] = field(default=lambda args: {})
+    function_name: str = ""  # how `run --help` names the function (default: the command)
+
+
+def _wave_detail(args: argparse.Namespace) -> dict[str, Any]:
     detail: dict[str, Any] = {}
     if args.department:
         detail["department"] = args.department.upper()
     if args.limit is not None:
         detail["limit"] = args.limit
-    event = _scheduled_event("wave", args.at, detail)
+    return detail
+
+
+def cmd_job_run(args: argparse.Namespace) -> int:
+    """Invoke a scheduled job at `--at` (default: now) and print its counts, then whether it finished."""
+    job: JobCommand = args.job
+    event = _scheduled_event(job.function, args.at, job.detail(args))
     connect(args.verbose)
-    result = _run_job("wave", event, args)
-    print(f"notified by e-mail: {result['notified_email']}")
-    print(f"notified by letter: {result['notified_letter']}")
-    print(f"complete: {_yes(result.get('complete', True))}")
-    return 0
-
-
-def cmd_auto_create_run(args: argparse.Namespace) -> int:
-    event = _scheduled_event("auto_create", args.at, {})
-    connect(args.verbose)
-    result = _run_job("auto_create", event, args)
-    print(f"created: {result['created']}")
-    if "examined" in result:
-        print(f"examined: {result['examined']}")
-    print(f"complete: {_yes(result.get('complete', True))}")
-    return 0
-
-
-def _daily(job: str, args: argparse.Namespace, lines: list[tuple[str, str]]) -> int:
-    """Invoke a daily job at `--at` and print its counts, then whether it finished."""
-    event = _scheduled_event(job, args.at, {})
-    connect(args.verbose)
-    result = _run_job(job, event, args)
-    for label, key in lines:
+    result = _run_job(job.function, event, args)
+    for label, key in job.lines:
         print(f"{label}: {result[key]}")
+    for label, key in job.optional_lines:
+        if key in result:
+            print(f"{label}: {result[key]}")
     print(f"complete: {_yes(result.get('complete', True))}")
     return 0
-
-
-def cmd_majority_run(args: argparse.Namespace) -> int:
-    """BR-18: the daily handover at 18."""
-    return _daily("majority_handover", args, [("handed over", "handed_over"), ("codes by e-mail", "codes_by_email"),
-                                               ("codes by letter", "codes_by_letter"), ("unreachable", "unreachable")])
-
-
-def cmd_retention_run(args: argparse.Namespace) -> int:
-    """BR-14: the daily retention job (deletion requests, archive expiry)."""
-    return _daily("retention", args, [("purged", "processed"), ("holders informed", "notified"),
-                                       ("items deleted", "items_purged")])
-
-
-def cmd_suspension_run(args: argparse.Namespace) -> int:
-    """BR-15: the daily suspension follow-up (closure 6 weeks after a suspension without objection)."""
-    return _daily("suspension_followup", args, [("closed", "processed"), ("holders informed", "notified")])
 
 
 def cmd_espace_order(args: argparse.Namespace) -> int:
@@ -318,8 +307,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_pro_token(args: argparse.Namespace) -> int:
-    """A PS token signed by the stack's Pro Santé Connect stand-in (its key is in moto SSM)."""
+def _check_pro_token_args(args: argparse.Namespace) -> None:
     from mes.domain.professionals import PROFESSIONS, is_profession_code, is_rpps
     if not is_rpps(args.rpps):
         raise CliError(f"mes pro-token: --rpps must be an RPPS number of 11 digits (got {args.rpps!r})", 2)
@@ -329,6 +317,11 @@ def cmd_pro_token(args: argparse.Namespace) -> int:
                        f"got {args.profession!r}", 2)
     if args.ttl <= 0:
         raise CliError("mes pro-token: --ttl must be a positive number of seconds", 2)
+
+
+def cmd_pro_token(args: argparse.Namespace) -> int:
+    """A PS token signed by the stack's Pro Santé Connect stand-in (its key is in moto SSM)."""
+    _check_pro_token_args(args)
     env = connect(args.verbose)
     import boto3
 
@@ -357,77 +350,76 @@ def _positive_int(value: str) -> int:
     return number
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from mes.domain.professionals import PROFESSIONS
+_AT_HELP = "the event time, ISO 8601 (default: now)"
 
+JOBS: tuple[JobCommand, ...] = (
+    JobCommand("wave", "wave", "the notification wave",
+               lines=(("notified by e-mail", "notified_email"), ("notified by letter", "notified_letter")),
+               options=(("--department", {}), ("--limit", {"type": _positive_int})), detail=_wave_detail),
+    JobCommand("auto-create", "auto_create", "the daily automatic creation",
+               lines=(("created", "created"),), optional_lines=(("examined", "examined"),)),
+    JobCommand("majority", "majority_handover", "the daily handover at 18 (BR-18)",
+               lines=(("handed over", "handed_over"), ("codes by e-mail", "codes_by_email"),
+                      ("codes by letter", "codes_by_letter"), ("unreachable", "unreachable")),
+               function_name="majority-handover"),
+    JobCommand("retention", "retention", "the daily retention job (BR-14)",
+               lines=(("purged", "processed"), ("holders informed", "notified"), ("items deleted", "items_purged"))),
+    JobCommand("suspension", "suspension_followup", "the daily suspension follow-up (BR-15)",
+               lines=(("closed", "processed"), ("holders informed", "notified")),
+               function_name="suspension follow-up"),
+)
+
+
+def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="show the handlers' logs (on stdout) and metrics (on stderr)")
     common.add_argument("--progress", choices=MODES, default=argparse.SUPPRESS,
                         help="batch jobs' progress on stderr: a bar on a terminal, else a line per batch "
                              "(auto, the default), or force bar, lines, off")
+    return common
 
-    parser = argparse.ArgumentParser(
-        prog="mes", parents=[common], description="Drive the mes local stack (start it with `make run`).",
-        epilog="Environment: MES_AWS_ENDPOINT (default http://127.0.0.1:5000).")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    population = commands.add_parser("population", parents=[common], help="import or generate a population")
-    population_commands = population.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = population_commands.add_parser("import", parents=[common], help="import a CSV file (population function)")
+def _actions(commands: Any, common: argparse.ArgumentParser, name: str, text: str) -> Any:
+    """`mes NAME ACTION ...`: the sub-parsers of NAME's actions."""
+    group = commands.add_parser(name, parents=[common], help=text)
+    return group.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+
+def _add_imports(commands: Any, common: argparse.ArgumentParser) -> None:
+    population = _actions(commands, common, "population", "import or generate a population")
+    p = population.add_parser("import", parents=[common], help="import a CSV file (population function)")
     p.add_argument("file", metavar="FILE.csv")
     p.set_defaults(run=cmd_population_import)
-    p = population_commands.add_parser("generate", parents=[common], help="synthetic people as CSV on stdout")
+    p = population.add_parser("generate", parents=[common], help="synthetic people as CSV on stdout")
     p.add_argument("--count", type=_positive_int, required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--department", help="e.g. 44, 2A (default: a mix)")
     p.set_defaults(run=cmd_population_generate)
 
-    refunds = commands.add_parser("reimbursements", parents=[common], help="the insurer's reimbursement history")
-    refunds_commands = refunds.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = refunds_commands.add_parser("import", parents=[common],
-                                    help="import a CSV or JSON Lines file (reimbursement import function)")
+    refunds = _actions(commands, common, "reimbursements", "the insurer's reimbursement history")
+    p = refunds.add_parser("import", parents=[common],
+                           help="import a CSV or JSON Lines file (reimbursement import function)")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--at", type=parse_time, help="the S3 event time, ISO 8601 (default: now)")
     p.set_defaults(run=cmd_reimbursements_import)
 
-    wave = commands.add_parser("wave", parents=[common], help="the notification wave")
-    wave_commands = wave.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = wave_commands.add_parser("run", parents=[common], help="invoke the wave function")
-    p.add_argument("--department")
-    p.add_argument("--limit", type=_positive_int)
-    p.add_argument("--at", type=parse_time, help="the event time, ISO 8601 (default: now)")
-    p.set_defaults(run=cmd_wave_run)
 
-    auto = commands.add_parser("auto-create", parents=[common], help="the daily automatic creation")
-    auto_commands = auto.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = auto_commands.add_parser("run", parents=[common], help="invoke the auto-create function")
-    p.add_argument("--at", type=parse_time, help="the event time, ISO 8601 (default: now)")
-    p.set_defaults(run=cmd_auto_create_run)
+def _add_jobs(commands: Any, common: argparse.ArgumentParser) -> None:
+    for job in JOBS:
+        p = _actions(commands, common, job.command, job.help).add_parser(
+            "run", parents=[common], help=f"invoke the {job.function_name or job.command} function")
+        for option, spec in job.options:
+            p.add_argument(option, **spec)
+        p.add_argument("--at", type=parse_time, help=_AT_HELP)
+        p.set_defaults(run=cmd_job_run, job=job)
 
-    majority = commands.add_parser("majority", parents=[common], help="the daily handover at 18 (BR-18)")
-    majority_commands = majority.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = majority_commands.add_parser("run", parents=[common], help="invoke the majority-handover function")
-    p.add_argument("--at", type=parse_time, help="the event time, ISO 8601 (default: now)")
-    p.set_defaults(run=cmd_majority_run)
 
-    retention = commands.add_parser("retention", parents=[common], help="the daily retention job (BR-14)")
-    retention_commands = retention.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = retention_commands.add_parser("run", parents=[common], help="invoke the retention function")
-    p.add_argument("--at", type=parse_time, help="the event time, ISO 8601 (default: now)")
-    p.set_defaults(run=cmd_retention_run)
-
-    suspension = commands.add_parser("suspension", parents=[common], help="the daily suspension follow-up (BR-15)")
-    suspension_commands = suspension.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = suspension_commands.add_parser("run", parents=[common], help="invoke the suspension follow-up function")
-    p.add_argument("--at", type=parse_time, help="the event time, ISO 8601 (default: now)")
-    p.set_defaults(run=cmd_suspension_run)
-
-    espace = commands.add_parser("espace", parents=[common], help="operator orders on an espace (BR-15)")
-    espace_commands = espace.add_subparsers(dest="action", metavar="ACTION", required=True)
+def _add_operator(commands: Any, common: argparse.ArgumentParser) -> None:
+    espace = _actions(commands, common, "espace", "operator orders on an espace (BR-15)")
     for order, text in (("suspend", "suspend for fraud (the holder is informed; closed after 6 weeks)"),
                         ("lift", "lift a suspension (the holder's objection was upheld)")):
-        p = espace_commands.add_parser(order, parents=[common], help=text)
+        p = espace.add_parser(order, parents=[common], help=text)
         p.add_argument("espace_id", metavar="ESPACE_ID")
         p.add_argument("--reason", default="operator", help="ticket reference (never personal data)")
         p.set_defaults(run=cmd_espace_order)
@@ -443,6 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="a JSON list of {channel, recipient, template, data, sent_at}")
     p.set_defaults(run=cmd_outbox)
 
+
+def _add_pro_token(commands: Any, common: argparse.ArgumentParser) -> None:
+    from mes.domain.professionals import PROFESSIONS
+
     p = commands.add_parser("pro-token", parents=[common],
                             help="a PS token signed by the local Pro Santé Connect stand-in")
     p.add_argument("--rpps", required=True, help="the 11-digit RPPS number")
@@ -454,6 +450,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ttl", type=int, default=3600, help="validity in seconds (default 3600)")
     p.add_argument("--at", type=parse_time, help="issue time, ISO 8601 (default: now)")
     p.set_defaults(run=cmd_pro_token)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog="mes", parents=[common], description="Drive the mes local stack (start it with `make run`).",
+        epilog="Environment: MES_AWS_ENDPOINT (default http://127.0.0.1:5000).")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in (_add_imports, _add_jobs, _add_operator, _add_pro_token):
+        add(commands, common)
     return parser
 
 

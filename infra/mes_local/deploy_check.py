@@ -159,8 +159,19 @@ def check_api_package(package: str, package_dir: Path, source_dir: Path) -> list
         if rel not in API_BUILD_FILES and "__pycache__" not in rel.split("/") and not rel.endswith(".pyc")
     }
     shipped = _files(package_dir)
+    problems = _changed_or_foreign(package, shipped, source)
+    for rel in sorted((set(source) | CHALICE_RUNTIME) - set(shipped)):
+        problems.append(f"{package}: {rel} is missing")
+    if not any(re.fullmatch(r"chalice-[^/]+\.dist-info", p.name) for p in package_dir.iterdir()):
+        problems.append(f"{package}: no chalice-*.dist-info (its version cannot be checked)")
+    return problems
+
+
+def _changed_or_foreign(package: str, shipped: dict[str, Path], source: dict[str, Path]) -> list[str]:
+    """Shipped app files that differ from the source, then what is neither app code nor Chalice's
+    runtime, by top-level entry (chalice/<entry> inside chalice) with its number of files."""
     problems = []
-    foreign: dict[str, int] = {}  # top-level entry (chalice/<entry> inside chalice) -> number of files
+    foreign: dict[str, int] = {}
     for rel, path in sorted(shipped.items()):
         parts = rel.split("/")
         if rel in CHALICE_RUNTIME or re.fullmatch(r"chalice-[^/]+\.dist-info", parts[0]):
@@ -170,14 +181,12 @@ def check_api_package(package: str, package_dir: Path, source_dir: Path) -> list
             foreign[entry] = foreign.get(entry, 0) + 1
         elif path.is_symlink() or path.read_bytes() != source[rel].read_bytes():
             problems.append(f"{package}: {rel} differs from {API_CODE_URI}/{rel}")
-    for entry, count in sorted(foreign.items()):
-        what = entry if entry in shipped else f"{entry}/ ({count} file{'s' if count > 1 else ''})"
-        problems.append(f"{package}: {what} is neither app code nor Chalice's runtime")
-    for rel in sorted((set(source) | CHALICE_RUNTIME) - set(shipped)):
-        problems.append(f"{package}: {rel} is missing")
-    if not any(re.fullmatch(r"chalice-[^/]+\.dist-info", p.name) for p in package_dir.iterdir()):
-        problems.append(f"{package}: no chalice-*.dist-info (its version cannot be checked)")
-    return problems
+    return problems + [f"{package}: {_entry(entry, count, shipped)} is neither app code nor Chalice's runtime"
+                       for entry, count in sorted(foreign.items())]
+
+
+def _entry(entry: str, count: int, shipped: dict[str, Path]) -> str:
+    return entry if entry in shipped else f"{entry}/ ({count} file{'s' if count > 1 else ''})"
 
 
 # -------------------------------------------------------------------------------------------------
@@ -304,7 +313,7 @@ def check(build_dir: Path, packages: dict[str, str], lock: dict[str, str], root:
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    from mes_local.resources import load_template  # PyYAML; the checks above need only the stdlib
+    from mes_local.provision import load_template  # cfn-lint; the checks above need only the stdlib
 
     args = list(sys.argv[1:] if argv is None else argv)
     site = None

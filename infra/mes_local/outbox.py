@@ -67,29 +67,47 @@ def _addresses(destination: Any) -> list[str]:
 
 def collect(data: dict[str, Any], s3: Any = None, letters_bucket: str | None = None,
             template_prefix: str = "") -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
+    """Every e-mail (SES), SMS (SNS) and letter (the print files in S3), oldest first."""
     ses = data.get("ses", {})
+    entries = [*_templated_emails(ses, template_prefix), *_bulk_emails(ses, template_prefix),
+               *_sms(data.get("sns", {}))]
+    if s3 is not None and letters_bucket:
+        entries.extend(letters(s3, letters_bucket))
+    entries.sort(key=lambda e: e.get("sent_at") or "")
+    return entries
+
+
+def _email(to: str, message: dict[str, Any], fields: dict[str, Any], template_prefix: str) -> dict[str, Any]:
+    return {"channel": "email", "recipient": to, "template": _strip(message["template"], template_prefix),
+            "data": fields, "sent_at": message.get("sent_at")}
+
+
+def _templated_emails(ses: dict[str, Any], template_prefix: str) -> list[dict[str, Any]]:
+    entries = []
     for message in ses.get("TemplateMessage", []):
         fields = json.loads(message.get("template_data") or "{}")
-        for to in _addresses(message.get("destinations")):
-            entries.append({"channel": "email", "recipient": to, "template": _strip(message["template"], template_prefix),
-                            "data": fields, "sent_at": message.get("sent_at")})
+        entries += [_email(to, message, fields, template_prefix) for to in _addresses(message.get("destinations"))]
+    return entries
+
+
+def _bulk_emails(ses: dict[str, Any], template_prefix: str) -> list[dict[str, Any]]:
+    entries = []
     for message in ses.get("BulkTemplateMessage", []):
         default = json.loads(message.get("template_data") or "{}")
         for destination in message.get("destinations") or []:
             fields = {**default, **json.loads(destination.get("ReplacementTemplateData") or "{}")}
-            for to in _addresses(destination.get("Destination")):
-                entries.append({"channel": "email", "recipient": to,
-                                "template": _strip(message["template"], template_prefix),
-                                "data": fields, "sent_at": message.get("sent_at")})
-    for sms in data.get("sns", {}).get("SMS", []):
+            entries += [_email(to, message, fields, template_prefix)
+                        for to in _addresses(destination.get("Destination"))]
+    return entries
+
+
+def _sms(sns: dict[str, Any]) -> list[dict[str, Any]]:
+    entries = []
+    for sms in sns.get("SMS", []):
         parsed = parse_sms(sms.get("message", ""))
         template, fields = parsed if parsed else ("unknown", {})
         entries.append({"channel": "sms", "recipient": sms.get("phone_number"), "template": template,
                         "data": {**fields, "text": sms.get("message", "")}, "sent_at": sms.get("sent_at")})
-    if s3 is not None and letters_bucket:
-        entries.extend(letters(s3, letters_bucket))
-    entries.sort(key=lambda e: e.get("sent_at") or "")
     return entries
 
 

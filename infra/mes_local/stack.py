@@ -141,10 +141,84 @@ def banner(api: str, endpoint: str, demo: dict[str, Any] | None, seconds: float)
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m mes_local.stack", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log every AWS call and debug lines")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def _busy_port(addresses: dict[str, tuple[str, int]]) -> str | None:
+    """A message naming the first address already in use, if any."""
+    for what, (host, port) in addresses.items():
+        if not _port_free(host, port):
+            return f"mes: port {host}:{port} for the {what} is already in use — is another stack running?"
+    return None
+
+
+def _prepare_process(endpoint: str, verbose: bool) -> None:
+    """Local AWS only, quiet logs, SIGTERM/SIGHUP stop like Ctrl-C, moto's sent messages stamped."""
+    use_local_aws(endpoint)
+    _quiet_logs(verbose)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, _stop_on_signal)
+    from mes_local.outbox import stamp_send_times
+
+    stamp_send_times()  # before any message object is created by the in-process moto server
+    try:  # moto's TransactWriteItems copies whole tables: a local wave of thousands would crawl
+        from mes_instrument import motofix
+        motofix.apply()
+    except ImportError:  # pragma: no cover - the fix is optional
+        pass
+
+
+def _provision(api_host: str, api_port: int, verbose: bool) -> None:
+    """template.yaml's resources, the function environment in this process and in SSM."""
+    import boto3
+
+    from mes_local import psc as local_psc
+    from mes_local.provision import provision
+
+    session = boto3.session.Session(region_name=REGION)
+    # The Pro Santé Connect stand-in: its private key in SSM (for `mes pro-token`), its public
+    # keys pinned through the template parameters, as an operator pins the provider's (BR-28).
+    psc = local_psc.ensure(session.client("ssm", region_name=REGION), local_psc.local_issuer(api_port, api_host))
+    result = provision(session, stack_name=STACK_NAME, region=REGION, parameters=psc.parameters())
+    os.environ.update(result["env"])
+    if verbose:
+        os.environ["POWERTOOLS_LOG_LEVEL"] = "DEBUG"
+    store_env(session, result["env"])
+
+
+def _load_demo() -> dict[str, Any] | None:
+    if os.environ.get("MES_DEMO", "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    from mes_local.demo import load_demo
+    try:
+        from mes.bootstrap import get_container
+        return load_demo(get_container())
+    except Exception:  # noqa: BLE001 - the stack stays usable; the failure is shown
+        import traceback
+        traceback.print_exc()
+        print("mes: loading the demo data failed (see above); the stack runs without it.", file=sys.stderr)
+        return None
+
+
+def _start_pollers() -> list[Any]:
+    """Event sources moto cannot run: S3 → SQS → document validation (issue #3), data exports (issue #5)."""
+    from mes.bootstrap import get_container
+    from mes_local.queues import Poller
+
+    pollers = [Poller(get_container().client("sqs"), os.environ[variable], function)
+               for variable, function in (("DOCUMENT_SCAN_QUEUE_URL", "document_scan"), ("EXPORT_QUEUE_URL", "export"))
+               if os.environ.get(variable)]
+    for poller in pollers:
+        poller.start()
+    return pollers
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(line_buffering=True)
@@ -154,72 +228,23 @@ def main(argv: list[str] | None = None) -> int:
     host, port = _host_port(endpoint)
     api_port = int(os.environ.get("MES_API_PORT") or DEFAULT_API_PORT)
     api_host = "127.0.0.1"
-    for what, (h, p) in (("fake AWS (MES_AWS_ENDPOINT)", (host, port)), ("API (MES_API_PORT)", (api_host, api_port))):
-        if not _port_free(h, p):
-            print(f"mes: port {h}:{p} for the {what} is already in use — is another stack running?",
-                  file=sys.stderr)
-            return 1
+    busy = _busy_port({"fake AWS (MES_AWS_ENDPOINT)": (host, port), "API (MES_API_PORT)": (api_host, api_port)})
+    if busy:
+        print(busy, file=sys.stderr)
+        return 1
 
-    use_local_aws(endpoint)
-    _quiet_logs(args.verbose)
-    signal.signal(signal.SIGTERM, _stop_on_signal)
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, _stop_on_signal)
-
+    _prepare_process(endpoint, args.verbose)
     from moto.server import ThreadedMotoServer
 
-    from mes_local.outbox import stamp_send_times
-
-    stamp_send_times()  # before any message object is created by the in-process moto server
-    try:  # moto's TransactWriteItems copies whole tables: a local wave of thousands would crawl
-        from mes_local import motofix
-        motofix.apply()
-    except ImportError:  # pragma: no cover - the fix is optional
-        pass
     moto = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     moto.start()
     server = None
     pollers: list[Any] = []
     try:
-        import boto3
-
-        from mes_local.resources import provision
-
-        session = boto3.session.Session(region_name=REGION)
-        # The Pro Santé Connect stand-in: its private key in SSM (for `mes pro-token`), its public
-        # keys pinned through the template parameters, as an operator pins the provider's (BR-28).
-        from mes_local import psc as local_psc
-        psc = local_psc.ensure(session.client("ssm", region_name=REGION), local_psc.local_issuer(api_port, api_host))
-        result = provision(session, stack_name=STACK_NAME, region=REGION, parameters=psc.parameters())
-        os.environ.update(result["env"])
-        if args.verbose:
-            os.environ["POWERTOOLS_LOG_LEVEL"] = "DEBUG"
-        store_env(session, result["env"])
-
-        demo = None
-        if os.environ.get("MES_DEMO", "1").strip().lower() not in ("0", "false", "no", "off"):
-            from mes_local.demo import load_demo
-            try:
-                from mes.bootstrap import get_container
-                demo = load_demo(get_container())
-            except Exception:  # noqa: BLE001 - the stack stays usable; the failure is shown
-                import traceback
-                traceback.print_exc()
-                print("mes: loading the demo data failed (see above); the stack runs without it.",
-                      file=sys.stderr)
-
-        # Event sources moto cannot run: S3 → SQS → document validation (issue #3).
-        from mes.bootstrap import get_container as _container
-        from mes_local.queues import Poller
-        if os.environ.get("DOCUMENT_SCAN_QUEUE_URL"):
-            pollers.append(Poller(_container().client("sqs"), os.environ["DOCUMENT_SCAN_QUEUE_URL"], "document_scan"))
-        if os.environ.get("EXPORT_QUEUE_URL"):  # data exports (issue #5)
-            pollers.append(Poller(_container().client("sqs"), os.environ["EXPORT_QUEUE_URL"], "export"))
-        for poller in pollers:
-            poller.start()
-
-        access_log = args.verbose or sys.stderr.isatty()
-        server = make_api_server(api_host, api_port, access_log=access_log)
+        _provision(api_host, api_port, args.verbose)
+        demo = _load_demo()
+        pollers = _start_pollers()
+        server = make_api_server(api_host, api_port, access_log=args.verbose or sys.stderr.isatty())
         print(banner(f"http://{api_host}:{api_port}", endpoint, demo, time.monotonic() - started), flush=True)
         server.server.serve_forever()
     except KeyboardInterrupt:

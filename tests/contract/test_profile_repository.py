@@ -123,7 +123,7 @@ class TestProfileRepositoryContract:
 
 
 def test_on_dynamodb_purge_is_one_query_and_batch_writes_never_a_scan(aws):
-    from mes_local import awscount
+    from mes_instrument import awscount
     repo = aws.profiles
     for h in range(30):
         repo.add_measurement(weight("esp-a", h))

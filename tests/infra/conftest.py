@@ -14,11 +14,11 @@ ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-3"
 
 try:  # installed with `pip install -e .` by the Makefile; fall back to the source tree
-    import mes_local.resources  # noqa: F401
+    import mes_local.provision  # noqa: F401
 except ImportError:  # pragma: no cover - depends on how the venv was built
     sys.path.insert(0, str(ROOT / "infra"))
 
-from mes_local.resources import load_template  # noqa: E402
+from mes_local.provision import load_template  # noqa: E402
 
 FAKE_AWS_ENV = {
     "AWS_DEFAULT_REGION": REGION,

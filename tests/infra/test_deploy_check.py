@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mes_local import deploy_check
-from mes_local.resources import load_template
+from mes_local.provision import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = {"chalice": "1.34.0", "botocore": "1.44.5", "pydantic-core": "2.46.5", "six": "1.17.0"}

@@ -1,4 +1,4 @@
-"""mes_local.resources.provision: template.yaml's stateful resources built in moto."""
+"""mes_local.provision.provision: template.yaml's stateful resources built in moto."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mes_local.resources import load_template, provision
+from mes_local.provision import load_template, provision
 
 GLOBAL_ENV_NAMES = set(load_template()["Globals"]["Function"]["Environment"]["Variables"])
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mes_local.functions import api_app
 from mes_local.openapi import build
-from mes_local.resources import load_template
+from mes_local.provision import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 

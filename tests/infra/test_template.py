@@ -12,7 +12,7 @@ from cfnlint.api import ManualArgs, lint
 from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
 from samtranslator.translator.transform import transform
 
-from mes_local.resources import load_template
+from mes_local.provision import load_template
 
 REGION = "eu-west-3"
 

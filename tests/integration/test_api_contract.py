@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from mes_local import awscount
+from mes_instrument import awscount
 from tests.support import flows
 from tests.support.leaks import remember
 

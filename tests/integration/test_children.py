@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from mes.domain.espace import Status
-from mes_local import awscount
+from mes_instrument import awscount
 from tests.fakes import person
 from tests.support import flows
 from tests.support.leaks import remember

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from mes.domain.espace import Status
-from mes_local import awscount
+from mes_instrument import awscount
 from mes_local.functions import invoke
 from tests.support import flows
 from tests.support.leaks import remember

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mes_local import awscount
+from mes_instrument import awscount
 from tests.support import flows
 
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from mes_local import awscount
+from mes_instrument import awscount
 from mes_local.functions import invoke
 from mes_local.queues import drain
 from tests.support import flows

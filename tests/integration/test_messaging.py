@@ -235,7 +235,7 @@ def test_attachments_are_checked_on_both_sides(api, aws, clock, psc, patient):
 
 
 def test_messages_are_paginated_newest_first_one_query_per_page(api, aws, clock, psc, patient):
-    from mes_local import awscount
+    from mes_instrument import awscount
     ins = patient["row"]["nir"]
     doctor = token(psc, clock, DOCTOR)
     conversation_id = start(api, ins, doctor, body="message 0").json_body["conversation_id"]

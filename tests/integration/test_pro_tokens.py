@@ -13,7 +13,7 @@ from moto import mock_aws
 from mes.domain.errors import Unauthorized
 from mes.domain.professionals import ProIdentity
 from mes_local import psc as local_psc
-from mes_local.resources import load_template, provision
+from mes_local.provision import load_template, provision
 
 
 def test_the_container_verifies_the_stand_in_tokens(aws, psc, clock):

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from mes.domain.profile import HOLDER_ONLY_SECTIONS, PROFESSIONAL_SECTIONS, SECTIONS
-from mes_local import awscount
+from mes_instrument import awscount
 from tests.support import flows
 from tests.support.leaks import remember
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from mes.domain.reimbursements import COLUMNS
-from mes_local import awscount
+from mes_instrument import awscount
 from mes_local.functions import ROOT, invoke
 from tests.support import flows
 from tests.support.leaks import remember

@@ -476,11 +476,11 @@ def standalone() -> Iterator[tuple[Any, Any, Any, Any]]:
 
     from mes.bootstrap import Container, set_container
     from mes.settings import Settings
-    from mes_local import botocache, motofix
+    from mes_instrument import botocache, motofix
     from mes_local.functions import api_app
     from mes_local.outbox import stamp_send_times
+    from mes_local.provision import provision
     from mes_local.psc import LocalPsc
-    from mes_local.resources import provision
 
     motofix.apply()
     botocache.apply()
