@@ -15,6 +15,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from mes.adapters.dynamo_kit import (
+    bind,
     decode_cursor,
     encode_cursor,
     failed_indexes,
@@ -39,69 +40,68 @@ QUOTA_SK = "~quota"  # sorts after every document id (hex), excluded by the key 
 HIDDEN_SHARDS = 4
 
 
+class ByCategory(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_category"
+        projection = AllProjection()
+    espace_category = UnicodeAttribute(hash_key=True)
+    document_id = UnicodeAttribute(range_key=True)
+
+class ByHidden(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_hidden"
+        projection = KeysOnlyProjection()
+    hidden_pk = UnicodeAttribute(hash_key=True)
+    hidden_due = UnicodeAttribute(range_key=True)
+
+class DocumentModel(Model):
+    espace_id = UnicodeAttribute(hash_key=True)
+    document_id = UnicodeAttribute(range_key=True)
+    title = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    espace_category = UnicodeAttribute(null=True)
+    filename = UnicodeAttribute(null=True)
+    content_type = UnicodeAttribute(null=True)
+    size = NumberAttribute(default=0)
+    author_type = UnicodeAttribute(null=True)
+    author_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+    object_key = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    masked = BooleanAttribute(default=False)
+    hidden_from_holder = BooleanAttribute(default=False)
+    hidden_until = UnicodeAttribute(null=True)
+    hidden_notice_sent = BooleanAttribute(default=False)
+    hidden_from_representatives = BooleanAttribute(null=True)  # BR-17
+    hidden_pk = UnicodeAttribute(null=True)
+    hidden_due = UnicodeAttribute(null=True)
+    reject_reason = UnicodeAttribute(null=True)
+    detected_type = UnicodeAttribute(null=True)
+    real_size = NumberAttribute(null=True)
+    validated_at = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+    # quota item only
+    pending_uploads = NumberAttribute(null=True)
+    total_bytes = NumberAttribute(null=True)
+    by_category = ByCategory()
+    by_hidden = ByHidden()
+
+
 @cache
-def document_model(table: str, region_name: str) -> type[Model]:
-    class ByCategory(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_category"
-            projection = AllProjection()
-        espace_category = UnicodeAttribute(hash_key=True)
-        document_id = UnicodeAttribute(range_key=True)
-
-    class ByHidden(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_hidden"
-            projection = KeysOnlyProjection()
-        hidden_pk = UnicodeAttribute(hash_key=True)
-        hidden_due = UnicodeAttribute(range_key=True)
-
-    class DocumentModel(Model):
-        class Meta:
-            table_name = table
-            region = region_name
-        espace_id = UnicodeAttribute(hash_key=True)
-        document_id = UnicodeAttribute(range_key=True)
-        title = UnicodeAttribute(null=True)
-        category = UnicodeAttribute(null=True)
-        espace_category = UnicodeAttribute(null=True)
-        filename = UnicodeAttribute(null=True)
-        content_type = UnicodeAttribute(null=True)
-        size = NumberAttribute(default=0)
-        author_type = UnicodeAttribute(null=True)
-        author_id = UnicodeAttribute(null=True)
-        created_at = UnicodeAttribute(null=True)
-        object_key = UnicodeAttribute(null=True)
-        status = UnicodeAttribute(null=True)
-        masked = BooleanAttribute(default=False)
-        hidden_from_holder = BooleanAttribute(default=False)
-        hidden_until = UnicodeAttribute(null=True)
-        hidden_notice_sent = BooleanAttribute(default=False)
-        hidden_from_representatives = BooleanAttribute(null=True)  # BR-17
-        hidden_pk = UnicodeAttribute(null=True)
-        hidden_due = UnicodeAttribute(null=True)
-        reject_reason = UnicodeAttribute(null=True)
-        detected_type = UnicodeAttribute(null=True)
-        real_size = NumberAttribute(null=True)
-        validated_at = UnicodeAttribute(null=True)
-        version = NumberAttribute(default=0)
-        # quota item only
-        pending_uploads = NumberAttribute(null=True)
-        total_bytes = NumberAttribute(null=True)
-        by_category = ByCategory()
-        by_hidden = ByHidden()
-
-    return DocumentModel
+def document_model(table: str, region_name: str) -> type[DocumentModel]:
+    """`DocumentModel` bound to the deployed table (one class per table name and region)."""
+    return bind(DocumentModel, table, region_name)
 
 
 
 
 class DynamoDocumentRepository:
-    def __init__(self, model: type[Model]):
+    def __init__(self, model: type[DocumentModel]):
         self.Doc = model
         self._region = model.Meta.region
 
     # -- mapping ----------------------------------------------------------------------------
-    def _to_model(self, d: Document, version: int) -> Model:
+    def _to_model(self, d: Document, version: int) -> DocumentModel:
         hidden_due = None
         if d.hidden_from_holder and d.hidden_until is not None:
             from mes.domain.documents import HIDDEN_NOTICE_AFTER, HIDDEN_RELEASE_AFTER
@@ -119,7 +119,7 @@ class DynamoDocumentRepository:
             hidden_from_representatives=True if d.hidden_from_representatives else None)
 
     @staticmethod
-    def _to_domain(m: Model) -> Document:
+    def _to_domain(m: DocumentModel) -> Document:
         return Document(
             espace_id=m.espace_id, document_id=m.document_id, title=m.title or "", category=m.category or "",
             filename=m.filename or "", content_type=m.content_type or "", size=int(m.size or 0),
@@ -131,7 +131,7 @@ class DynamoDocumentRepository:
             real_size=int(m.real_size) if m.real_size is not None else None, validated_at=from_iso(m.validated_at),
             version=int(m.version or 0), hidden_from_representatives=bool(m.hidden_from_representatives))
 
-    def _quota(self, espace_id: str) -> Model:
+    def _quota(self, espace_id: str) -> DocumentModel:
         return self.Doc(espace_id=espace_id, document_id=QUOTA_SK)
 
     # -- writes -----------------------------------------------------------------------------

@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import types
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -23,9 +24,27 @@ from pynamodb.transactions import TransactWrite
 from mes.domain.errors import ConcurrentUpdate, ValidationError
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 DUE_SHARDS = 8  # the `by_due` index: automatic creation, purge and suspension partitions
 MAX_TRANSACTION_RETRIES = 6  # a batch transaction is tried at most this many times
+
+
+# -- models bound to tables ---------------------------------------------------------------------
+_BOUND: dict[tuple[type[Model], str, str], type[Model]] = {}
+
+
+def bind(model: type[M], table: str, region: str) -> type[M]:
+    """The module-level `model` bound to a deployed table: a subclass whose `Meta` names the table
+    and region (PynamoDB gives each subclass its own indexes, connection and `DoesNotExist`). One
+    class per (model, table, region), so every container of a process on the same tables shares it,
+    and a container on other tables (another test stack) gets its own."""
+    key = (model, table, region)
+    if key not in _BOUND:
+        meta = type("Meta", (), {"table_name": table, "region": region})
+        _BOUND[key] = types.new_class(model.__name__, (model,), exec_body=lambda ns: ns.update(
+            {"Meta": meta, "__module__": model.__module__, "__qualname__": model.__qualname__}))
+    return cast("type[M]", _BOUND[key])
 
 
 # -- timestamps ---------------------------------------------------------------------------------

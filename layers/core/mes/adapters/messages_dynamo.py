@@ -34,6 +34,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondary
 from pynamodb.models import Model
 
 from mes.adapters.dynamo_kit import (
+    bind,
     decode_cursor,
     encode_cursor,
     failed_indexes,
@@ -102,67 +103,66 @@ def attachment_sk(conversation_id: str, document_id: str) -> str:
     return f"c#{conversation_id}#a#{document_id}"
 
 
+class ByActivity(LocalSecondaryIndex):
+    class Meta:
+        index_name = "by_activity"
+        projection = AllProjection()
+    espace_id = UnicodeAttribute(hash_key=True)
+    activity = UnicodeAttribute(range_key=True)
+
+class ByRpps(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_rpps"
+        projection = AllProjection()
+    ps_rpps = UnicodeAttribute(hash_key=True)
+    conversation_id = UnicodeAttribute(range_key=True)
+
+class MessageItem(Model):
+    espace_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # conversation | message | attachment
+    conversation_id = UnicodeAttribute()
+    # conversation
+    ps_rpps = UnicodeAttribute(null=True)
+    activity = UnicodeAttribute(null=True)  # "{last_at}#{conversation_id}"
+    status = UnicodeAttribute(null=True)
+    subject_ct = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+    last_at = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    profession = UnicodeAttribute(null=True)
+    structure = UnicodeAttribute(null=True)
+    ps_name = UnicodeAttribute(null=True)
+    message_count = NumberAttribute(null=True)
+    # message
+    message_id = UnicodeAttribute(null=True)
+    author = UnicodeAttribute(null=True)
+    author_id = UnicodeAttribute(null=True)
+    at = UnicodeAttribute(null=True)
+    content_ct = UnicodeAttribute(null=True)  # {"body", "attachments"} encrypted
+    # attachment
+    document_id = UnicodeAttribute(null=True)
+    sent_by = UnicodeAttribute(null=True)
+    # request marker (sk "r#{request key}"): what a professional's request created; expires (TTL)
+    expires_at_epoch = NumberAttribute(null=True)
+    by_activity = ByActivity()
+    by_rpps = ByRpps()
+
+
 @cache
-def message_model(table: str, region_name: str) -> type[Model]:
-    class ByActivity(LocalSecondaryIndex):
-        class Meta:
-            index_name = "by_activity"
-            projection = AllProjection()
-        espace_id = UnicodeAttribute(hash_key=True)
-        activity = UnicodeAttribute(range_key=True)
-
-    class ByRpps(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_rpps"
-            projection = AllProjection()
-        ps_rpps = UnicodeAttribute(hash_key=True)
-        conversation_id = UnicodeAttribute(range_key=True)
-
-    class MessageItem(Model):
-        class Meta:
-            table_name = table
-            region = region_name
-        espace_id = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)
-        kind = UnicodeAttribute()  # conversation | message | attachment
-        conversation_id = UnicodeAttribute()
-        # conversation
-        ps_rpps = UnicodeAttribute(null=True)
-        activity = UnicodeAttribute(null=True)  # "{last_at}#{conversation_id}"
-        status = UnicodeAttribute(null=True)
-        subject_ct = UnicodeAttribute(null=True)
-        created_at = UnicodeAttribute(null=True)
-        last_at = UnicodeAttribute(null=True)
-        closed_at = UnicodeAttribute(null=True)
-        profession = UnicodeAttribute(null=True)
-        structure = UnicodeAttribute(null=True)
-        ps_name = UnicodeAttribute(null=True)
-        message_count = NumberAttribute(null=True)
-        # message
-        message_id = UnicodeAttribute(null=True)
-        author = UnicodeAttribute(null=True)
-        author_id = UnicodeAttribute(null=True)
-        at = UnicodeAttribute(null=True)
-        content_ct = UnicodeAttribute(null=True)  # {"body", "attachments"} encrypted
-        # attachment
-        document_id = UnicodeAttribute(null=True)
-        sent_by = UnicodeAttribute(null=True)
-        # request marker (sk "r#{request key}"): what a professional's request created; expires (TTL)
-        expires_at_epoch = NumberAttribute(null=True)
-        by_activity = ByActivity()
-        by_rpps = ByRpps()
-
-    return MessageItem
+def message_model(table: str, region_name: str) -> type[MessageItem]:
+    """`MessageItem` bound to the deployed table (one class per table name and region)."""
+    return bind(MessageItem, table, region_name)
 
 
 class DynamoMessageRepository:
-    def __init__(self, model: type[Model], cipher: MessageCipher):
+    def __init__(self, model: type[MessageItem], cipher: MessageCipher):
         self.Item = model
         self.cipher = cipher
         self._region = model.Meta.region
 
     # -- mapping ----------------------------------------------------------------------------
-    def _conversation_item(self, c: Conversation) -> Model:
+    def _conversation_item(self, c: Conversation) -> MessageItem:
         sk = conversation_sk(c.conversation_id)
         return self.Item(
             espace_id=c.espace_id, sk=sk, kind="conversation", conversation_id=c.conversation_id, ps_rpps=c.rpps,
@@ -180,7 +180,7 @@ class DynamoMessageRepository:
             status=ConversationStatus(m.status), closed_at=from_iso(m.closed_at), profession=m.profession,
             structure=m.structure, name=m.ps_name, message_count=int(m.message_count or 0))
 
-    def _message_item(self, msg: Message) -> Model:
+    def _message_item(self, msg: Message) -> MessageItem:
         sk = message_sk(msg.conversation_id, msg.message_id)
         content = json.dumps({"body": msg.body, "attachments": [a.as_dict() for a in msg.attachments]},
                              ensure_ascii=False)
@@ -201,7 +201,7 @@ class DynamoMessageRepository:
                 for a in msg.attachments]
 
     # -- writes -----------------------------------------------------------------------------
-    def _marker(self, espace_id: str, request_key: str, msg: Message) -> Model:
+    def _marker(self, espace_id: str, request_key: str, msg: Message) -> MessageItem:
         return self.Item(espace_id=espace_id, sk=f"r#{request_key}", kind="request",
                          conversation_id=msg.conversation_id, message_id=msg.message_id,
                          expires_at_epoch=int(msg.at.timestamp()) + REQUEST_MEMORY_SECONDS)
