@@ -16,14 +16,14 @@ from mes.domain.identity import normalise_nir
 from mes.domain.keys import Keys
 from mes.domain.professionals import ProIdentity
 from mes.domain.texts import french_date
-from mes.ports import EspaceRepository, Notifier
+from mes.ports import AccessRepository, EspaceRepository, Notifier
 
 
 class AccessLogDeps(Protocol):
     """What the writer needs of a use case's dependencies (`ProDeps` has it)."""
 
     espaces: EspaceRepository
-    access: Any
+    access: AccessRepository
     notifier: Notifier
     keys: Keys
     template_name: Callable[[str], str]

@@ -20,7 +20,7 @@ from mes.domain.keys import Keys
 from mes.domain.professionals import ProIdentity
 from mes.domain.texts import french_date, render
 from mes.observability import logger
-from mes.ports import EphemeralStore, EspaceRepository, LetterPrinter, Notifier
+from mes.ports import DocumentRepository, EphemeralStore, EspaceRepository, LetterPrinter, Notifier
 from mes.progress import Progress, Tally
 
 from . import enrolment
@@ -126,7 +126,7 @@ def reveal_to_representatives(deps: Any, ps: ProIdentity, ins: str, document_id:
     return document
 
 
-def log_for_representatives(documents: Any, espace_id: str, items: list[dict]) -> list[dict]:
+def log_for_representatives(documents: DocumentRepository, espace_id: str, items: list[dict]) -> list[dict]:
     """BR-17: the access log a representative reads leaves out every entry about a document hidden
     from them (deposit, read, refused read, reveal): even its existence is the minor's. One
     BatchGetItem per page at most."""
