@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # annotations only: adapters and services are imported lazily
     from boto3.session import Session
     from botocore.client import BaseClient
 
+    from mes.adapters.dynamo import DynamoEspaceRepository
     from mes.adapters.espace_models import CoreModels
     from mes.ports import (
         AccessRepository,
@@ -97,13 +98,18 @@ class Container:
 
     @cached_property
     def espaces(self) -> EspaceRepository:
+        return self._dynamo_espaces
+
+    @cached_property
+    def _dynamo_espaces(self) -> DynamoEspaceRepository:
+        """The DynamoDB repository itself: the credentials' transaction writes its items."""
         from mes.adapters.dynamo import DynamoEspaceRepository
         return DynamoEspaceRepository(self._models)
 
     @cached_property
     def credentials(self) -> CredentialRepository:
         from mes.adapters.dynamo import DynamoCredentialRepository
-        return DynamoCredentialRepository(self._models, self.espaces)
+        return DynamoCredentialRepository(self._models, self._dynamo_espaces)
 
     @cached_property
     def ephemeral(self) -> EphemeralStore:

@@ -7,7 +7,7 @@ import builtins
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import IO, Generic, Protocol, TypeAlias, TypeVar
+from typing import IO, Generic, Protocol, TypeAlias, TypedDict, TypeVar
 
 from mes.domain.access import Grants
 from mes.domain.documents import Document
@@ -194,12 +194,20 @@ class DocumentRepository(Protocol):
     def get_many(self, keys: Sequence[tuple[str, str]]) -> builtins.list[Document]: ...
 
 
+class ObjectHead(TypedDict):
+    """What the validation reads of a stored object before its bytes."""
+
+    size: int
+    sse: str | None
+    kms_key: str | None
+
+
 class DocumentStore(Protocol):
     """The documents bucket: presigned transfers, the header read of the validation, deletion."""
 
     def presign_upload(self, key: str, content_type: str, max_bytes: int, ttl: int) -> JsonDict: ...
     def presign_download(self, key: str, filename: str, content_type: str, ttl: int) -> JsonDict: ...
-    def head(self, key: str) -> JsonDict | None:
+    def head(self, key: str) -> ObjectHead | None:
         """Real size and encryption of the object, or None if it is gone."""
 
     def read_head(self, key: str, length: int = ...) -> bytes:
@@ -276,11 +284,20 @@ class MessageRepository(Protocol):
     def get(self, espace_id: str, conversation_id: str) -> Conversation | None: ...
     def message(self, espace_id: str, conversation_id: str, message_id: str) -> Message | None: ...
     def find_for_professional(self, rpps: str, conversation_id: str) -> Conversation | None: ...
-    def attachment(self, espace_id: str, conversation_id: str, document_id: str) -> JsonDict | None:
+    def attachment(self, espace_id: str, conversation_id: str, document_id: str) -> AttachmentGrant | None:
         """The grant: this document was attached in this conversation (by whom, in which message)."""
 
     def purge_espace(self, espace_id: str) -> int: ...
     def export_espace(self, espace_id: str) -> JsonDict: ...
+
+
+class AttachmentGrant(TypedDict):
+    """A document attached in a conversation: by whom, in which message (BR-39)."""
+
+    document_id: str
+    message_id: str
+    sent_by: str
+    at: datetime | None
 
 
 class AttachmentCopier(Protocol):
@@ -325,9 +342,9 @@ class ObjectReader(Protocol):
 
 
 __all__ = [
-    "AccessRepository", "AttachmentCopier", "Challenge", "Contact", "Credential", "CredentialRepository",
+    "AccessRepository", "AttachmentCopier", "AttachmentGrant", "Challenge", "Contact", "Credential", "CredentialRepository",
     "DocumentRepository", "DocumentStore", "EphemeralStore", "EspaceRepository", "ExportQueue",
     "ExportRepository", "ExportStore", "HolderDataStore", "JsonDict", "LetterPrinter", "LifecycleRepository",
-    "MalwareScanner", "MessageRepository", "Notifier", "ObjectReader", "Page", "PageKey", "PasswordHasher",
+    "MalwareScanner", "MessageRepository", "Notifier", "ObjectHead", "ObjectReader", "Page", "PageKey", "PasswordHasher",
     "ProTokenVerifier", "ProfileRepository", "ReimbursementRepository", "TokenService", "WaveBatch",
 ]

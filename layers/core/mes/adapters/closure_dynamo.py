@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -103,7 +104,7 @@ class DynamoLifecycleRepository:
         """The tombstone and the login's deletion in one transaction, after every store was purged.
         True for the one run that did it (the holder is informed once)."""
         E, C = self.Espace, self.Credential
-        actions = [E.status.set("purged"), E.purged_at.set(iso(now)), E.version.add(1)]
+        actions: list[Action] = [E.status.set("purged"), E.purged_at.set(iso(now)), E.version.add(1)]
         actions += [getattr(E, name).remove() for name in PERSONAL]
         try:
             with self._tx() as tx:

@@ -4,6 +4,7 @@ documents hidden from the holder (BR-26)."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
@@ -11,6 +12,7 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -141,11 +143,13 @@ class DynamoDocumentRepository:
         pending = d.status == DocStatus.PENDING
         bytes_ok = q.total_bytes.does_not_exist() | (q.total_bytes <= MAX_TOTAL_BYTES - d.size)
         pending_ok = q.pending_uploads.does_not_exist() | (q.pending_uploads < MAX_PENDING_UPLOADS)
+        actions: list[Action] = [q.total_bytes.add(d.size)]
+        if pending:
+            actions.append(q.pending_uploads.add(1))
         try:
             with transaction(self._region) as tx:
                 tx.save(self._to_model(d, 1), condition=q.document_id.does_not_exist())
-                tx.update(self._quota(d.espace_id),
-                          actions=[q.total_bytes.add(d.size)] + ([q.pending_uploads.add(1)] if pending else []),
+                tx.update(self._quota(d.espace_id), actions=actions,
                           condition=(pending_ok & bytes_ok) if pending else bytes_ok)
         except TransactWriteError as exc:
             failed = failed_indexes(exc)
@@ -158,7 +162,7 @@ class DynamoDocumentRepository:
         """Delete the metadata and give back the quota (signing failed, or the holder deleted it); a
         rejected document gave its bytes back at rejection."""
         q = self.Doc
-        actions = [] if d.status == DocStatus.REJECTED else [q.total_bytes.add(-d.size)]
+        actions: list[Action] = [] if d.status == DocStatus.REJECTED else [q.total_bytes.add(-d.size)]
         if was_pending:
             actions.append(q.pending_uploads.add(-1))
         if not actions:
@@ -177,12 +181,12 @@ class DynamoDocumentRepository:
             if not validated:
                 item.save(condition=q.version == d.version)
             else:
-                actions = [q.pending_uploads.add(-1)]
+                quota_actions: list[Action] = [q.pending_uploads.add(-1)]
                 if d.status == DocStatus.REJECTED:
-                    actions.append(q.total_bytes.add(-d.size))
+                    quota_actions.append(q.total_bytes.add(-d.size))
                 with transaction(self._region) as tx:
                     tx.save(item, condition=q.version == d.version)
-                    tx.update(self._quota(d.espace_id), actions=actions)
+                    tx.update(self._quota(d.espace_id), actions=quota_actions)
         except (PutError, TransactWriteError) as exc:
             raise ConcurrentUpdate() from exc
         d.version += 1
@@ -230,6 +234,6 @@ class DynamoDocumentRepository:
                                           last_evaluated_key=start)
         return Page(items=[(m.espace_id, m.document_id) for m in result], next_key=result.last_evaluated_key)
 
-    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Document]:
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> builtins.list[Document]:
         return [self._to_domain(m) for m in self.Doc.batch_get(list(keys), consistent_read=True)]
 

@@ -178,7 +178,7 @@ class DynamoEspaceRepository:
         return [e.espace_id for e in claimed]
 
     def inflight_batches(self) -> list[WaveBatch]:
-        return [WaveBatch(batch_id=i.sk, espace_ids=list(i.espace_ids), claimed_at=from_iso(i.claimed_at) or datetime.now(UTC))
+        return [WaveBatch(batch_id=i.sk, espace_ids=[str(e) for e in i.espace_ids], claimed_at=from_iso(i.claimed_at) or datetime.now(UTC))
                 for i in self.Job.query("wave#inflight", consistent_read=True)]
 
     def finish_batch(self, batch_id: str) -> None:

@@ -54,7 +54,7 @@ from mes.domain.messaging import (
     DuplicateRequest,
     Message,
 )
-from mes.ports import Page
+from mes.ports import AttachmentGrant, Page
 
 CIPHER_VERSION = "v1"
 
@@ -172,7 +172,7 @@ class DynamoMessageRepository:
             closed_at=iso(c.closed_at) if c.closed_at else None, profession=c.profession, structure=c.structure,
             ps_name=c.name, message_count=c.message_count)
 
-    def _conversation(self, m: Model) -> Conversation:
+    def _conversation(self, m: MessageItem) -> Conversation:
         return Conversation(
             espace_id=m.espace_id, conversation_id=m.conversation_id, rpps=m.ps_rpps or "",
             subject=self.cipher.decrypt(m.subject_ct, m.espace_id, m.conversation_id, m.sk),
@@ -188,13 +188,13 @@ class DynamoMessageRepository:
                          message_id=msg.message_id, author=str(msg.author), author_id=msg.author_id, at=iso(msg.at),
                          content_ct=self.cipher.encrypt(content, msg.espace_id, msg.conversation_id, sk))
 
-    def _message(self, m: Model) -> Message:
+    def _message(self, m: MessageItem) -> Message:
         content = json.loads(self.cipher.decrypt(m.content_ct, m.espace_id, m.conversation_id, m.sk))
         return Message(espace_id=m.espace_id, conversation_id=m.conversation_id, message_id=m.message_id,
                        author=Author(m.author), author_id=m.author_id or "", at=from_iso(m.at),  # type: ignore[arg-type]
                        body=content["body"], attachments=[Attachment.from_dict(a) for a in content["attachments"]])
 
-    def _grant_items(self, msg: Message) -> list[Model]:
+    def _grant_items(self, msg: Message) -> list[MessageItem]:
         return [self.Item(espace_id=msg.espace_id, sk=attachment_sk(msg.conversation_id, a.document_id),
                           kind="attachment", conversation_id=msg.conversation_id, document_id=a.document_id,
                           message_id=msg.message_id, sent_by=str(msg.author), at=iso(msg.at))
@@ -325,14 +325,14 @@ class DynamoMessageRepository:
             return self._conversation(m)
         return None
 
-    def attachment(self, espace_id: str, conversation_id: str, document_id: str) -> dict[str, Any] | None:
+    def attachment(self, espace_id: str, conversation_id: str, document_id: str) -> AttachmentGrant | None:
         """The grant: this document was attached in this conversation (by whom, in which message)."""
         try:
             m = self.Item.get(espace_id, attachment_sk(conversation_id, document_id), consistent_read=True)
         except self.Item.DoesNotExist:
             return None
-        return {"document_id": m.document_id, "message_id": m.message_id, "sent_by": m.sent_by,
-                "at": from_iso(m.at)}
+        return {"document_id": m.document_id or document_id, "message_id": m.message_id or "",
+                "sent_by": m.sent_by or "", "at": from_iso(m.at)}
 
     # -- closure / deletion and export (wired by the lifecycle and export jobs) --------------
     def purge_espace(self, espace_id: str) -> int:

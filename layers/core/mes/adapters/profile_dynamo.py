@@ -19,6 +19,7 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -145,6 +146,7 @@ class DynamoProfileRepository:
                      limit: int, cursor: str | None) -> Page:
         """One Query per page, newest first: on the key for one type, on `by_time` for all types."""
         lo, hi = (iso(start) if start else ""), (iso(end) if end else "~")
+        condition: Condition | None
         if type_ is not None:
             condition = self.Item.sk.between(measurement_sk(type_, lo), measurement_sk(type_, hi + "~"))
             start_key = _cursor_in(cursor, espace_id, {"sk"})
@@ -161,13 +163,13 @@ class DynamoProfileRepository:
         return Page(items=[self._to_domain(i) for i in items], next_key=_cursor_out(last))
 
     @staticmethod
-    def _check_start(start_key: dict | None, name: str, lo: str, hi: str) -> None:
+    def _check_start(start_key: dict[str, Any] | None, name: str, lo: str, hi: str) -> None:
         """A cursor from another query (other type or period) would make DynamoDB fail: refuse it."""
         if start_key is not None and not lo <= start_key[name]["S"] <= hi:
             raise ValidationError("Curseur de pagination invalide pour cette recherche.", field="cursor")
 
     # -- closure, deletion, export ------------------------------------------------------------
-    def _all(self, espace_id: str, **kwargs: Any) -> Iterable[Model]:
+    def _all(self, espace_id: str, **kwargs: Any) -> Iterable[ProfileItem]:
         return self.Item.query(espace_id, consistent_read=True, **kwargs)
 
     def purge_espace(self, espace_id: str) -> int:

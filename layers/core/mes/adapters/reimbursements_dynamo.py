@@ -5,6 +5,7 @@ never rely on it (the key condition starts two years back)."""
 
 from __future__ import annotations
 
+import builtins
 from datetime import UTC, date, datetime, time
 from functools import cache
 from typing import Any
@@ -97,6 +98,6 @@ class DynamoReimbursementRepository:
                 batch.delete(self.Item(espace_id=espace, sk=sk))
         return len(keys)
 
-    def export_espace(self, espace_id: str) -> list:
+    def export_espace(self, espace_id: str) -> builtins.list[dict[str, Any]]:
         """The holder's data export section: every stored line, newest first (JSON-serialisable)."""
         return [self._to_domain(m).as_dict() for m in self._all(espace_id)]

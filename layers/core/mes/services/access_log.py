@@ -22,11 +22,16 @@ from mes.ports import AccessRepository, EspaceRepository, Notifier
 class AccessLogDeps(Protocol):
     """What the writer needs of a use case's dependencies (`ProDeps` has it)."""
 
-    espaces: EspaceRepository
-    access: AccessRepository
-    notifier: Notifier
-    keys: Keys
-    template_name: Callable[[str], str]
+    @property
+    def espaces(self) -> EspaceRepository: ...
+    @property
+    def access(self) -> AccessRepository: ...
+    @property
+    def notifier(self) -> Notifier: ...
+    @property
+    def keys(self) -> Keys: ...
+    @property
+    def template_name(self) -> Callable[[str], str]: ...
 
 
 @dataclass(frozen=True)
