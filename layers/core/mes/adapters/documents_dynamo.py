@@ -49,12 +49,14 @@ class ByCategory(GlobalSecondaryIndex):
     espace_category = UnicodeAttribute(hash_key=True)
     document_id = UnicodeAttribute(range_key=True)
 
+
 class ByHidden(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_hidden"
         projection = KeysOnlyProjection()
     hidden_pk = UnicodeAttribute(hash_key=True)
     hidden_due = UnicodeAttribute(range_key=True)
+
 
 class DocumentModel(Model):
     espace_id = UnicodeAttribute(hash_key=True)

@@ -110,12 +110,14 @@ class ByActivity(LocalSecondaryIndex):
     espace_id = UnicodeAttribute(hash_key=True)
     activity = UnicodeAttribute(range_key=True)
 
+
 class ByRpps(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_rpps"
         projection = AllProjection()
     ps_rpps = UnicodeAttribute(hash_key=True)
     conversation_id = UnicodeAttribute(range_key=True)
+
 
 class MessageItem(Model):
     espace_id = UnicodeAttribute(hash_key=True)

@@ -39,6 +39,7 @@ class ByTime(LocalSecondaryIndex):
     espace_id = UnicodeAttribute(hash_key=True)
     time_sk = UnicodeAttribute(range_key=True)
 
+
 class ProfileItem(Model):
     espace_id = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
