@@ -21,6 +21,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check layers functions infra tests
 	PYTHONPATH=functions/api $(BIN)/lint-imports
+	$(BIN)/mypy
 	bash infra/run_tests.sh
 
 bench: $(STAMP)

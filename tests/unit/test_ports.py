@@ -10,11 +10,25 @@ import inspect
 import pytest
 
 from mes import ports
+from mes.adapters.access_dynamo import DynamoAccessRepository
 from mes.adapters.aws import KmsTokenService, S3LetterPrinter, SesSnsNotifier
+from mes.adapters.closure_dynamo import (
+    DocumentsPurge,
+    DynamoLifecycleRepository,
+    PartitionPurge,
+    SessionsPurge,
+)
+from mes.adapters.documents_dynamo import DynamoDocumentRepository
 from mes.adapters.dynamo import DynamoCredentialRepository, DynamoEphemeralStore, DynamoEspaceRepository
+from mes.adapters.exports_aws import DynamoExportRepository, S3ExportStore, S3ObjectReader, SqsExportQueue
+from mes.adapters.messages_dynamo import DynamoMessageRepository
+from mes.adapters.messages_s3 import S3AttachmentCopier
 from mes.adapters.profile_dynamo import DynamoProfileRepository
+from mes.adapters.psc import PscVerifier
+from mes.adapters.reimbursements_dynamo import DynamoReimbursementRepository
+from mes.adapters.s3_documents import EicarScanner, GuardDutyScanner, S3DocumentStore
 from mes.domain.passwords import Argon2Hasher
-from tests import fakes
+from tests import fakes, fakes_export
 
 IMPLEMENTATIONS = {
     ports.EspaceRepository: [DynamoEspaceRepository, fakes.FakeEspaceRepository],
@@ -25,6 +39,22 @@ IMPLEMENTATIONS = {
     ports.TokenService: [KmsTokenService, fakes.LocalTokenService],
     ports.PasswordHasher: [Argon2Hasher, fakes.FakeHasher],
     ports.ProfileRepository: [DynamoProfileRepository, fakes.FakeProfileRepository],
+    # issue 10: every port a use case takes (the *Deps classes) has its Protocol
+    ports.DocumentRepository: [DynamoDocumentRepository],
+    ports.DocumentStore: [S3DocumentStore],
+    ports.MalwareScanner: [EicarScanner, GuardDutyScanner],
+    ports.AccessRepository: [DynamoAccessRepository],
+    ports.ProTokenVerifier: [PscVerifier],
+    ports.LifecycleRepository: [DynamoLifecycleRepository, fakes.FakeLifecycleRepository],
+    ports.HolderDataStore: [DocumentsPurge, PartitionPurge, SessionsPurge, DynamoMessageRepository,
+                            DynamoProfileRepository, DynamoReimbursementRepository, fakes.FakeHolderStore],
+    ports.MessageRepository: [DynamoMessageRepository],
+    ports.AttachmentCopier: [S3AttachmentCopier],
+    ports.ReimbursementRepository: [DynamoReimbursementRepository, fakes_export.FakeReimbursementRepository],
+    ports.ExportRepository: [DynamoExportRepository, fakes_export.FakeExportRepository],
+    ports.ExportStore: [S3ExportStore, fakes_export.FakeExportStore],
+    ports.ExportQueue: [SqsExportQueue, fakes_export.FakeExportQueue],
+    ports.ObjectReader: [S3ObjectReader, fakes_export.FakeObjectReader],
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from mes.observability import logger
 
@@ -43,7 +43,8 @@ def event_time(event: dict[str, Any]) -> tuple[str, datetime, dict[str, Any]]:
     from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
     parsed = parse(event=event, model=EventBridgeModel)
     now = parsed.time.astimezone(UTC).replace(microsecond=0)
-    return parsed.id, now, dict(parsed.detail or {})
+    detail = cast("dict[str, Any] | None", parsed.detail)  # a dict: EventBridgeModel with no detail model
+    return parsed.id, now, dict(detail or {})
 
 
 def run_scheduled(event: dict[str, Any], context: Any, idempotency_table: str, name: str,

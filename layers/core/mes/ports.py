@@ -3,12 +3,28 @@ and the in-memory fakes of the unit tests both implement them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import builtins
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import date, datetime
+from typing import IO, Generic, Protocol, TypeAlias, TypedDict, TypeVar
 
+from mes.domain.access import Grants
+from mes.domain.documents import Document
 from mes.domain.espace import Contact, Espace
+from mes.domain.exports import Export
+from mes.domain.measurements import Measurement
+from mes.domain.messaging import Conversation, Message
+from mes.domain.professionals import ProIdentity
+from mes.domain.reimbursements import Reimbursement
+
+T = TypeVar("T")
+
+# Where the next page starts: an opaque cursor string (API pages) or DynamoDB's LastEvaluatedKey
+# (the jobs' pages); callers only hand it back.
+PageKey: TypeAlias = "str | dict[str, dict[str, object]]"
+# JSON-like data the ports carry without looking into it (token claims, profile sections, notices).
+JsonDict: TypeAlias = "dict[str, object]"
 
 
 @dataclass
@@ -29,9 +45,9 @@ class WaveBatch:
 
 
 @dataclass
-class Page:
-    items: list[Any]
-    next_key: Any | None = None
+class Page(Generic[T]):
+    items: list[T]
+    next_key: PageKey | None = None
 
 
 @dataclass
@@ -43,7 +59,7 @@ class Challenge:
     otp_hashes: dict[str, str]  # channel → hash
     attempts: int = 0
     used: bool = False
-    data: dict[str, Any] = field(default_factory=dict)
+    data: JsonDict = field(default_factory=dict)
 
 
 class EspaceRepository(Protocol):
@@ -57,21 +73,21 @@ class EspaceRepository(Protocol):
         """Write the espace if its stored version is still `espace.version`; bump the version.
         Raises ConcurrentUpdate otherwise."""
 
-    def pending_page(self, shard: int, department: str | None, limit: int, start: Any | None) -> Page: ...
+    def pending_page(self, shard: int, department: str | None, limit: int, start: PageKey | None) -> Page[Espace]: ...
     def claim_for_wave(self, espaces: Sequence[Espace], batch: WaveBatch) -> list[str]:
         """Persist notified espaces (transitioned in memory, `version` = the version read) and the
         batch record atomically; espaces that changed meanwhile are left out. Returns claimed ids."""
 
     def inflight_batches(self) -> list[WaveBatch]: ...
     def finish_batch(self, batch_id: str) -> None: ...
-    def due_ids(self, shard: int, now: datetime, limit: int, start: Any | None) -> Page: ...
+    def due_ids(self, shard: int, now: datetime, limit: int, start: PageKey | None) -> Page[str]: ...
     def mark_created(self, espace_ids: Sequence[str], now: datetime) -> int:
         """Conditional transition notified → created for those still notified and due."""
 
     def children_of(self, guardian_id: str) -> list[str]:
         """Espaces managed by this login: as the guardian on file or the second representative (BR-16)."""
 
-    def majority_due_ids(self, shard: int, today: Any, limit: int, start: Any | None) -> Page:
+    def majority_due_ids(self, shard: int, today: date, limit: int, start: PageKey | None) -> Page[str]:
         """BR-18: ids of managed espaces whose 18th birthday is `today` or before (or whose young
         adult's code is still to be sent)."""
 
@@ -117,8 +133,8 @@ class LetterPrinter(Protocol):
 
 
 class TokenService(Protocol):
-    def sign(self, claims: dict[str, Any]) -> str: ...
-    def verify(self, token: str, audience: str, now: datetime) -> dict[str, Any]: ...
+    def sign(self, claims: Mapping[str, object]) -> str: ...
+    def verify(self, token: str, audience: str, now: datetime) -> JsonDict: ...
 
 
 class PasswordHasher(Protocol):
@@ -130,18 +146,18 @@ class PasswordHasher(Protocol):
 class ProfileRepository(Protocol):
     """Medical profile sections and measurements of an espace (BR-19)."""
 
-    def put_section(self, espace_id: str, name: str, data: dict[str, Any], now: datetime) -> None: ...
-    def sections(self, espace_id: str) -> dict[str, dict[str, Any]]: ...
-    def some_sections(self, espace_id: str, names: Sequence[str]) -> dict[str, dict[str, Any]]: ...
-    def add_measurement(self, measurement: Any, /) -> tuple[Any, bool]:
+    def put_section(self, espace_id: str, name: str, data: JsonDict, now: datetime) -> None: ...
+    def sections(self, espace_id: str) -> dict[str, JsonDict]: ...
+    def some_sections(self, espace_id: str, names: Sequence[str]) -> dict[str, JsonDict]: ...
+    def add_measurement(self, measurement: Measurement, /) -> tuple[Measurement, bool]:
         """(stored, True) when appended; (the one already stored under its key, False) otherwise."""
 
     def measurements(self, espace_id: str, *, type_: str | None, start: datetime | None, end: datetime | None,
-                     limit: int, cursor: str | None) -> Page: ...
+                     limit: int, cursor: str | None) -> Page[Measurement]: ...
     def purge_espace(self, espace_id: str) -> int:
         """Delete every item of the espace; idempotent; returns how many were deleted."""
 
-    def export_espace(self, espace_id: str) -> dict[str, Any]:
+    def export_espace(self, espace_id: str) -> JsonDict:
         """Every section and measurement, JSON-serialisable."""
 
 
@@ -154,8 +170,180 @@ class HolderDataStore(Protocol):
         """Delete everything of this espace here; return how many items/objects were deleted."""
 
 
+# -- documents (BR-23 to BR-27) ------------------------------------------------------------------
+class DocumentRepository(Protocol):
+    """Document metadata and each espace's quota."""
+
+    def create(self, d: Document) -> None:
+        """Metadata first (`pending`) and the espace's quota, in one transaction."""
+
+    def remove(self, d: Document, *, was_pending: bool) -> None:
+        """Delete the metadata and give back the quota."""
+
+    def save(self, d: Document, *, validated: bool = False) -> None:
+        """Conditional on the version read (ConcurrentUpdate otherwise)."""
+
+    def get(self, espace_id: str, document_id: str) -> Document | None: ...
+    def list(self, espace_id: str, *, category: str | None, limit: int, cursor: str | None, holder_only: bool,
+             as_representative: bool = False) -> Page[Document]:
+        """One Query per page, newest first."""
+
+    def quota(self, espace_id: str) -> tuple[int, int]: ...
+    def hidden_due(self, shard: int, now: datetime, limit: int,
+                   start: PageKey | None) -> Page[tuple[str, str]]: ...
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> builtins.list[Document]: ...
+
+
+class ObjectHead(TypedDict):
+    """What the validation reads of a stored object before its bytes."""
+
+    size: int
+    sse: str | None
+    kms_key: str | None
+
+
+class DocumentStore(Protocol):
+    """The documents bucket: presigned transfers, the header read of the validation, deletion."""
+
+    def presign_upload(self, key: str, content_type: str, max_bytes: int, ttl: int) -> JsonDict: ...
+    def presign_download(self, key: str, filename: str, content_type: str, ttl: int) -> JsonDict: ...
+    def head(self, key: str) -> ObjectHead | None:
+        """Real size and encryption of the object, or None if it is gone."""
+
+    def read_head(self, key: str, length: int = ...) -> bytes:
+        """Only the first bytes: the validation function never reads a whole document."""
+
+    def tags(self, key: str) -> dict[str, str]: ...
+    def delete(self, key: str) -> None:
+        """Every version: the bytes are gone, not hidden."""
+
+
+class MalwareScanner(Protocol):
+    def verdict(self, store: DocumentStore, key: str, head: bytes) -> str: ...
+
+
+# -- professionals, consent, access log (BR-28 to BR-36) -----------------------------------------
+class AccessRepository(Protocol):
+    def grants(self, espace_id: str, rpps: str) -> Grants: ...
+    def put_authorisation(self, espace_id: str, rpps: str, basis: str, identity: JsonDict, now: datetime) -> bool:
+        """True the first time this professional is authorised on this espace (BR-30: notify then)."""
+
+    def withdraw_authorisation(self, espace_id: str, rpps: str) -> None: ...
+    def set_block(self, espace_id: str, rpps: str, blocked: bool, now: datetime) -> None: ...
+    def set_administrator(self, espace_id: str, rpps: str, previous: str | None, now: datetime) -> None: ...
+    def administrator(self, espace_id: str) -> str | None: ...
+    def open_emergency(self, espace_id: str, rpps: str, mode: str, reason: str, now: datetime,
+                       until: datetime) -> None: ...
+    def professionals(self, espace_id: str) -> list[JsonDict]: ...
+    def notify_professional(self, rpps: str, request_key: str, now: datetime, notice: JsonDict) -> bool:
+        """One notice per request: a retried request writes nothing."""
+
+    def professional_notices(self, rpps: str, limit: int, cursor: str | None) -> Page[JsonDict]: ...
+    def log(self, espace_id: str, request_key: str, now: datetime, entry: JsonDict) -> bool:
+        """Append once: a retry of the same request, whenever it comes, writes nothing (BR-35)."""
+
+    def read_log(self, espace_id: str, limit: int, cursor: str | None) -> Page[JsonDict]: ...
+
+
+class ProTokenVerifier(Protocol):
+    """Pro Santé Connect (BR-28): the professional's identity from a verified token only."""
+
+    def verify(self, token: str, now: datetime) -> ProIdentity: ...
+
+
+# -- closure, suspension, retention (BR-14, BR-15) ------------------------------------------------
+class LifecycleRepository(Protocol):
+    def save_and_revoke(self, espace: Espace, sessions_until: datetime) -> None:
+        """The espace (conditional on the version read) and its minimum session epoch, atomically."""
+
+    def due_ids(self, kind: str, shard: int, now: datetime, limit: int, start: PageKey | None) -> Page[str]: ...
+    def start_purge(self, espace_id: str, now: datetime) -> Espace | None:
+        """Still closed and due (a reopening meanwhile wins): mark the purge started, get the espace."""
+
+    def finish_purge(self, espace: Espace, now: datetime) -> bool:
+        """The tombstone and the login's deletion in one transaction, after every store was purged."""
+
+    def close_suspended(self, espace_id: str, now: datetime) -> Espace | None:
+        """BR-15: suspended and due → closed, in one conditional update."""
+
+
+# -- secure messaging (BR-37 to BR-39) ------------------------------------------------------------
+class MessageRepository(Protocol):
+    def start(self, conversation: Conversation, first: Message, request_key: str | None = None) -> None:
+        """The conversation, its first message and its attachments, in one transaction."""
+
+    def add_message(self, conversation: Conversation, msg: Message, request_key: str | None = None) -> None: ...
+    def close(self, conversation: Conversation) -> bool:
+        """Open → closed, once; False if it was already closed."""
+
+    def list_for_holder(self, espace_id: str, limit: int, cursor: str | None) -> Page[Conversation]: ...
+    def page(self, espace_id: str, conversation_id: str, limit: int,
+             cursor: str | None) -> tuple[Conversation | None, Page[Message]]:
+        """One Query: the conversation (first page only) and `limit` messages, newest first."""
+
+    def get(self, espace_id: str, conversation_id: str) -> Conversation | None: ...
+    def message(self, espace_id: str, conversation_id: str, message_id: str) -> Message | None: ...
+    def find_for_professional(self, rpps: str, conversation_id: str) -> Conversation | None: ...
+    def attachment(self, espace_id: str, conversation_id: str, document_id: str) -> AttachmentGrant | None:
+        """The grant: this document was attached in this conversation (by whom, in which message)."""
+
+    def purge_espace(self, espace_id: str) -> int: ...
+    def export_espace(self, espace_id: str) -> JsonDict: ...
+
+
+class AttachmentGrant(TypedDict):
+    """A document attached in a conversation: by whom, in which message (BR-39)."""
+
+    document_id: str
+    message_id: str
+    sent_by: str
+    at: datetime | None
+
+
+class AttachmentCopier(Protocol):
+    def copy(self, source_key: str, target_key: str) -> None:
+        """Server-side copy; idempotent."""
+
+
+# -- reimbursement history (BR-21) and data exports ----------------------------------------------
+class ReimbursementRepository(Protocol):
+    def existing_ids(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (espace_id, sort key) already exist (BatchGetItem)."""
+
+    def add(self, items: list[Reimbursement]) -> None: ...
+    def list(self, espace_id: str, *, since: date, until: date | None, limit: int,
+             cursor: str | None) -> Page[Reimbursement]: ...
+    def purge_espace(self, espace_id: str) -> int: ...
+    def export_espace(self, espace_id: str) -> builtins.list[JsonDict]: ...
+
+
+class ExportRepository(Protocol):
+    def create(self, e: Export) -> None: ...
+    def get(self, espace_id: str, export_id: str) -> Export | None: ...
+    def mark_ready(self, espace_id: str, export_id: str, now: datetime, size: int) -> None: ...
+    def mark_failed(self, espace_id: str, export_id: str) -> None: ...
+
+
+class ExportStore(Protocol):
+    def write(self, key: str, build: Callable[[IO[bytes]], None]) -> int:
+        """Build the archive (in a temporary file), then upload it; its size."""
+
+    def presign_download(self, key: str, filename: str, ttl: int) -> JsonDict: ...
+
+
+class ExportQueue(Protocol):
+    def send(self, espace_id: str, export_id: str) -> None: ...
+
+
+class ObjectReader(Protocol):
+    def open(self, key: str) -> IO[bytes]:
+        """FileNotFoundError when the object is gone (deleted since it was listed)."""
+
+
 __all__ = [
-    "Challenge", "Contact", "Credential", "CredentialRepository", "EphemeralStore", "EspaceRepository",
-    "HolderDataStore",
-    "LetterPrinter", "Notifier", "Page", "PasswordHasher", "ProfileRepository", "TokenService", "WaveBatch",
+    "AccessRepository", "AttachmentCopier", "AttachmentGrant", "Challenge", "Contact", "Credential", "CredentialRepository",
+    "DocumentRepository", "DocumentStore", "EphemeralStore", "EspaceRepository", "ExportQueue",
+    "ExportRepository", "ExportStore", "HolderDataStore", "JsonDict", "LetterPrinter", "LifecycleRepository",
+    "MalwareScanner", "MessageRepository", "Notifier", "ObjectHead", "ObjectReader", "Page", "PageKey", "PasswordHasher",
+    "ProTokenVerifier", "ProfileRepository", "ReimbursementRepository", "TokenService", "WaveBatch",
 ]

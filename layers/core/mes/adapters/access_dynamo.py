@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -17,6 +18,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.models import Model
 
 from mes.adapters.dynamo_kit import (
+    bind,
     decode_cursor,
     encode_cursor,
     failed_indexes,
@@ -29,44 +31,47 @@ from mes.domain.access import Grants
 from mes.ports import Page
 
 
+class AccessItem(Model):
+    espace_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    rpps = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    basis = UnicodeAttribute(null=True)
+    mode = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    profession = UnicodeAttribute(null=True)
+    structure = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    at = UnicodeAttribute(null=True)
+    until = UnicodeAttribute(null=True)
+    patient = UnicodeAttribute(null=True)  # a notice's patient: names and birth date, JSON
+    expires = NumberAttribute(null=True)  # TTL of professionals' notices and request markers
+
+
+class LogItem(Model):
+    espace_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "{at}#{write order}": newest first (see `_order`)
+    at = UnicodeAttribute()
+    rpps = UnicodeAttribute()
+    profession = UnicodeAttribute(null=True)
+    structure = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    action = UnicodeAttribute()
+    decision = UnicodeAttribute()
+    mode = UnicodeAttribute(null=True)
+    target = UnicodeAttribute(null=True)
+
+
+@dataclass(frozen=True)
+class AccessModels:
+    item: type[AccessItem]
+    log: type[LogItem]
+
+
 @cache
-def access_models(access_table: str, log_table: str, region_name: str) -> tuple[type[Model], type[Model]]:
-    class AccessItem(Model):
-        class Meta:
-            table_name = access_table
-            region = region_name
-        espace_id = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)
-        rpps = UnicodeAttribute(null=True)
-        kind = UnicodeAttribute(null=True)
-        basis = UnicodeAttribute(null=True)
-        mode = UnicodeAttribute(null=True)
-        reason = UnicodeAttribute(null=True)
-        profession = UnicodeAttribute(null=True)
-        structure = UnicodeAttribute(null=True)
-        name = UnicodeAttribute(null=True)
-        at = UnicodeAttribute(null=True)
-        until = UnicodeAttribute(null=True)
-        patient = UnicodeAttribute(null=True)  # a notice's patient: names and birth date, JSON
-        expires = NumberAttribute(null=True)  # TTL of professionals' notices and request markers
-
-    class LogItem(Model):
-        class Meta:
-            table_name = log_table
-            region = region_name
-        espace_id = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)  # "{at}#{write order}": newest first (see `_order`)
-        at = UnicodeAttribute()
-        rpps = UnicodeAttribute()
-        profession = UnicodeAttribute(null=True)
-        structure = UnicodeAttribute(null=True)
-        name = UnicodeAttribute(null=True)
-        action = UnicodeAttribute()
-        decision = UnicodeAttribute()
-        mode = UnicodeAttribute(null=True)
-        target = UnicodeAttribute(null=True)
-
-    return AccessItem, LogItem
+def access_models(access_table: str, log_table: str, region_name: str) -> AccessModels:
+    """The access and access-log models bound to the deployed tables."""
+    return AccessModels(bind(AccessItem, access_table, region_name), bind(LogItem, log_table, region_name))
 
 
 def _order(now: datetime, request_key: str) -> str:
@@ -82,10 +87,10 @@ class DynamoAccessRepository:
     # later, never earlier): a client retrying later than that is making a new request.
     REQUEST_MEMORY = timedelta(days=7)
 
-    def __init__(self, models: tuple[type[Model], type[Model]]):
-        self.Item, self.Log = models
+    def __init__(self, models: AccessModels):
+        self.Item, self.Log = models.item, models.log
 
-    def _put_once(self, partition: str, request_key: str, item: Model, now: datetime) -> bool:
+    def _put_once(self, partition: str, request_key: str, item: AccessItem | LogItem, now: datetime) -> bool:
         """Write `item` unless this request was already written: one transaction with a conditional
         put of the request's marker. The key of the request is its identity (PS + Idempotency-Key or
         request id), never its time, so a retry a second or a day later finds the marker. True if

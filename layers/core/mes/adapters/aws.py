@@ -10,10 +10,10 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -100,7 +100,7 @@ class KmsTokenService:
     def kid(self) -> str:
         return hashlib.sha256(self.key_id.encode()).hexdigest()[:16]
 
-    def sign(self, claims: dict[str, Any]) -> str:
+    def sign(self, claims: Mapping[str, object]) -> str:
         header = {"alg": self.ALGORITHM, "typ": "JWT", "kid": self.kid}
         payload = {"iss": self.issuer, **claims}
         signing_input = f"{_b64(json.dumps(header, separators=(',', ':')).encode())}." \
@@ -122,7 +122,7 @@ CLOCK_SKEW_SECONDS = 60  # the same tolerance as Pro Santé Connect tokens (mes.
 MAX_TOKEN_LENGTH = 8192
 
 
-def _is_time(value: Any) -> bool:
+def _is_time(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

@@ -15,10 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from mes.adapters.dynamo_kit import DUE_SHARDS, failed_indexes, iso, shard_of, transaction
+from mes.adapters.espace_models import CoreModels, EphemeralModel
 from mes.domain import closure as rules
 from mes.domain.errors import ConcurrentUpdate
 from mes.domain.espace import Espace, Status
@@ -50,17 +52,17 @@ def lifecycle_due(espace: Espace) -> dict[str, str | None]:
 
 
 class DynamoLifecycleRepository:
-    def __init__(self, m: dict[str, type[Model]], espaces: Any):
-        self.Espace = m["espace"]
-        self.Ephemeral = m["ephemeral"]
-        self.Credential = m["credential"]
+    def __init__(self, m: CoreModels, espaces: Any):
+        self.Espace = m.espace
+        self.Ephemeral = m.ephemeral
+        self.Credential = m.credential
         self.espaces = espaces  # DynamoEspaceRepository: the domain mapping
         self._region = self.Espace.Meta.region
 
     def _tx(self) -> TransactWrite:
         return transaction(self._region)
 
-    def _marker(self, espace: Espace, until: datetime) -> Model:
+    def _marker(self, espace: Espace, until: datetime) -> EphemeralModel:
         return self.Ephemeral(pk=f"sessions#{espace.espace_id}", kind="sessions", min_epoch=espace.session_epoch,
                               expires_at_epoch=int(until.timestamp()) + SESSION_MARGIN_SECONDS)
 
@@ -102,7 +104,7 @@ class DynamoLifecycleRepository:
         """The tombstone and the login's deletion in one transaction, after every store was purged.
         True for the one run that did it (the holder is informed once)."""
         E, C = self.Espace, self.Credential
-        actions = [E.status.set("purged"), E.purged_at.set(iso(now)), E.version.add(1)]
+        actions: list[Action] = [E.status.set("purged"), E.purged_at.set(iso(now)), E.version.add(1)]
         actions += [getattr(E, name).remove() for name in PERSONAL]
         try:
             with self._tx() as tx:
@@ -188,7 +190,7 @@ class SessionsPurge:
     """The espace's session marker. Challenges and counters are keyed by random ids or windows and
     expire by TTL within a day (no scan to find them)."""
 
-    def __init__(self, model: type[Model]):
+    def __init__(self, model: type[EphemeralModel]):
         self.model = model
 
     def purge_espace(self, espace_id: str) -> int:

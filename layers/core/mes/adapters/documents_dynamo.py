@@ -4,6 +4,7 @@ documents hidden from the holder (BR-26)."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
@@ -11,10 +12,12 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from mes.adapters.dynamo_kit import (
+    bind,
     decode_cursor,
     encode_cursor,
     failed_indexes,
@@ -39,69 +42,70 @@ QUOTA_SK = "~quota"  # sorts after every document id (hex), excluded by the key 
 HIDDEN_SHARDS = 4
 
 
+class ByCategory(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_category"
+        projection = AllProjection()
+    espace_category = UnicodeAttribute(hash_key=True)
+    document_id = UnicodeAttribute(range_key=True)
+
+
+class ByHidden(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_hidden"
+        projection = KeysOnlyProjection()
+    hidden_pk = UnicodeAttribute(hash_key=True)
+    hidden_due = UnicodeAttribute(range_key=True)
+
+
+class DocumentModel(Model):
+    espace_id = UnicodeAttribute(hash_key=True)
+    document_id = UnicodeAttribute(range_key=True)
+    title = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    espace_category = UnicodeAttribute(null=True)
+    filename = UnicodeAttribute(null=True)
+    content_type = UnicodeAttribute(null=True)
+    size = NumberAttribute(default=0)
+    author_type = UnicodeAttribute(null=True)
+    author_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+    object_key = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    masked = BooleanAttribute(default=False)
+    hidden_from_holder = BooleanAttribute(default=False)
+    hidden_until = UnicodeAttribute(null=True)
+    hidden_notice_sent = BooleanAttribute(default=False)
+    hidden_from_representatives = BooleanAttribute(null=True)  # BR-17
+    hidden_pk = UnicodeAttribute(null=True)
+    hidden_due = UnicodeAttribute(null=True)
+    reject_reason = UnicodeAttribute(null=True)
+    detected_type = UnicodeAttribute(null=True)
+    real_size = NumberAttribute(null=True)
+    validated_at = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+    # quota item only
+    pending_uploads = NumberAttribute(null=True)
+    total_bytes = NumberAttribute(null=True)
+    by_category = ByCategory()
+    by_hidden = ByHidden()
+
+
 @cache
-def document_model(table: str, region_name: str) -> type[Model]:
-    class ByCategory(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_category"
-            projection = AllProjection()
-        espace_category = UnicodeAttribute(hash_key=True)
-        document_id = UnicodeAttribute(range_key=True)
-
-    class ByHidden(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_hidden"
-            projection = KeysOnlyProjection()
-        hidden_pk = UnicodeAttribute(hash_key=True)
-        hidden_due = UnicodeAttribute(range_key=True)
-
-    class DocumentModel(Model):
-        class Meta:
-            table_name = table
-            region = region_name
-        espace_id = UnicodeAttribute(hash_key=True)
-        document_id = UnicodeAttribute(range_key=True)
-        title = UnicodeAttribute(null=True)
-        category = UnicodeAttribute(null=True)
-        espace_category = UnicodeAttribute(null=True)
-        filename = UnicodeAttribute(null=True)
-        content_type = UnicodeAttribute(null=True)
-        size = NumberAttribute(default=0)
-        author_type = UnicodeAttribute(null=True)
-        author_id = UnicodeAttribute(null=True)
-        created_at = UnicodeAttribute(null=True)
-        object_key = UnicodeAttribute(null=True)
-        status = UnicodeAttribute(null=True)
-        masked = BooleanAttribute(default=False)
-        hidden_from_holder = BooleanAttribute(default=False)
-        hidden_until = UnicodeAttribute(null=True)
-        hidden_notice_sent = BooleanAttribute(default=False)
-        hidden_from_representatives = BooleanAttribute(null=True)  # BR-17
-        hidden_pk = UnicodeAttribute(null=True)
-        hidden_due = UnicodeAttribute(null=True)
-        reject_reason = UnicodeAttribute(null=True)
-        detected_type = UnicodeAttribute(null=True)
-        real_size = NumberAttribute(null=True)
-        validated_at = UnicodeAttribute(null=True)
-        version = NumberAttribute(default=0)
-        # quota item only
-        pending_uploads = NumberAttribute(null=True)
-        total_bytes = NumberAttribute(null=True)
-        by_category = ByCategory()
-        by_hidden = ByHidden()
-
-    return DocumentModel
+def document_model(table: str, region_name: str) -> type[DocumentModel]:
+    """`DocumentModel` bound to the deployed table (one class per table name and region)."""
+    return bind(DocumentModel, table, region_name)
 
 
 
 
 class DynamoDocumentRepository:
-    def __init__(self, model: type[Model]):
+    def __init__(self, model: type[DocumentModel]):
         self.Doc = model
         self._region = model.Meta.region
 
     # -- mapping ----------------------------------------------------------------------------
-    def _to_model(self, d: Document, version: int) -> Model:
+    def _to_model(self, d: Document, version: int) -> DocumentModel:
         hidden_due = None
         if d.hidden_from_holder and d.hidden_until is not None:
             from mes.domain.documents import HIDDEN_NOTICE_AFTER, HIDDEN_RELEASE_AFTER
@@ -119,7 +123,7 @@ class DynamoDocumentRepository:
             hidden_from_representatives=True if d.hidden_from_representatives else None)
 
     @staticmethod
-    def _to_domain(m: Model) -> Document:
+    def _to_domain(m: DocumentModel) -> Document:
         return Document(
             espace_id=m.espace_id, document_id=m.document_id, title=m.title or "", category=m.category or "",
             filename=m.filename or "", content_type=m.content_type or "", size=int(m.size or 0),
@@ -131,7 +135,7 @@ class DynamoDocumentRepository:
             real_size=int(m.real_size) if m.real_size is not None else None, validated_at=from_iso(m.validated_at),
             version=int(m.version or 0), hidden_from_representatives=bool(m.hidden_from_representatives))
 
-    def _quota(self, espace_id: str) -> Model:
+    def _quota(self, espace_id: str) -> DocumentModel:
         return self.Doc(espace_id=espace_id, document_id=QUOTA_SK)
 
     # -- writes -----------------------------------------------------------------------------
@@ -141,11 +145,13 @@ class DynamoDocumentRepository:
         pending = d.status == DocStatus.PENDING
         bytes_ok = q.total_bytes.does_not_exist() | (q.total_bytes <= MAX_TOTAL_BYTES - d.size)
         pending_ok = q.pending_uploads.does_not_exist() | (q.pending_uploads < MAX_PENDING_UPLOADS)
+        actions: list[Action] = [q.total_bytes.add(d.size)]
+        if pending:
+            actions.append(q.pending_uploads.add(1))
         try:
             with transaction(self._region) as tx:
                 tx.save(self._to_model(d, 1), condition=q.document_id.does_not_exist())
-                tx.update(self._quota(d.espace_id),
-                          actions=[q.total_bytes.add(d.size)] + ([q.pending_uploads.add(1)] if pending else []),
+                tx.update(self._quota(d.espace_id), actions=actions,
                           condition=(pending_ok & bytes_ok) if pending else bytes_ok)
         except TransactWriteError as exc:
             failed = failed_indexes(exc)
@@ -158,7 +164,7 @@ class DynamoDocumentRepository:
         """Delete the metadata and give back the quota (signing failed, or the holder deleted it); a
         rejected document gave its bytes back at rejection."""
         q = self.Doc
-        actions = [] if d.status == DocStatus.REJECTED else [q.total_bytes.add(-d.size)]
+        actions: list[Action] = [] if d.status == DocStatus.REJECTED else [q.total_bytes.add(-d.size)]
         if was_pending:
             actions.append(q.pending_uploads.add(-1))
         if not actions:
@@ -177,12 +183,12 @@ class DynamoDocumentRepository:
             if not validated:
                 item.save(condition=q.version == d.version)
             else:
-                actions = [q.pending_uploads.add(-1)]
+                quota_actions: list[Action] = [q.pending_uploads.add(-1)]
                 if d.status == DocStatus.REJECTED:
-                    actions.append(q.total_bytes.add(-d.size))
+                    quota_actions.append(q.total_bytes.add(-d.size))
                 with transaction(self._region) as tx:
                     tx.save(item, condition=q.version == d.version)
-                    tx.update(self._quota(d.espace_id), actions=actions)
+                    tx.update(self._quota(d.espace_id), actions=quota_actions)
         except (PutError, TransactWriteError) as exc:
             raise ConcurrentUpdate() from exc
         d.version += 1
@@ -230,6 +236,6 @@ class DynamoDocumentRepository:
                                           last_evaluated_key=start)
         return Page(items=[(m.espace_id, m.document_id) for m in result], next_key=result.last_evaluated_key)
 
-    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Document]:
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> builtins.list[Document]:
         return [self._to_domain(m) for m in self.Doc.batch_get(list(keys), consistent_read=True)]
 

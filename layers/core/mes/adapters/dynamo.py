@@ -11,13 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from functools import cache
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from mes.adapters.closure_dynamo import lifecycle_due
@@ -30,163 +26,12 @@ from mes.adapters.dynamo_kit import (
     transact_with_retry,
     transaction,
 )
+from mes.adapters.espace_models import CoreModels, EspaceModel
 from mes.domain.errors import ConcurrentUpdate, LoginTaken
 from mes.domain.espace import Contact, Espace, HolderSettings, Status
 from mes.ports import Challenge, Credential, Page, WaveBatch
 
 WAVE_SHARDS = 8
-
-
-class _Base(Model):
-    class Meta:
-        abstract = True
-
-
-@cache
-def models(espaces: str, credentials: str, ephemeral: str, jobs: str, region: str) -> dict[str, type[Model]]:
-    """Model classes bound to the deployed table names (one set per container)."""
-    region_name = region
-
-    class ByNir(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_nir"
-            projection = AllProjection()
-        nir_hmac = UnicodeAttribute(hash_key=True)
-        birth_date = UnicodeAttribute(range_key=True)
-
-    class ByWave(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_wave"
-            projection = AllProjection()
-        wave_pk = UnicodeAttribute(hash_key=True)
-        wave_sk = UnicodeAttribute(range_key=True)
-
-    class ByDue(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_due"
-            projection = KeysOnlyProjection()
-        due_pk = UnicodeAttribute(hash_key=True)
-        due_at = UnicodeAttribute(range_key=True)
-
-    class ByGuardian(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_guardian"
-            projection = KeysOnlyProjection()
-        guardian_id = UnicodeAttribute(hash_key=True)
-        espace_id = UnicodeAttribute(range_key=True)
-
-    class ByRepresentative(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_representative"
-            projection = KeysOnlyProjection()
-        representative_id = UnicodeAttribute(hash_key=True)
-        espace_id = UnicodeAttribute(range_key=True)
-
-    class ByMajority(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_majority"
-            projection = KeysOnlyProjection()
-        majority_pk = UnicodeAttribute(hash_key=True)
-        majority_at = UnicodeAttribute(range_key=True)
-
-    class EspaceModel(_Base):
-        class Meta:
-            table_name = espaces
-            region = region_name
-        espace_id = UnicodeAttribute(hash_key=True)
-        nir_hmac = UnicodeAttribute()
-        birth_date = UnicodeAttribute()
-        vitale_hmac = UnicodeAttribute()
-        first_name = UnicodeAttribute(default="")
-        last_name = UnicodeAttribute(default="")
-        department = UnicodeAttribute()
-        status = UnicodeAttribute()
-        email = UnicodeAttribute(null=True)
-        mobile = UnicodeAttribute(null=True)
-        address = UnicodeAttribute(null=True)
-        guardian_id = UnicodeAttribute(null=True)
-        guardian_name = UnicodeAttribute(null=True)
-        guardian_email = UnicodeAttribute(null=True)
-        guardian_mobile = UnicodeAttribute(null=True)
-        guardian_address = UnicodeAttribute(null=True)
-        code_seq = NumberAttribute(default=0)
-        code_used_seq = NumberAttribute(default=0)
-        code_attempts = NumberAttribute(default=0)
-        code_sent_at = UnicodeAttribute(null=True)
-        code_expires_at = UnicodeAttribute(null=True)
-        notified_at = UnicodeAttribute(null=True)
-        opposition_deadline = UnicodeAttribute(null=True)
-        opposed_at = UnicodeAttribute(null=True)
-        receipt_id = UnicodeAttribute(null=True)
-        created_at = UnicodeAttribute(null=True)
-        activated_at = UnicodeAttribute(null=True)
-        imported_at = UnicodeAttribute(null=True)
-        login = UnicodeAttribute(null=True)
-        otp_channel = UnicodeAttribute(default="email")
-        settings_json = UnicodeAttribute(null=True)
-        version = NumberAttribute(default=0)
-        wave_pk = UnicodeAttribute(null=True)
-        wave_sk = UnicodeAttribute(null=True)
-        due_pk = UnicodeAttribute(null=True)
-        due_at = UnicodeAttribute(null=True)
-        # closure, suspension, retention (BR-14, BR-15)
-        session_epoch = NumberAttribute(default=0)
-        closed_at = UnicodeAttribute(null=True)
-        archived_until = UnicodeAttribute(null=True)
-        deletion_due = UnicodeAttribute(null=True)
-        suspended_at = UnicodeAttribute(null=True)
-        suspension_due = UnicodeAttribute(null=True)
-        suspended_from = UnicodeAttribute(null=True)
-        reopened_at = UnicodeAttribute(null=True)
-        purged_at = UnicodeAttribute(null=True)
-        purge_started_at = UnicodeAttribute(null=True)
-        by_nir = ByNir()
-        by_wave = ByWave()
-        by_due = ByDue()
-        by_guardian = ByGuardian()
-        # BR-16/BR-18 (mes.domain.children)
-        representative_id = UnicodeAttribute(null=True)
-        handover_notice_pending = BooleanAttribute(null=True)
-        handed_over_at = UnicodeAttribute(null=True)
-        majority_pk = UnicodeAttribute(null=True)
-        majority_at = UnicodeAttribute(null=True)
-        by_representative = ByRepresentative()
-        by_majority = ByMajority()
-
-    class CredentialModel(_Base):
-        class Meta:
-            table_name = credentials
-            region = region_name
-        login = UnicodeAttribute(hash_key=True)
-        espace_id = UnicodeAttribute()
-        password_hash = UnicodeAttribute()
-
-    class EphemeralModel(_Base):
-        class Meta:
-            table_name = ephemeral
-            region = region_name
-        pk = UnicodeAttribute(hash_key=True)
-        kind = UnicodeAttribute(null=True)
-        espace_id = UnicodeAttribute(null=True)
-        expires_at = UnicodeAttribute(null=True)
-        expires_at_epoch = NumberAttribute(null=True)
-        payload = UnicodeAttribute(null=True)
-        attempts = NumberAttribute(default=0)
-        used = BooleanAttribute(default=False)
-        hits = NumberAttribute(default=0)
-        min_epoch = NumberAttribute(null=True)  # sessions#{espace_id}: tokens of an older epoch are revoked
-
-    class JobModel(_Base):
-        class Meta:
-            table_name = jobs
-            region = region_name
-        pk = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)
-        espace_ids = ListAttribute(of=UnicodeAttribute, default=list)
-        claimed_at = UnicodeAttribute(null=True)
-        expires_at_epoch = NumberAttribute(null=True)
-
-    return {"espace": EspaceModel, "credential": CredentialModel, "ephemeral": EphemeralModel, "job": JobModel}
 
 
 def _index_attributes(espace: Espace) -> dict[str, str | None]:
@@ -211,13 +56,13 @@ _PLAIN = ("espace_id", "nir_hmac", "vitale_hmac", "first_name", "last_name", "de
 
 
 class DynamoEspaceRepository:
-    def __init__(self, m: dict[str, type[Model]]):
-        self.Espace = m["espace"]
-        self.Job = m["job"]
+    def __init__(self, m: CoreModels):
+        self.Espace = m.espace
+        self.Job = m.job
         self._region = self.Espace.Meta.region
 
     # -- mapping ----------------------------------------------------------------------------
-    def to_model(self, espace: Espace, version: int) -> Model:
+    def to_model(self, espace: Espace, version: int) -> EspaceModel:
         item = self.Espace()
         for name in _PLAIN:
             setattr(item, name, getattr(espace, name))
@@ -239,7 +84,7 @@ class DynamoEspaceRepository:
             setattr(item, name, value)
         return item
 
-    def to_domain(self, item: Model) -> Espace:
+    def to_domain(self, item: EspaceModel) -> Espace:
         kwargs: dict[str, Any] = {name: getattr(item, name) for name in _PLAIN}
         for name in ("code_seq", "code_used_seq", "code_attempts", "session_epoch"):
             kwargs[name] = int(kwargs[name] or 0)
@@ -333,7 +178,7 @@ class DynamoEspaceRepository:
         return [e.espace_id for e in claimed]
 
     def inflight_batches(self) -> list[WaveBatch]:
-        return [WaveBatch(batch_id=i.sk, espace_ids=list(i.espace_ids), claimed_at=from_iso(i.claimed_at) or datetime.now(UTC))
+        return [WaveBatch(batch_id=i.sk, espace_ids=[str(e) for e in i.espace_ids], claimed_at=from_iso(i.claimed_at) or datetime.now(UTC))
                 for i in self.Job.query("wave#inflight", consistent_read=True)]
 
     def finish_batch(self, batch_id: str) -> None:
@@ -377,8 +222,8 @@ def _family_attributes(espace: Espace) -> dict[str, Any]:
 
 
 class DynamoCredentialRepository:
-    def __init__(self, m: dict[str, type[Model]], espaces: DynamoEspaceRepository):
-        self.Credential = m["credential"]
+    def __init__(self, m: CoreModels, espaces: DynamoEspaceRepository):
+        self.Credential = m.credential
         self.espaces = espaces
 
     def get(self, login: str) -> Credential | None:
@@ -416,8 +261,8 @@ def _window(key: str, window_seconds: int, now: datetime) -> tuple[str, int]:
 
 
 class DynamoEphemeralStore:
-    def __init__(self, m: dict[str, type[Model]]):
-        self.Item = m["ephemeral"]
+    def __init__(self, m: CoreModels):
+        self.Item = m.ephemeral
 
     def put_challenge(self, challenge: Challenge) -> None:
         self.Item(pk=f"challenge#{challenge.challenge_id}", kind=challenge.kind, espace_id=challenge.espace_id,

@@ -11,21 +11,41 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import types
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
+from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
 from mes.domain.errors import ConcurrentUpdate, ValidationError
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 DUE_SHARDS = 8  # the `by_due` index: automatic creation, purge and suspension partitions
 MAX_TRANSACTION_RETRIES = 6  # a batch transaction is tried at most this many times
+
+
+# -- models bound to tables ---------------------------------------------------------------------
+_BOUND: dict[tuple[type[Model], str, str], type[Model]] = {}
+
+
+def bind(model: type[M], table: str, region: str) -> type[M]:
+    """The module-level `model` bound to a deployed table: a subclass whose `Meta` names the table
+    and region (PynamoDB gives each subclass its own indexes, connection and `DoesNotExist`). One
+    class per (model, table, region), so every container of a process on the same tables shares it,
+    and a container on other tables (another test stack) gets its own."""
+    key = (model, table, region)
+    if key not in _BOUND:
+        meta = type("Meta", (), {"table_name": table, "region": region})
+        _BOUND[key] = types.new_class(model.__name__, (model,), exec_body=lambda ns: ns.update(
+            {"Meta": meta, "__module__": model.__module__, "__qualname__": model.__qualname__}))
+    return cast("type[M]", _BOUND[key])
 
 
 # -- timestamps ---------------------------------------------------------------------------------
@@ -45,12 +65,12 @@ def shard_of(key: str, shards: int) -> int:
 
 
 # -- paging -------------------------------------------------------------------------------------
-def encode_cursor(key: dict | None) -> str | None:
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
     """A LastEvaluatedKey as an opaque URL-safe cursor (None at the last page)."""
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode() if key else None
 
 
-def decode_cursor(cursor: str | None) -> dict | None:
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     """The cursor back to an ExclusiveStartKey; anything else is a 400 on the `cursor` field."""
     if not cursor:
         return None
@@ -63,7 +83,7 @@ def decode_cursor(cursor: str | None) -> dict | None:
         raise ValidationError("Curseur de pagination invalide.", field="cursor") from exc
 
 
-def one_page(result: Any) -> tuple[list[Model], dict | None]:
+def one_page(result: ResultIterator[M]) -> tuple[list[M], dict[str, Any] | None]:
     """Exactly one Query request: the first raw page of a PynamoDB result and its LastEvaluatedKey
     (iterating the result would fetch more pages when a filter leaves the first one short)."""
     page = next(result.page_iter, None)
@@ -75,7 +95,7 @@ def one_page(result: Any) -> tuple[list[Model], dict | None]:
 
 
 # -- transactions -------------------------------------------------------------------------------
-def transaction(region: str) -> TransactWrite:
+def transaction(region: str | None) -> TransactWrite:
     """A TransactWrite on its own connection (use it as a context manager)."""
     return TransactWrite(connection=Connection(region=region))
 
@@ -90,7 +110,7 @@ def failed_indexes(exc: TransactWriteError) -> set[int]:
     return failed
 
 
-def transact_with_retry(region: str, items: Sequence[T], write: Callable[[TransactWrite, list[T]], None],
+def transact_with_retry(region: str | None, items: Sequence[T], write: Callable[[TransactWrite, list[T]], None],
                         tries: int = MAX_TRANSACTION_RETRIES) -> list[T]:
     """Write `items` in one transaction (`write(tx, items)` adds one operation per item, in order,
     and may add more after them). When it is cancelled, the items whose condition failed are

@@ -15,33 +15,32 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from mes.adapters.dynamo_kit import from_iso, iso
+from mes.adapters.dynamo_kit import bind, from_iso, iso
 from mes.adapters.s3_documents import ascii_filename
 from mes.domain.exports import Export, ExportStatus
 
 
-@cache
-def export_model(table: str, region_name: str) -> type[Model]:
-    class ExportModel(Model):
-        class Meta:
-            table_name = table
-            region = region_name
-        espace_id = UnicodeAttribute(hash_key=True)
-        export_id = UnicodeAttribute(range_key=True)
-        status = UnicodeAttribute()
-        created_at = UnicodeAttribute()
-        expires_at = UnicodeAttribute()
-        object_key = UnicodeAttribute()
-        ready_at = UnicodeAttribute(null=True)
-        size = NumberAttribute(null=True)
-        expires_at_epoch = NumberAttribute()
-        for_representative = BooleanAttribute(null=True)
+class ExportModel(Model):
+    espace_id = UnicodeAttribute(hash_key=True)
+    export_id = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    object_key = UnicodeAttribute()
+    ready_at = UnicodeAttribute(null=True)
+    size = NumberAttribute(null=True)
+    expires_at_epoch = NumberAttribute()
+    for_representative = BooleanAttribute(null=True)
 
-    return ExportModel
+
+@cache
+def export_model(table: str, region_name: str) -> type[ExportModel]:
+    """`ExportModel` bound to the deployed table (one class per table name and region)."""
+    return bind(ExportModel, table, region_name)
 
 
 class DynamoExportRepository:
-    def __init__(self, model: type[Model]):
+    def __init__(self, model: type[ExportModel]):
         self.Item = model
 
     def create(self, e: Export) -> None:

@@ -34,6 +34,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondary
 from pynamodb.models import Model
 
 from mes.adapters.dynamo_kit import (
+    bind,
     decode_cursor,
     encode_cursor,
     failed_indexes,
@@ -53,7 +54,7 @@ from mes.domain.messaging import (
     DuplicateRequest,
     Message,
 )
-from mes.ports import Page
+from mes.ports import AttachmentGrant, Page
 
 CIPHER_VERSION = "v1"
 
@@ -102,67 +103,68 @@ def attachment_sk(conversation_id: str, document_id: str) -> str:
     return f"c#{conversation_id}#a#{document_id}"
 
 
+class ByActivity(LocalSecondaryIndex):
+    class Meta:
+        index_name = "by_activity"
+        projection = AllProjection()
+    espace_id = UnicodeAttribute(hash_key=True)
+    activity = UnicodeAttribute(range_key=True)
+
+
+class ByRpps(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_rpps"
+        projection = AllProjection()
+    ps_rpps = UnicodeAttribute(hash_key=True)
+    conversation_id = UnicodeAttribute(range_key=True)
+
+
+class MessageItem(Model):
+    espace_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # conversation | message | attachment
+    conversation_id = UnicodeAttribute()
+    # conversation
+    ps_rpps = UnicodeAttribute(null=True)
+    activity = UnicodeAttribute(null=True)  # "{last_at}#{conversation_id}"
+    status = UnicodeAttribute(null=True)
+    subject_ct = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+    last_at = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    profession = UnicodeAttribute(null=True)
+    structure = UnicodeAttribute(null=True)
+    ps_name = UnicodeAttribute(null=True)
+    message_count = NumberAttribute(null=True)
+    # message
+    message_id = UnicodeAttribute(null=True)
+    author = UnicodeAttribute(null=True)
+    author_id = UnicodeAttribute(null=True)
+    at = UnicodeAttribute(null=True)
+    content_ct = UnicodeAttribute(null=True)  # {"body", "attachments"} encrypted
+    # attachment
+    document_id = UnicodeAttribute(null=True)
+    sent_by = UnicodeAttribute(null=True)
+    # request marker (sk "r#{request key}"): what a professional's request created; expires (TTL)
+    expires_at_epoch = NumberAttribute(null=True)
+    by_activity = ByActivity()
+    by_rpps = ByRpps()
+
+
 @cache
-def message_model(table: str, region_name: str) -> type[Model]:
-    class ByActivity(LocalSecondaryIndex):
-        class Meta:
-            index_name = "by_activity"
-            projection = AllProjection()
-        espace_id = UnicodeAttribute(hash_key=True)
-        activity = UnicodeAttribute(range_key=True)
-
-    class ByRpps(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_rpps"
-            projection = AllProjection()
-        ps_rpps = UnicodeAttribute(hash_key=True)
-        conversation_id = UnicodeAttribute(range_key=True)
-
-    class MessageItem(Model):
-        class Meta:
-            table_name = table
-            region = region_name
-        espace_id = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)
-        kind = UnicodeAttribute()  # conversation | message | attachment
-        conversation_id = UnicodeAttribute()
-        # conversation
-        ps_rpps = UnicodeAttribute(null=True)
-        activity = UnicodeAttribute(null=True)  # "{last_at}#{conversation_id}"
-        status = UnicodeAttribute(null=True)
-        subject_ct = UnicodeAttribute(null=True)
-        created_at = UnicodeAttribute(null=True)
-        last_at = UnicodeAttribute(null=True)
-        closed_at = UnicodeAttribute(null=True)
-        profession = UnicodeAttribute(null=True)
-        structure = UnicodeAttribute(null=True)
-        ps_name = UnicodeAttribute(null=True)
-        message_count = NumberAttribute(null=True)
-        # message
-        message_id = UnicodeAttribute(null=True)
-        author = UnicodeAttribute(null=True)
-        author_id = UnicodeAttribute(null=True)
-        at = UnicodeAttribute(null=True)
-        content_ct = UnicodeAttribute(null=True)  # {"body", "attachments"} encrypted
-        # attachment
-        document_id = UnicodeAttribute(null=True)
-        sent_by = UnicodeAttribute(null=True)
-        # request marker (sk "r#{request key}"): what a professional's request created; expires (TTL)
-        expires_at_epoch = NumberAttribute(null=True)
-        by_activity = ByActivity()
-        by_rpps = ByRpps()
-
-    return MessageItem
+def message_model(table: str, region_name: str) -> type[MessageItem]:
+    """`MessageItem` bound to the deployed table (one class per table name and region)."""
+    return bind(MessageItem, table, region_name)
 
 
 class DynamoMessageRepository:
-    def __init__(self, model: type[Model], cipher: MessageCipher):
+    def __init__(self, model: type[MessageItem], cipher: MessageCipher):
         self.Item = model
         self.cipher = cipher
         self._region = model.Meta.region
 
     # -- mapping ----------------------------------------------------------------------------
-    def _conversation_item(self, c: Conversation) -> Model:
+    def _conversation_item(self, c: Conversation) -> MessageItem:
         sk = conversation_sk(c.conversation_id)
         return self.Item(
             espace_id=c.espace_id, sk=sk, kind="conversation", conversation_id=c.conversation_id, ps_rpps=c.rpps,
@@ -172,7 +174,7 @@ class DynamoMessageRepository:
             closed_at=iso(c.closed_at) if c.closed_at else None, profession=c.profession, structure=c.structure,
             ps_name=c.name, message_count=c.message_count)
 
-    def _conversation(self, m: Model) -> Conversation:
+    def _conversation(self, m: MessageItem) -> Conversation:
         return Conversation(
             espace_id=m.espace_id, conversation_id=m.conversation_id, rpps=m.ps_rpps or "",
             subject=self.cipher.decrypt(m.subject_ct, m.espace_id, m.conversation_id, m.sk),
@@ -180,7 +182,7 @@ class DynamoMessageRepository:
             status=ConversationStatus(m.status), closed_at=from_iso(m.closed_at), profession=m.profession,
             structure=m.structure, name=m.ps_name, message_count=int(m.message_count or 0))
 
-    def _message_item(self, msg: Message) -> Model:
+    def _message_item(self, msg: Message) -> MessageItem:
         sk = message_sk(msg.conversation_id, msg.message_id)
         content = json.dumps({"body": msg.body, "attachments": [a.as_dict() for a in msg.attachments]},
                              ensure_ascii=False)
@@ -188,20 +190,20 @@ class DynamoMessageRepository:
                          message_id=msg.message_id, author=str(msg.author), author_id=msg.author_id, at=iso(msg.at),
                          content_ct=self.cipher.encrypt(content, msg.espace_id, msg.conversation_id, sk))
 
-    def _message(self, m: Model) -> Message:
+    def _message(self, m: MessageItem) -> Message:
         content = json.loads(self.cipher.decrypt(m.content_ct, m.espace_id, m.conversation_id, m.sk))
         return Message(espace_id=m.espace_id, conversation_id=m.conversation_id, message_id=m.message_id,
                        author=Author(m.author), author_id=m.author_id or "", at=from_iso(m.at),  # type: ignore[arg-type]
                        body=content["body"], attachments=[Attachment.from_dict(a) for a in content["attachments"]])
 
-    def _grant_items(self, msg: Message) -> list[Model]:
+    def _grant_items(self, msg: Message) -> list[MessageItem]:
         return [self.Item(espace_id=msg.espace_id, sk=attachment_sk(msg.conversation_id, a.document_id),
                           kind="attachment", conversation_id=msg.conversation_id, document_id=a.document_id,
                           message_id=msg.message_id, sent_by=str(msg.author), at=iso(msg.at))
                 for a in msg.attachments]
 
     # -- writes -----------------------------------------------------------------------------
-    def _marker(self, espace_id: str, request_key: str, msg: Message) -> Model:
+    def _marker(self, espace_id: str, request_key: str, msg: Message) -> MessageItem:
         return self.Item(espace_id=espace_id, sk=f"r#{request_key}", kind="request",
                          conversation_id=msg.conversation_id, message_id=msg.message_id,
                          expires_at_epoch=int(msg.at.timestamp()) + REQUEST_MEMORY_SECONDS)
@@ -325,14 +327,14 @@ class DynamoMessageRepository:
             return self._conversation(m)
         return None
 
-    def attachment(self, espace_id: str, conversation_id: str, document_id: str) -> dict[str, Any] | None:
+    def attachment(self, espace_id: str, conversation_id: str, document_id: str) -> AttachmentGrant | None:
         """The grant: this document was attached in this conversation (by whom, in which message)."""
         try:
             m = self.Item.get(espace_id, attachment_sk(conversation_id, document_id), consistent_read=True)
         except self.Item.DoesNotExist:
             return None
-        return {"document_id": m.document_id, "message_id": m.message_id, "sent_by": m.sent_by,
-                "at": from_iso(m.at)}
+        return {"document_id": m.document_id or document_id, "message_id": m.message_id or "",
+                "sent_by": m.sent_by or "", "at": from_iso(m.at)}
 
     # -- closure / deletion and export (wired by the lifecycle and export jobs) --------------
     def purge_espace(self, espace_id: str) -> int:

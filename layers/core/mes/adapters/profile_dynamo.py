@@ -19,10 +19,11 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
-from mes.adapters.dynamo_kit import from_iso, iso, one_page
+from mes.adapters.dynamo_kit import bind, from_iso, iso, one_page
 from mes.domain.errors import ValidationError
 from mes.domain.measurements import KINDS, Measurement
 from mes.ports import Page
@@ -31,37 +32,37 @@ SECTION = "S#"
 MEASUREMENT = "M#"
 
 
+class ByTime(LocalSecondaryIndex):
+    class Meta:
+        index_name = "by_time"
+        projection = AllProjection()
+    espace_id = UnicodeAttribute(hash_key=True)
+    time_sk = UnicodeAttribute(range_key=True)
+
+
+class ProfileItem(Model):
+    espace_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    # section
+    data = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    # measurement
+    time_sk = UnicodeAttribute(null=True)
+    type = UnicodeAttribute(null=True)
+    measured_at = UnicodeAttribute(null=True)
+    unit = UnicodeAttribute(null=True)
+    value = NumberAttribute(null=True)
+    systolic = NumberAttribute(null=True)
+    diastolic = NumberAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    recorded_at = UnicodeAttribute(null=True)
+    by_time = ByTime()
+
+
 @cache
-def profile_model(table: str, region_name: str) -> type[Model]:
-    class ByTime(LocalSecondaryIndex):
-        class Meta:
-            index_name = "by_time"
-            projection = AllProjection()
-        espace_id = UnicodeAttribute(hash_key=True)
-        time_sk = UnicodeAttribute(range_key=True)
-
-    class ProfileItem(Model):
-        class Meta:
-            table_name = table
-            region = region_name
-        espace_id = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)
-        # section
-        data = UnicodeAttribute(null=True)
-        updated_at = UnicodeAttribute(null=True)
-        # measurement
-        time_sk = UnicodeAttribute(null=True)
-        type = UnicodeAttribute(null=True)
-        measured_at = UnicodeAttribute(null=True)
-        unit = UnicodeAttribute(null=True)
-        value = NumberAttribute(null=True)
-        systolic = NumberAttribute(null=True)
-        diastolic = NumberAttribute(null=True)
-        note = UnicodeAttribute(null=True)
-        recorded_at = UnicodeAttribute(null=True)
-        by_time = ByTime()
-
-    return ProfileItem
+def profile_model(table: str, region_name: str) -> type[ProfileItem]:
+    """`ProfileItem` bound to the deployed table (one class per table name and region)."""
+    return bind(ProfileItem, table, region_name)
 
 
 def measurement_sk(type_: str, at: str) -> str:
@@ -89,7 +90,7 @@ def _cursor_in(cursor: str | None, espace_id: str, names: set[str]) -> dict | No
 
 
 class DynamoProfileRepository:
-    def __init__(self, model: type[Model]):
+    def __init__(self, model: type[ProfileItem]):
         self.Item = model
 
     # -- sections ---------------------------------------------------------------------------
@@ -112,14 +113,14 @@ class DynamoProfileRepository:
                 for item in self.Item.batch_get(keys, consistent_read=True)}
 
     # -- measurements -----------------------------------------------------------------------
-    def _to_item(self, m: Measurement) -> Model:
+    def _to_item(self, m: Measurement) -> ProfileItem:
         at = iso(m.measured_at)
         return self.Item(espace_id=m.espace_id, sk=measurement_sk(m.type, at), time_sk=f"{at}#{m.type}", type=m.type,
                          measured_at=at, unit=m.unit, value=m.value, systolic=m.systolic, diastolic=m.diastolic,
                          note=m.note, recorded_at=iso(m.recorded_at))
 
     @staticmethod
-    def _to_domain(item: Model) -> Measurement:
+    def _to_domain(item: ProfileItem) -> Measurement:
         kind = KINDS.get(item.type)
         whole = kind is None or kind.decimals == 0  # blood pressure, heart rate, saturation
 
@@ -146,6 +147,7 @@ class DynamoProfileRepository:
                      limit: int, cursor: str | None) -> Page:
         """One Query per page, newest first: on the key for one type, on `by_time` for all types."""
         lo, hi = (iso(start) if start else ""), (iso(end) if end else "~")
+        condition: Condition | None
         if type_ is not None:
             condition = self.Item.sk.between(measurement_sk(type_, lo), measurement_sk(type_, hi + "~"))
             start_key = _cursor_in(cursor, espace_id, {"sk"})
@@ -162,13 +164,13 @@ class DynamoProfileRepository:
         return Page(items=[self._to_domain(i) for i in items], next_key=_cursor_out(last))
 
     @staticmethod
-    def _check_start(start_key: dict | None, name: str, lo: str, hi: str) -> None:
+    def _check_start(start_key: dict[str, Any] | None, name: str, lo: str, hi: str) -> None:
         """A cursor from another query (other type or period) would make DynamoDB fail: refuse it."""
         if start_key is not None and not lo <= start_key[name]["S"] <= hi:
             raise ValidationError("Curseur de pagination invalide pour cette recherche.", field="cursor")
 
     # -- closure, deletion, export ------------------------------------------------------------
-    def _all(self, espace_id: str, **kwargs: Any) -> Iterable[Model]:
+    def _all(self, espace_id: str, **kwargs: Any) -> Iterable[ProfileItem]:
         return self.Item.query(espace_id, consistent_read=True, **kwargs)
 
     def purge_espace(self, espace_id: str) -> int:

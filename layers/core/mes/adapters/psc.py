@@ -37,7 +37,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -154,13 +154,13 @@ class PscVerifier:
         elif aud != self.audience:
             raise Unauthorized()
         exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf", now)
-        if not all(_is_time(v) for v in (exp, iat, nbf)):
+        if not (_is_time(exp) and _is_time(iat) and _is_time(nbf)):
             raise Unauthorized()
         if exp <= now or iat > now + CLOCK_SKEW_SECONDS or nbf > now + CLOCK_SKEW_SECONDS:
             raise Unauthorized()
 
 
-def _is_time(value: Any) -> bool:
+def _is_time(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

@@ -5,6 +5,7 @@ never rely on it (the key condition starts two years back)."""
 
 from __future__ import annotations
 
+import builtins
 from datetime import UTC, date, datetime, time
 from functools import cache
 from typing import Any
@@ -12,30 +13,29 @@ from typing import Any
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from mes.adapters.dynamo_kit import decode_cursor, encode_cursor, from_iso, iso, one_page
+from mes.adapters.dynamo_kit import bind, decode_cursor, encode_cursor, from_iso, iso, one_page
 from mes.domain.reimbursements import HISTORY_YEARS, Reimbursement
 from mes.ports import Page
 
 BATCH_GET = 100
 
 
-@cache
-def reimbursement_model(table: str, region_name: str) -> type[Model]:
-    class ReimbursementModel(Model):
-        class Meta:
-            table_name = table
-            region = region_name
-        espace_id = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)  # "{care_date}#{reimbursement_id}"
-        care_date = UnicodeAttribute()
-        act_label = UnicodeAttribute()
-        professional_name = UnicodeAttribute(null=True)
-        amount_paid = NumberAttribute()
-        amount_reimbursed = NumberAttribute()
-        imported_at = UnicodeAttribute()
-        expires_at_epoch = NumberAttribute(null=True)
+class ReimbursementModel(Model):
+    espace_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "{care_date}#{reimbursement_id}"
+    care_date = UnicodeAttribute()
+    act_label = UnicodeAttribute()
+    professional_name = UnicodeAttribute(null=True)
+    amount_paid = NumberAttribute()
+    amount_reimbursed = NumberAttribute()
+    imported_at = UnicodeAttribute()
+    expires_at_epoch = NumberAttribute(null=True)
 
-    return ReimbursementModel
+
+@cache
+def reimbursement_model(table: str, region_name: str) -> type[ReimbursementModel]:
+    """`ReimbursementModel` bound to the deployed table (one class per table name and region)."""
+    return bind(ReimbursementModel, table, region_name)
 
 
 def _expiry(care: date) -> int:
@@ -47,10 +47,10 @@ def _expiry(care: date) -> int:
 
 
 class DynamoReimbursementRepository:
-    def __init__(self, model: type[Model]):
+    def __init__(self, model: type[ReimbursementModel]):
         self.Item = model
 
-    def _to_model(self, r: Reimbursement) -> Model:
+    def _to_model(self, r: Reimbursement) -> ReimbursementModel:
         return self.Item(espace_id=r.espace_id, sk=f"{r.care_date.isoformat()}#{r.reimbursement_id}",
                          care_date=r.care_date.isoformat(), act_label=r.act_label,
                          professional_name=r.professional_name, amount_paid=r.amount_paid,
@@ -58,7 +58,7 @@ class DynamoReimbursementRepository:
                          expires_at_epoch=_expiry(r.care_date))
 
     @staticmethod
-    def _to_domain(m: Model) -> Reimbursement:
+    def _to_domain(m: ReimbursementModel) -> Reimbursement:
         return Reimbursement(espace_id=m.espace_id, reimbursement_id=m.sk.split("#", 1)[1],
                              care_date=date.fromisoformat(m.care_date), act_label=m.act_label,
                              professional_name=m.professional_name, amount_paid=int(m.amount_paid),
@@ -98,6 +98,6 @@ class DynamoReimbursementRepository:
                 batch.delete(self.Item(espace_id=espace, sk=sk))
         return len(keys)
 
-    def export_espace(self, espace_id: str) -> list:
+    def export_espace(self, espace_id: str) -> builtins.list[dict[str, Any]]:
         """The holder's data export section: every stored line, newest first (JSON-serialisable)."""
         return [self._to_domain(m).as_dict() for m in self._all(espace_id)]

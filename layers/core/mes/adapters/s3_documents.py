@@ -10,6 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from mes.ports import DocumentStore, ObjectHead
+
 HEAD_BYTES = 4096
 
 
@@ -40,7 +42,7 @@ class S3DocumentStore:
             "ResponseContentDisposition": f'attachment; filename="{ascii_filename(filename)}"'})
         return {"url": url, "expires_in": ttl}
 
-    def head(self, key: str) -> dict[str, Any] | None:
+    def head(self, key: str) -> ObjectHead | None:
         """Real size and encryption of the object, or None if it is gone."""
         try:
             response = self.s3.head_object(Bucket=self.bucket, Key=key)
@@ -75,7 +77,7 @@ class EicarScanner:
     """The local malware-scan port: recognises the standard EICAR test string in the object's first
     bytes (where the EICAR test file puts it)."""
 
-    def verdict(self, store: S3DocumentStore, key: str, head: bytes) -> str:
+    def verdict(self, store: DocumentStore, key: str, head: bytes) -> str:
         from mes.domain.documents import EICAR
         return "infected" if EICAR in head else "clean"
 
@@ -91,5 +93,5 @@ class GuardDutyScanner:
     TAG = "GuardDutyMalwareScanStatus"
     VERDICTS = {"NO_THREATS_FOUND": "clean", "THREATS_FOUND": "infected", "UNSUPPORTED": "unscannable"}
 
-    def verdict(self, store: S3DocumentStore, key: str, head: bytes) -> str:
+    def verdict(self, store: DocumentStore, key: str, head: bytes) -> str:
         return self.VERDICTS.get(store.tags(key).get(self.TAG, ""), "pending")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from .documents import DocStatus, Document
 from .errors import DomainError, Forbidden
@@ -61,7 +62,7 @@ class Grants:
     administrator: bool = False
     emergency_mode: str | None = None
     emergency_until: datetime | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def emergency_active(self, now: datetime) -> bool:
         return self.emergency_mode is not None and self.emergency_until is not None and now < self.emergency_until

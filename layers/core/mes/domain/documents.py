@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from .errors import DomainError, Forbidden, NotFound, StateConflict, ValidationError
 
@@ -84,7 +85,7 @@ def rejection_reason(document: Document) -> str | None:
     if document.status != DocStatus.REJECTED:
         return None
     try:
-        text = REJECTION_TEXTS[RejectReason(document.reject_reason)]
+        text = REJECTION_TEXTS[RejectReason(document.reject_reason or "")]
     except ValueError:
         return "Le fichier a été refusé."
     return text.format(max_mb=document.max_bytes // 1_000_000,
@@ -131,7 +132,7 @@ class Document:
     real_size: int | None = None
     validated_at: datetime | None = None
     version: int = 0
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
     hidden_from_representatives: bool = False  # BR-17: asked by a minor to a PS; revealing is irreversible
 
     @property

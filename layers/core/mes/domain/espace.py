@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from .errors import DeadlinePassed, StateConflict
 
@@ -57,12 +58,12 @@ class HolderSettings:
     emergency: dict[str, bool] = field(default_factory=lambda: {"samu": True, "break_glass": True,
                                                                   "masked_documents": True})  # BR-34
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"documents_masked_by_default": self.documents_masked_by_default,
                 "notifications": dict(self.notifications), "emergency": dict(self.emergency)}
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> HolderSettings:
+    def from_dict(cls, data: dict[str, Any] | None) -> HolderSettings:
         base = cls()
         data = data or {}
         return cls(documents_masked_by_default=bool(data.get("documents_masked_by_default", False)),

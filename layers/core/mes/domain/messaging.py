@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from . import access as policy
 from .documents import DocStatus, Document, visible_to_holder
@@ -87,12 +88,12 @@ class Attachment:
         return cls(document.document_id, document.title, document.filename, document.content_type, document.size,
                    document.category)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"document_id": self.document_id, "title": self.title, "filename": self.filename,
                 "content_type": self.content_type, "size": self.size, "category": self.category}
 
     @classmethod
-    def from_dict(cls, data: dict) -> Attachment:
+    def from_dict(cls, data: dict[str, Any]) -> Attachment:
         return cls(data["document_id"], data.get("title", ""), data.get("filename", ""),
                    data.get("content_type", ""), int(data.get("size", 0)), data.get("category", ""))
 

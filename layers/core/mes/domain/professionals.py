@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeGuard
 
 # Profession codes of the national nomenclature (TRE_G15 "Profession de santé"), the ones the
 # access matrix talks about (DOMAIN.md BR-28/BR-29). A well-formed code that is not listed here is
@@ -32,7 +33,7 @@ def is_rpps(value: object) -> bool:
     return isinstance(value, str) and RPPS_PATTERN.fullmatch(value) is not None
 
 
-def is_profession_code(value: object) -> bool:
+def is_profession_code(value: object) -> TypeGuard[str]:
     """A profession code: two ASCII digits ("10", "21"...)."""
     return isinstance(value, str) and PROFESSION_PATTERN.fullmatch(value) is not None
 

@@ -10,6 +10,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from .errors import ValidationError
 
@@ -35,7 +36,7 @@ class Reimbursement:
     amount_reimbursed: int  # cents
     imported_at: datetime
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"id": self.reimbursement_id, "care_date": self.care_date.isoformat(), "act_label": self.act_label,
                 "professional_name": self.professional_name, "amount_paid": euros(self.amount_paid),
                 "amount_reimbursed": euros(self.amount_reimbursed), "currency": "EUR"}

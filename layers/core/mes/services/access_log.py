@@ -16,17 +16,22 @@ from mes.domain.identity import normalise_nir
 from mes.domain.keys import Keys
 from mes.domain.professionals import ProIdentity
 from mes.domain.texts import french_date
-from mes.ports import EspaceRepository, Notifier
+from mes.ports import AccessRepository, EspaceRepository, Notifier
 
 
 class AccessLogDeps(Protocol):
     """What the writer needs of a use case's dependencies (`ProDeps` has it)."""
 
-    espaces: EspaceRepository
-    access: Any
-    notifier: Notifier
-    keys: Keys
-    template_name: Callable[[str], str]
+    @property
+    def espaces(self) -> EspaceRepository: ...
+    @property
+    def access(self) -> AccessRepository: ...
+    @property
+    def notifier(self) -> Notifier: ...
+    @property
+    def keys(self) -> Keys: ...
+    @property
+    def template_name(self) -> Callable[[str], str]: ...
 
 
 @dataclass(frozen=True)

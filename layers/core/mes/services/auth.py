@@ -13,6 +13,7 @@ from mes.domain.errors import InvalidCredentials, OtpInvalid, RateLimited, Unaut
 from mes.domain.espace import Status
 from mes.ports import Challenge
 
+from . import payloads
 from .enrolment import HOLDER_AUDIENCE, AccountDeps, check_challenge, limit_otp_sends, send_otp
 
 MAX_FAILED_LOGINS_PER_HOUR = 10  # BR-12
@@ -80,8 +81,8 @@ def authenticate(deps: AccountDeps, token: str, audience: str, now: datetime) ->
     and the espace's session epoch (closure, suspension: BR-14/15), read together in one request."""
     claims = deps.tokens.verify(token, audience, now)
     if audience == HOLDER_AUDIENCE:
-        revoked, min_epoch = deps.ephemeral.revocation(claims["jti"], claims["sub"], now)
-        if revoked or int(claims.get("sep", 0)) < min_epoch:
+        revoked, min_epoch = deps.ephemeral.revocation(payloads.text(claims, "jti"), payloads.text(claims, "sub"), now)
+        if revoked or payloads.integer(claims, "sep", 0) < min_epoch:
             raise Unauthorized()
     return claims
 

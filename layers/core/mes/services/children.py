@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from mes.domain import children as family
 from mes.domain import documents as rules
@@ -20,11 +20,11 @@ from mes.domain.keys import Keys
 from mes.domain.professionals import ProIdentity
 from mes.domain.texts import french_date, render
 from mes.observability import logger
-from mes.ports import EphemeralStore, EspaceRepository, LetterPrinter, Notifier
+from mes.ports import DocumentRepository, EphemeralStore, EspaceRepository, LetterPrinter, Notifier
 from mes.progress import Progress, Tally
 
 from . import enrolment
-from .access_log import find_patient, log_access
+from .access_log import AccessLogDeps, RequestRef, find_patient, log_access
 from .espaces import resolve
 from .paging import BudgetSpent, due_pages
 from .retry import retry_on_conflict
@@ -104,8 +104,15 @@ def require_minor_with_representatives(espace: Espace, now: datetime) -> None:
                               "d'un patient mineur.", field="hidden_from_representatives")
 
 
-def reveal_to_representatives(deps: Any, ps: ProIdentity, ins: str, document_id: str, hidden: bool,
-                              req: Any) -> rules.Document:
+class RevealDeps(AccessLogDeps, Protocol):
+    """What the reveal needs (`ProDeps` has it): the access log's writer and the documents."""
+
+    @property
+    def documents(self) -> DocumentRepository: ...
+
+
+def reveal_to_representatives(deps: RevealDeps, ps: ProIdentity, ins: str, document_id: str, hidden: bool,
+                              req: RequestRef) -> rules.Document:
     """PATCH /pro/patients/{ins}/documents/{document_id}: the author makes its deposit visible to the
     legal representatives again (irreversible: `true` afterwards is 409). Logged (BR-35)."""
     espace = find_patient(deps, ins)
@@ -126,7 +133,8 @@ def reveal_to_representatives(deps: Any, ps: ProIdentity, ins: str, document_id:
     return document
 
 
-def log_for_representatives(documents: Any, espace_id: str, items: list[dict]) -> list[dict]:
+def log_for_representatives(documents: DocumentRepository, espace_id: str,
+                            items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """BR-17: the access log a representative reads leaves out every entry about a document hidden
     from them (deposit, read, refused read, reveal): even its existence is the minor's. One
     BatchGetItem per page at most."""

@@ -24,6 +24,7 @@ from mes.ports import (
     EphemeralStore,
     EspaceRepository,
     HolderDataStore,
+    LifecycleRepository,
     Notifier,
     PasswordHasher,
 )
@@ -40,7 +41,7 @@ PAGE = 100
 @dataclass
 class ClosureDeps:
     espaces: EspaceRepository
-    lifecycle: Any  # DynamoLifecycleRepository or its fake
+    lifecycle: LifecycleRepository
     credentials: CredentialRepository
     ephemeral: EphemeralStore
     hasher: PasswordHasher

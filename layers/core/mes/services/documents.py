@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from mes.domain import documents as rules
 from mes.domain.documents import AuthorType, DocStatus, Document, RejectReason
@@ -14,7 +13,7 @@ from mes.domain.errors import ConcurrentUpdate, ValidationError
 from mes.domain.espace import Espace, HolderSettings
 from mes.domain.texts import french_date
 from mes.observability import logger
-from mes.ports import EspaceRepository, Notifier, Page
+from mes.ports import DocumentRepository, DocumentStore, EspaceRepository, MalwareScanner, Notifier, Page
 from mes.progress import Progress, Tally
 from mes.services.paging import page_limit
 
@@ -26,9 +25,9 @@ from .retry import retry_on_conflict
 @dataclass
 class DocumentDeps:
     espaces: EspaceRepository
-    documents: Any  # DynamoDocumentRepository or its fake
-    store: Any  # S3DocumentStore or its fake
-    scanner: Any
+    documents: DocumentRepository
+    store: DocumentStore
+    scanner: MalwareScanner
     notifier: Notifier
     template_name: Callable[[str], str]
 
@@ -59,7 +58,7 @@ def request_upload(deps: DocumentDeps, claims: dict, espace_id: str, *, title: s
     return document, announce(deps.documents, deps.store, document)
 
 
-def announce(documents: Any, store: Any, document: Document) -> dict:
+def announce(documents: DocumentRepository, store: DocumentStore, document: Document) -> dict:
     """BR-23, for holders and professionals alike: the metadata first (`pending`, with the quota),
     then a presigned upload limited to the author's maximum; if signing fails, no orphan metadata."""
     documents.create(document)

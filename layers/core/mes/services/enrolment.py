@@ -48,6 +48,7 @@ from mes.ports import (
     TokenService,
 )
 
+from . import payloads
 from .retry import retry_on_conflict
 
 ENROLMENT_AUDIENCE = "mes-enrolment"
@@ -82,7 +83,7 @@ def identify(deps: AccountDeps, nir: str, birth_date: str, vitale_serial: str, n
             if e.birth_date == birth and hmac.compare_digest(e.vitale_hmac, vitale_hmac)]
 
 
-def save_with_retry(deps: AccountDeps, espace_id: str, change: Callable[[Espace], None]) -> Espace:
+def save_with_retry(deps: AccountDeps, espace_id: str, change: Callable[[Espace], object]) -> Espace:
     """Read the espace, apply `change`, save conditionally; retried on a concurrent update."""
     def attempt() -> Espace:
         espace = deps.repo.get(espace_id)
@@ -250,8 +251,10 @@ def confirm_activation(deps: AccountDeps, claims: dict[str, Any], *, challenge_i
     espace = _session_espace(deps, claims)
     data = challenge.data
     previous_login = espace.login if espace.status == Status.CLOSED else None  # BR-14: reopening
-    lifecycle.activate(espace, now, data["login"], data["email"], data.get("mobile"), data["otp_channel"])
-    credential = Credential(login=data["login"], espace_id=espace.espace_id, password_hash=data["password_hash"])
+    login = payloads.text(data, "login")
+    lifecycle.activate(espace, now, login, payloads.text(data, "email"), payloads.optional_text(data, "mobile"),
+                       payloads.text(data, "otp_channel"))
+    credential = Credential(login=login, espace_id=espace.espace_id, password_hash=payloads.text(data, "password_hash"))
     deps.credentials.activate(espace, credential, previous_login=previous_login)
     deps.ephemeral.consume_challenge(challenge_id)
     return espace

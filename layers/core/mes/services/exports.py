@@ -24,7 +24,7 @@ from mes.domain import exports as rules
 from mes.domain.errors import NotFound
 from mes.domain.exports import Export, ExportStatus
 from mes.observability import logger
-from mes.ports import EphemeralStore, EspaceRepository
+from mes.ports import EphemeralStore, EspaceRepository, ExportQueue, ExportRepository, ExportStore
 
 from .espaces import resolve_acting, resolve_id
 
@@ -33,7 +33,8 @@ COPY_CHUNK = 1024 * 1024
 
 
 class ExportProvider(Protocol):
-    def export_espace(self, espace_id: str) -> Any: ...
+    def export_espace(self, espace_id: str) -> object:
+        """JSON-serialisable data of this section."""
 
 
 FileOpener = Callable[[], IO[bytes]]
@@ -42,9 +43,9 @@ FileOpener = Callable[[], IO[bytes]]
 @dataclass
 class ExportDeps:
     espaces: EspaceRepository
-    exports: Any  # DynamoExportRepository or its fake
-    store: Any  # S3ExportStore or its fake: write(key, build), presign_download(key, filename, ttl)
-    queue: Any  # SqsExportQueue or its fake: send(espace_id, export_id)
+    exports: ExportRepository
+    store: ExportStore
+    queue: ExportQueue
     ephemeral: EphemeralStore
     providers: Sequence[tuple[str, ExportProvider]]
 

@@ -22,7 +22,7 @@ from mes.domain.errors import ConcurrentUpdate, DomainError, NotFound, Validatio
 from mes.domain.espace import Espace, Status
 from mes.domain.messaging import Author, Conversation, DuplicateRequest, Message
 from mes.domain.professionals import ProIdentity
-from mes.ports import Page
+from mes.ports import AttachmentCopier, DocumentRepository, EspaceRepository, MessageRepository, Page
 from mes.services.paging import page_limit
 
 from .access_log import RequestRef, find_patient, log_access, pro_identity
@@ -36,15 +36,15 @@ NOTICE_TEMPLATE = "new-message"
 @dataclass
 class MessagingDeps:
     pro: ProDeps  # espaces, documents, access (grants + log), store, notifier, keys, template_name
-    messages: Any  # DynamoMessageRepository or its fake
-    copier: Any  # S3AttachmentCopier or its fake
+    messages: MessageRepository
+    copier: AttachmentCopier
 
     @property
-    def espaces(self) -> Any:
+    def espaces(self) -> EspaceRepository:
         return self.pro.espaces
 
     @property
-    def documents(self) -> Any:
+    def documents(self) -> DocumentRepository:
         return self.pro.documents
 
     @property

@@ -16,7 +16,7 @@ from mes.domain.errors import DomainError, Forbidden, NotFound, StateConflict, V
 from mes.domain.espace import Espace
 from mes.domain.keys import Keys
 from mes.domain.professionals import ProIdentity
-from mes.ports import EspaceRepository, Notifier, Page
+from mes.ports import AccessRepository, DocumentRepository, DocumentStore, EspaceRepository, Notifier, Page
 
 from .access_log import RequestRef, find_patient, log_access, notify_access, pro_identity
 from .children import log_for_representatives, require_minor_with_representatives
@@ -27,9 +27,9 @@ from .paging import page_limit
 @dataclass
 class ProDeps:
     espaces: EspaceRepository
-    documents: Any
-    access: Any
-    store: Any
+    documents: DocumentRepository
+    access: AccessRepository
+    store: DocumentStore
     notifier: Notifier
     keys: Keys
     template_name: Callable[[str], str]

@@ -17,14 +17,13 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
 
 from mes.domain import reimbursements as rules
 from mes.domain.errors import ValidationError
 from mes.domain.espace import Espace, Status
 from mes.domain.identity import normalise_nir, parse_birth_date
 from mes.domain.keys import Keys
-from mes.ports import EspaceRepository, Page
+from mes.ports import EspaceRepository, Page, ReimbursementRepository
 from mes.progress import Progress, Tally
 from mes.services.paging import page_limit
 
@@ -33,16 +32,6 @@ from .espaces import resolve_id
 CHUNK = 500
 # Espaces that may receive history: not the opposed (no espace, BR-07), closed or purged ones.
 RECEIVING = frozenset({Status.PENDING, Status.NOTIFIED, Status.CREATED, Status.ACTIVE, Status.SUSPENDED})
-
-
-class ReimbursementRepository(Protocol):
-    def existing_ids(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Which (espace_id, sort key) already exist (BatchGetItem)."""
-
-    def add(self, items: list[rules.Reimbursement]) -> None: ...
-    def list(self, espace_id: str, *, since: date, until: date | None, limit: int, cursor: str | None) -> Page: ...
-    def purge_espace(self, espace_id: str) -> int: ...
-    def export_espace(self, espace_id: str) -> list: ...
 
 
 def sort_key(r: rules.Reimbursement) -> str:
