@@ -37,3 +37,13 @@ def test_every_api_log_line_is_captured(api):
     # the capture formats like Powertools does: JSON with the correlation fields
     assert all(json.loads(line)["service"] == "mes" for line in new if line.startswith("{") and '"service"' in line)
     assert logging.getLogger("mes").handlers
+
+
+def test_a_nir_is_a_token_of_its_own_not_the_digit_start_of_a_hex_id():
+    """A random hex id (an S3 key from uuid4().hex) may start with 15 digits shaped like a NIR; it is
+    not a NIR since letters follow. The same digits ending the value, or followed by punctuation, are."""
+    hex_key = '{"key": "imports/107445391312413e89a1c2d3e4f5a6b7.csv"}'
+    nirs = ['{"key": "imports/107445391312413.csv"}', '{"path": "/pro/patients/107445391312413/documents"}',
+            '{"nir": "107445391312413"}']
+    assert leaks.find_leaks([hex_key], set()) == []
+    assert [line for _, line in leaks.find_leaks(nirs, set())] == nirs

@@ -11,7 +11,7 @@ import re
 SENSITIVE: set[str] = set()
 LINES: list[str] = []
 
-NIR_PATTERN = re.compile(r"(?<![0-9A-Za-z])[12][0-9]{2}(0[1-9]|1[0-2]|[2-9][0-9])(2[AB]|[0-9]{2})[0-9]{6}[0-9]{2}(?![0-9])")
+NIR_PATTERN = re.compile(r"(?<![0-9A-Za-z])[12][0-9]{2}(0[1-9]|1[0-2]|[2-9][0-9])(2[AB]|[0-9]{2})[0-9]{6}[0-9]{2}(?![0-9A-Za-z])")
 JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+")
 
 
