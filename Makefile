@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install clean openapi checkov checkov-venv deploy-check
+.PHONY: run test bench health lint install clean openapi checkov checkov-venv deploy-check
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m mes_local.bench
+
+# The README's "Code health" figures (radon grades and maintainability, long functions, mypy,
+# import contracts, private cross-module imports, view length), one `health.*: value` line each.
+health: $(STAMP)
+	$(BIN)/python infra/code_health.py
 
 # checkov conflicts with the project's pins: it gets its own venv. Prints checkov.failed_unjustified
 # (failed checks + skips without a written reason) and fails when it is not 0.

@@ -22,6 +22,7 @@ returning `{name: value}`), e.g. `("deploy", "mes_local.deploy_check:figures")`,
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import statistics
@@ -478,6 +479,7 @@ EXTRA_FIGURES: list[tuple[str, Callable[[], dict[str, Any]] | str]] = [
     ("schemathesis", "mes_local.fuzz:figures"),
     ("deploy", "mes_local.tool_figures:deploy"),
     ("checkov", "mes_local.tool_figures:checkov"),
+    ("health", "infra.code_health:figures"),
 ]
 
 
@@ -499,39 +501,60 @@ def _emit(figures: dict[str, Any], out: Any) -> None:
     out.flush()
 
 
-def main(argv: list[str] | None = None, out: Any = None) -> int:
-    names = [name for name, _ in FIGURES] + [name for name, _ in EXTRA_FIGURES]
+def _parser(names: list[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m mes_local.bench",
                                      description="The README figures, one `name: value` line each, as measured.")
     parser.add_argument("--only", nargs="+", metavar="NAME", choices=names, help="among: " + ", ".join(names))
     parser.add_argument("--tiny", action="store_true", help="tiny populations: a smoke test, not the figures")
     parser.add_argument("--list", action="store_true", help="name the figure groups and exit")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _instrument() -> None:
+    """A fake AWS environment, moto's fixes, one parsed botocore model per process (each cold
+    container would re-read them) and the AWS call counter."""
+    _fake_env()
+    from mes_instrument import botocache, motofix
+    motofix.apply()
+    botocache.apply()
+    awscount.install()
+
+
+def _steps(bench: Bench, wanted: set[str]) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
+    """The wanted figure groups in their running order: FIGURES (on the bench), then EXTRA_FIGURES."""
+    steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+        (name, functools.partial(figure, bench)) for name, figure in FIGURES if name in wanted]
+    steps += [(name, _resolve(target)) for name, target in EXTRA_FIGURES if name in wanted]
+    return steps
+
+
+def _run_step(name: str, run: Callable[[], dict[str, Any]], out: Any) -> int:
+    """Prints one group's figures and its duration (on stderr); 1 when it failed, else 0."""
+    began = time.monotonic()
+    status = 0
+    try:
+        _emit(run(), out)
+    except Exception as exc:  # noqa: BLE001 - one broken figure does not hide the others
+        status = 1
+        print(f"# {name}: failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+    print(f"# {name}: {time.monotonic() - began:.1f} s", file=sys.stderr, flush=True)
+    return status
+
+
+def main(argv: list[str] | None = None, out: Any = None) -> int:
+    names = [name for name, _ in FIGURES] + [name for name, _ in EXTRA_FIGURES]
+    args = _parser(names).parse_args(argv)
     out = out or sys.stdout
     if args.list:
         out.write("\n".join(names) + "\n")
         return 0
-    _fake_env()
-    from mes_instrument import botocache, motofix
-    motofix.apply()
-    botocache.apply()  # one parsed botocore model per process: each cold container would re-read them
-    awscount.install()
+    _instrument()
     started = time.monotonic()
     status = 0
     bench = Bench(TINY if args.tiny else Sizes())
-    wanted = set(args.only or names)
-    steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
-        (name, (lambda f=figure: f(bench))) for name, figure in FIGURES if name in wanted]
-    steps += [(name, _resolve(target)) for name, target in EXTRA_FIGURES if name in wanted]
     try:
-        for name, run in steps:
-            began = time.monotonic()
-            try:
-                _emit(run(), out)
-            except Exception as exc:  # noqa: BLE001 - one broken figure does not hide the others
-                status = 1
-                print(f"# {name}: failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
-            print(f"# {name}: {time.monotonic() - began:.1f} s", file=sys.stderr, flush=True)
+        for name, run in _steps(bench, set(args.only or names)):
+            status = max(status, _run_step(name, run, out))
     finally:
         bench.close()
     _emit({"bench.seconds": round(time.monotonic() - started)}, out)

@@ -107,57 +107,91 @@ def problem_statuses(spec: Any) -> list[int]:
     return sorted(statuses)
 
 
-def build() -> dict[str, Any]:
-    from mes_local.functions import api_app
-    api_app()
+PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait, when it applies", "schema": {"type": "string"}}}
+SUCCESS_DESCRIPTIONS = {201: "Created", 202: "Accepted", 204: "No Content"}
+
+
+def _schema_ref(model: Any) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def parameters(spec: Any) -> list[dict[str, Any]]:
+    """The path parameters, in path order, then the query model's fields."""
+    params = [path_parameter(p) for p in re.findall(r"{(\w+)}", spec.path)]
+    if spec.query:
+        params += query_parameters(spec.query)
+    return params
+
+
+def request_body(body: Any) -> dict[str, Any]:
+    """The JSON body with the model's first example; required unless every field is optional."""
+    media: dict[str, Any] = {"schema": _schema_ref(body)}
+    examples = (body.model_json_schema().get("examples") or [])[:1]
+    if examples:
+        media["examples"] = {"valid": {"summary": "a valid body", "value": examples[0]}}
+    # a body whose fields are all optional may be left out (PATCH settings: no change; exports: `{}`)
+    required = bool(body.model_json_schema().get("required"))
+    return {"required": required, "content": {"application/json": media}}
+
+
+def responses(spec: Any) -> dict[str, Any]:
+    """The success answer, then one problem+json answer per status (429 with Retry-After)."""
+    ok: dict[str, Any] = {"description": SUCCESS_DESCRIPTIONS.get(spec.status, "OK")}
+    if spec.response:
+        ok["content"] = {"application/json": {"schema": _schema_ref(spec.response)}}
+    answers: dict[str, Any] = {str(spec.status): ok}
+    for status in problem_statuses(spec):
+        answers[str(status)] = {"description": PROBLEM_DESCRIPTIONS.get(status, "problem"),
+                                "content": PROBLEM_CONTENT}
+        if status == 429:
+            answers["429"]["headers"] = RETRY_AFTER
+    return answers
+
+
+def operation(spec: Any) -> dict[str, Any]:
+    op: dict[str, Any] = {"operationId": operation_id(spec), "summary": spec.summary,
+                          "tags": [spec.area or "api"], "responses": {}}
+    params = parameters(spec)
+    if params:
+        op["parameters"] = params
+    op["security"] = [{spec.auth: []}] if spec.auth else []
+    if spec.body:
+        op["requestBody"] = request_body(spec.body)
+    op["responses"] = responses(spec)
+    return op
+
+
+def component_schemas(registry: Any) -> dict[str, Any]:
+    """Every body and response model of the registry, and Problem, as JSON Schema definitions."""
     from pydantic.json_schema import models_json_schema
 
     from chalicelib.models import Problem
-    from chalicelib.routing import REGISTRY
 
-    models = {m for spec in REGISTRY for m in (spec.body, spec.response) if m is not None} | {Problem}
+    models = {m for spec in registry for m in (spec.body, spec.response) if m is not None} | {Problem}
     _, defs = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
                                  ref_template="#/components/schemas/{model}")
-    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return defs["$defs"]
+
+
+def build() -> dict[str, Any]:
+    from mes_local.functions import api_app
+    api_app()
+    from chalicelib.routing import REGISTRY
+
+    schemas = component_schemas(REGISTRY)
     paths: dict[str, Any] = {}
     used_tags: set[str] = set()
     for spec in sorted(REGISTRY, key=lambda s: (s.path, s.method)):
-        tag = spec.area or "api"
-        used_tags.add(tag)
-        op: dict[str, Any] = {"operationId": operation_id(spec), "summary": spec.summary, "tags": [tag],
-                              "responses": {}}
-        params = [path_parameter(p) for p in re.findall(r"{(\w+)}", spec.path)]
-        if spec.query:
-            params += query_parameters(spec.query)
-        if params:
-            op["parameters"] = params
-        op["security"] = [{spec.auth: []}] if spec.auth else []
-        if spec.body:
-            media: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{spec.body.__name__}"}}
-            examples = (spec.body.model_json_schema().get("examples") or [])[:1]
-            if examples:
-                media["examples"] = {"valid": {"summary": "a valid body", "value": examples[0]}}
-            # a body whose fields are all optional may be left out (PATCH settings: no change; exports: `{}`)
-            required = bool(spec.body.model_json_schema().get("required"))
-            op["requestBody"] = {"required": required, "content": {"application/json": media}}
-        ok: dict[str, Any] = {"description": {201: "Created", 202: "Accepted", 204: "No Content"}.get(spec.status, "OK")}
-        if spec.response:
-            ok["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{spec.response.__name__}"}}}
-        op["responses"][str(spec.status)] = ok
-        for status in problem_statuses(spec):
-            op["responses"][str(status)] = {"description": PROBLEM_DESCRIPTIONS.get(status, "problem"),
-                                            "content": problem}
-            if status == 429:
-                op["responses"]["429"]["headers"] = {"Retry-After": {
-                    "description": "seconds to wait, when it applies", "schema": {"type": "string"}}}
-        paths.setdefault(spec.path, {})[spec.method.lower()] = op
+        used_tags.add(spec.area or "api")
+        paths.setdefault(spec.path, {})[spec.method.lower()] = operation(spec)
     return {
         "openapi": "3.1.0",
         "info": {"title": "mes — Mon espace santé", "version": "0.1.0",
                  "description": "Errors are application/problem+json with a stable `code` and a French `detail`."},
         "tags": [{"name": name, "description": TAGS.get(name, name)} for name in sorted(used_tags)],
         "paths": paths,
-        "components": {"schemas": defs["$defs"], "securitySchemes": SECURITY_SCHEMES},
+        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
     }
 
 

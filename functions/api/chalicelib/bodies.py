@@ -108,25 +108,7 @@ def _validation_detail(exc: PydanticError, field: str, noun: str) -> str:
 
 
 def parse_body(request: Any, model: type[BaseModel]) -> BaseModel:
-    headers = request.headers or {}
-    content_type = headers.get("content-type", "")
-    if not _is_json(content_type):
-        raise BadInput("Le corps de la requête doit être envoyé en JSON (Content-Type: application/json).",
-                       None, 415, "unsupported_media_type")
-    raw = request.raw_body or b""
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8", "surrogatepass")
-    if len(raw) > MAX_BODY_BYTES:
-        raise BadInput(f"Le corps de la requête est trop volumineux ({MAX_BODY_BYTES} octets au plus).",
-                       None, 413, "payload_too_large")
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float) if raw else {}
-    except RecursionError:
-        raise BadInput(f"Le corps de la requête est trop imbriqué ({MAX_DEPTH} niveaux au plus).") from None
-    except (ValueError, UnicodeDecodeError):
-        raise BadInput("Le corps de la requête doit être un objet JSON valide (UTF-8).") from None
-    if not isinstance(data, dict):
-        raise BadInput("Le corps de la requête doit être un objet JSON.")
+    data = _json_object(_raw_body(request))
     check_tree(data)
     try:
         return model.model_validate(data)
@@ -135,6 +117,34 @@ def parse_body(request: Any, model: type[BaseModel]) -> BaseModel:
         raise BadInput(_validation_detail(exc, field, "Champ"), field) from None
     except RecursionError:  # pragma: no cover - depth is bounded above; kept as the last guard
         raise BadInput("Le corps de la requête est trop imbriqué.") from None
+
+
+def _raw_body(request: Any) -> bytes:
+    """The body's bytes, once the request is known to be JSON (415) and small enough (413)."""
+    headers = request.headers or {}
+    if not _is_json(headers.get("content-type", "")):
+        raise BadInput("Le corps de la requête doit être envoyé en JSON (Content-Type: application/json).",
+                       None, 415, "unsupported_media_type")
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadInput(f"Le corps de la requête est trop volumineux ({MAX_BODY_BYTES} octets au plus).",
+                       None, 413, "payload_too_large")
+    return bytes(raw)
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    """A JSON object in UTF-8 (an empty body is `{}`), without NaN/Infinity, not too deep."""
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float) if raw else {}
+    except RecursionError:
+        raise BadInput(f"Le corps de la requête est trop imbriqué ({MAX_DEPTH} niveaux au plus).") from None
+    except (ValueError, UnicodeDecodeError):
+        raise BadInput("Le corps de la requête doit être un objet JSON valide (UTF-8).") from None
+    if not isinstance(data, dict):
+        raise BadInput("Le corps de la requête doit être un objet JSON.")
+    return data
 
 
 def parse_query(request: Any, model: type[BaseModel]) -> BaseModel:

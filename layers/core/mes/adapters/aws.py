@@ -134,22 +134,35 @@ def verify_jwt(token: str, public_key: Any, audience: str, issuer: str, kid: str
     we never sign one, so it is forged or signed with a broken clock."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized()
+    claims = _decode_es256(token, public_key, audience, issuer, kid)
+    if not _times_ok(claims, int(now.timestamp())):
+        raise Unauthorized()
+    return claims
+
+
+def _decode_es256(token: str, public_key: Any, audience: str, issuer: str,
+                  kid: str | None) -> dict[str, Any]:
+    """Signature (ES256 only, our `kid` when given), `aud`, `iss` and the required claims; the
+    times are left to `_times_ok`."""
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != "ES256" or (kid is not None and header.get("kid") != kid):
             raise Unauthorized()
-        claims = jwt.decode(token, public_key, algorithms=["ES256"], audience=audience, issuer=issuer,
-                            options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"],
-                                     "verify_exp": False, "verify_iat": False, "verify_nbf": False})
+        claims: dict[str, Any] = jwt.decode(
+            token, public_key, algorithms=["ES256"], audience=audience, issuer=issuer,
+            options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"],
+                     "verify_exp": False, "verify_iat": False, "verify_nbf": False})
     except jwt.PyJWTError as exc:
         raise Unauthorized() from exc
-    at = int(now.timestamp())
+    return claims
+
+
+def _times_ok(claims: Mapping[str, Any], at: int) -> bool:
+    """`exp` an integer after `at`; `iat` and `nbf` (optional) times not beyond the clock skew."""
     exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf", at)
     if not isinstance(exp, int) or isinstance(exp, bool) or not _is_time(iat) or not _is_time(nbf):
-        raise Unauthorized()
-    if exp <= at or iat > at + CLOCK_SKEW_SECONDS or nbf > at + CLOCK_SKEW_SECONDS:
-        raise Unauthorized()
-    return claims
+        return False
+    return exp > at and iat <= at + CLOCK_SKEW_SECONDS and nbf <= at + CLOCK_SKEW_SECONDS
 
 
 def read_master_secret(secrets_client: Any, secret_arn: str) -> str:

@@ -60,6 +60,8 @@ MAX_TOKEN_LENGTH = 8192  # the same bound as holder tokens (mes.adapters.aws), b
 _RPPS_SUBJECT = re.compile(r"^8([0-9]{11})$")
 _STRUCTURE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 _MAX_NAME = 200
+# kty, the JWK's own alg (or None), the public key object.
+_PinnedKey = tuple[str, str | None, Any]
 
 
 class PscVerifier:
@@ -79,37 +81,20 @@ class PscVerifier:
         unknown = [a for a in self.algorithms if a not in _KEY_TYPES]
         if unknown:
             raise ValueError(f"unsupported PS token algorithm(s): {unknown} (asymmetric ones only)")
-        if isinstance(jwks, str):
-            try:
-                jwks = json.loads(jwks) if jwks.strip() else {"keys": []}
-            except ValueError as exc:
-                raise ValueError("PSC_JWKS is not JSON") from exc
-        if not isinstance(jwks, Mapping) or not isinstance(jwks.get("keys"), list):
-            raise ValueError('PSC_JWKS must be a JWK set: {"keys": [...]}')
-        self._jwks = jwks
+        self._jwks = _parse_jwks(jwks)
 
     @cached_property
-    def _keys(self) -> dict[str, tuple[str, str | None, Any]]:
+    def _keys(self) -> dict[str, _PinnedKey]:
         """kid -> (kty, the JWK's alg or None, public key object)."""
-        keys: dict[str, tuple[str, str | None, Any]] = {}
+        keys: dict[str, _PinnedKey] = {}
         for jwk in self._jwks["keys"]:
-            if not isinstance(jwk, Mapping):
-                raise ValueError("PSC_JWKS: every key must be a JSON object")
-            kid, kty = jwk.get("kid"), jwk.get("kty")
-            if jwk.get("use", "sig") != "sig" or kty not in ("RSA", "EC"):
+            read = _read_signing_jwk(jwk)
+            if read is None:
                 continue
-            if not isinstance(kid, str) or not kid:
-                raise ValueError("PSC_JWKS: every signing key needs a kid")
+            kid, pinned = read
             if kid in keys:
                 raise ValueError(f"PSC_JWKS: kid {kid!r} appears twice")
-            if "d" in jwk:
-                raise ValueError(f"PSC_JWKS: key {kid!r} holds private material; pin public keys only")
-            try:
-                key = (RSAAlgorithm if kty == "RSA" else ECAlgorithm).from_jwk(dict(jwk))
-            except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
-                raise ValueError(f"PSC_JWKS: key {kid!r} cannot be read") from exc
-            alg = jwk.get("alg")
-            keys[kid] = (kty, alg if isinstance(alg, str) else None, key)
+            keys[kid] = pinned
         return keys
 
     def _key_for(self, header: Mapping[str, Any]) -> tuple[str, Any]:
@@ -118,15 +103,10 @@ class PscVerifier:
             raise Unauthorized()
         if not isinstance(kid, str) or kid not in self._keys or header.get("crit") is not None:
             raise Unauthorized()
-        kty, key_alg, key = self._keys[kid]
-        needed_kty, curve = _KEY_TYPES[alg]
-        if kty != needed_kty or (key_alg is not None and key_alg != alg):
+        pinned = self._keys[kid]
+        if not _key_fits(alg, pinned):
             raise Unauthorized()
-        if kty == "RSA" and (not isinstance(key, rsa.RSAPublicKey) or key.key_size < MIN_RSA_BITS):
-            raise Unauthorized()
-        if kty == "EC" and (not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != curve):
-            raise Unauthorized()
-        return alg, key
+        return alg, pinned[2]
 
     def verify(self, token: str, now: datetime) -> ProIdentity:
         if (not self.issuer or not self.audience or not isinstance(token, str)
@@ -143,21 +123,71 @@ class PscVerifier:
         return _identity(claims)
 
     def _check_claims(self, claims: Mapping[str, Any], now: int) -> None:
-        if claims.get("iss") != self.issuer:
+        if claims.get("iss") != self.issuer or not self._audience_ok(claims):
             raise Unauthorized()
+        if not _times_ok(claims, now):
+            raise Unauthorized()
+
+    def _audience_ok(self, claims: Mapping[str, Any]) -> bool:
+        """`aud` is ours, or a list of strings holding ours (then `azp`, when present, is ours)."""
         aud = claims.get("aud")
-        if isinstance(aud, list):
-            if self.audience not in aud or not all(isinstance(a, str) for a in aud):
-                raise Unauthorized()
-            if len(aud) > 1 and claims.get("azp", self.audience) != self.audience:
-                raise Unauthorized()
-        elif aud != self.audience:
-            raise Unauthorized()
-        exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf", now)
-        if not (_is_time(exp) and _is_time(iat) and _is_time(nbf)):
-            raise Unauthorized()
-        if exp <= now or iat > now + CLOCK_SKEW_SECONDS or nbf > now + CLOCK_SKEW_SECONDS:
-            raise Unauthorized()
+        if not isinstance(aud, list):
+            return bool(aud == self.audience)
+        if self.audience not in aud or not all(isinstance(a, str) for a in aud):
+            return False
+        return len(aud) == 1 or claims.get("azp", self.audience) == self.audience
+
+
+def _parse_jwks(jwks: Mapping[str, Any] | str) -> Mapping[str, Any]:
+    """The JWK set as a mapping holding a `keys` list; anything else is a configuration error."""
+    if isinstance(jwks, str):
+        try:
+            jwks = json.loads(jwks) if jwks.strip() else {"keys": []}
+        except ValueError as exc:
+            raise ValueError("PSC_JWKS is not JSON") from exc
+    if not isinstance(jwks, Mapping) or not isinstance(jwks.get("keys"), list):
+        raise ValueError('PSC_JWKS must be a JWK set: {"keys": [...]}')
+    return jwks
+
+
+def _read_signing_jwk(jwk: Any) -> tuple[str, _PinnedKey] | None:
+    """(kid, pinned key) for a public RSA/EC signing key; None for a key of another type or use."""
+    if not isinstance(jwk, Mapping):
+        raise ValueError("PSC_JWKS: every key must be a JSON object")
+    kid, kty = jwk.get("kid"), jwk.get("kty")
+    if jwk.get("use", "sig") != "sig" or kty not in ("RSA", "EC"):
+        return None
+    if not isinstance(kid, str) or not kid:
+        raise ValueError("PSC_JWKS: every signing key needs a kid")
+    if "d" in jwk:
+        raise ValueError(f"PSC_JWKS: key {kid!r} holds private material; pin public keys only")
+    try:
+        key = (RSAAlgorithm if kty == "RSA" else ECAlgorithm).from_jwk(dict(jwk))
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"PSC_JWKS: key {kid!r} cannot be read") from exc
+    alg = jwk.get("alg")
+    return kid, (kty, alg if isinstance(alg, str) else None, key)
+
+
+def _key_fits(alg: str, pinned: _PinnedKey) -> bool:
+    """The pinned key suits `alg`: same key type, the JWK's own alg when stated, RSA of
+    `MIN_RSA_BITS` or more, EC on the algorithm's curve."""
+    kty, key_alg, key = pinned
+    needed_kty, curve = _KEY_TYPES[alg]
+    if kty != needed_kty or (key_alg is not None and key_alg != alg):
+        return False
+    if kty == "RSA":
+        return isinstance(key, rsa.RSAPublicKey) and key.key_size >= MIN_RSA_BITS
+    return isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == curve
+
+
+def _times_ok(claims: Mapping[str, Any], now: int) -> bool:
+    """`exp` required and after `now`; `iat` required, `nbf` optional, neither in the future
+    (beyond `CLOCK_SKEW_SECONDS`)."""
+    exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf", now)
+    if not (_is_time(exp) and _is_time(iat) and _is_time(nbf)):
+        return False
+    return exp > now and iat <= now + CLOCK_SKEW_SECONDS and nbf <= now + CLOCK_SKEW_SECONDS
 
 
 def _is_time(value: object) -> TypeGuard[int | float]:
@@ -175,18 +205,35 @@ def _printable(value: Any) -> str:
 
 
 def _identity(claims: Mapping[str, Any]) -> ProIdentity:
-    subject = claims.get("SubjectNameID")
-    match = _RPPS_SUBJECT.fullmatch(subject) if isinstance(subject, str) else None
-    ref = claims.get("SubjectRefPro")
-    exercise = _first(ref.get("exercices")) if isinstance(ref, Mapping) else {}
+    rpps = _subject_rpps(claims.get("SubjectNameID"))
+    exercise = _first_exercise(claims.get("SubjectRefPro"))
     profession = exercise.get("codeProfession")
     occupational = exercise.get("occupational", False)
-    if match is None or not is_profession_code(profession) or not isinstance(occupational, bool):
+    if rpps is None or not is_profession_code(profession) or not isinstance(occupational, bool):
         raise Unauthorized()
+    return ProIdentity(rpps=rpps, profession=profession, structure=_structure(exercise),
+                       name=_display_name(claims), occupational=occupational)
+
+
+def _subject_rpps(subject: Any) -> str | None:
+    """The RPPS of a `SubjectNameID` "8" + 11 digits; None for anything else."""
+    match = _RPPS_SUBJECT.fullmatch(subject) if isinstance(subject, str) else None
+    return match.group(1) if match else None
+
+
+def _first_exercise(ref: Any) -> Mapping[str, Any]:
+    return _first(ref.get("exercices")) if isinstance(ref, Mapping) else {}
+
+
+def _structure(exercise: Mapping[str, Any]) -> str | None:
+    """The first activity's FINESS site, else its structure identifier, when well-formed."""
     activity = _first(exercise.get("activities"))
-    structure = next((v for v in (activity.get("numeroFinessSite"), activity.get("identifiantStructure"))
-                      if isinstance(v, str) and _STRUCTURE.fullmatch(v)), None)
+    for value in (activity.get("numeroFinessSite"), activity.get("identifiantStructure")):
+        if isinstance(value, str) and _STRUCTURE.fullmatch(value):
+            return value
+    return None
+
+
+def _display_name(claims: Mapping[str, Any]) -> str | None:
     parts = [_printable(claims.get(k)) for k in ("given_name", "family_name")]
-    name = " ".join(p for p in parts if p)[:_MAX_NAME] or None
-    return ProIdentity(rpps=match.group(1), profession=profession, structure=structure, name=name,
-                       occupational=occupational)
+    return " ".join(p for p in parts if p)[:_MAX_NAME] or None

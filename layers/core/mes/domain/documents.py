@@ -154,13 +154,18 @@ def validate_upload(title: str, category: str, filename: str, content_type: str,
         raise ValidationError("Le titre est obligatoire (200 caractères au plus).", field="title")
     if category not in CATEGORIES:
         raise ValidationError("Catégorie de document inconnue.", field="category")
-    if not filename.strip() or len(filename) > 255 or "/" in filename or "\\" in filename:
+    if not _valid_filename(filename):
         raise ValidationError("Nom de fichier invalide.", field="filename")
     if content_type not in ALLOWED_CONTENT_TYPES:
         raise ValidationError("Type de fichier non accepté (PDF, texte, RTF, JPEG, PNG ou TIFF).",
                               field="content_type")
     if size <= 0 or size > max_bytes:
         raise ValidationError(f"La taille doit être comprise entre 1 et {max_bytes} octets.", field="size")
+
+
+def _valid_filename(filename: str) -> bool:
+    """Not blank, 255 characters at most, no path separator."""
+    return bool(filename.strip()) and len(filename) <= 255 and "/" not in filename and "\\" not in filename
 
 
 def visible_to_holder(document: Document, as_representative: bool = False) -> bool:

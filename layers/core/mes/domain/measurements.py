@@ -117,32 +117,60 @@ def new_measurement(espace_id: str, data: dict[str, Any], now: datetime) -> Meas
     """Validate one measurement from the request (type, measured_at, value or systolic/diastolic,
     optional unit that must be the type's, optional note)."""
     kind_name = check_type(data.get("type"))
-    measured_at = parse_instant(data.get("measured_at"), "measured_at")
+    measured_at = _measured_at(data.get("measured_at"), now)
+    unit = _unit(kind_name, data.get("unit"))
+    note = _note(data.get("note"))
+    if kind_name == BLOOD_PRESSURE:
+        systolic, diastolic = _blood_pressure(data)
+        return Measurement(espace_id, kind_name, measured_at, unit, now, systolic=systolic, diastolic=diastolic,
+                           note=note)
+    return Measurement(espace_id, kind_name, measured_at, unit, now, value=_single_value(kind_name, data),
+                       note=note)
+
+
+def _measured_at(value: Any, now: datetime) -> datetime:
+    measured_at = parse_instant(value, "measured_at")
     if measured_at > now + CLOCK_SKEW:
         raise ValidationError("La date de la mesure ne peut pas être dans le futur.", field="measured_at")
     if measured_at < OLDEST:
         raise ValidationError("La date de la mesure doit être postérieure à 1900.", field="measured_at")
+    return measured_at
+
+
+def _unit(kind_name: str, posted: Any) -> str:
+    """The type's unit; a posted unit, when given, must be that one."""
     unit = UNITS[kind_name]
-    if data.get("unit") is not None and data["unit"] != unit:
+    if posted is not None and posted != unit:
         raise ValidationError(f"Unité attendue pour ce type de mesure : « {unit} ».", field="unit")
-    note = data.get("note")
-    if note is not None and (not isinstance(note, str) or len(note.strip()) > MAX_NOTE):
+    return unit
+
+
+def _note(note: Any) -> str | None:
+    if note is None:
+        return None
+    if not isinstance(note, str) or len(note.strip()) > MAX_NOTE:
         raise ValidationError(f"« note » : texte de {MAX_NOTE} caractères au plus.", field="note")
-    note = note.strip() or None if isinstance(note, str) else None
-    if kind_name == BLOOD_PRESSURE:
-        if data.get("value") is not None:
-            raise ValidationError("Pression artérielle : indiquer « systolic » et « diastolic », pas « value ».",
-                                  field="value")
-        for name in ("systolic", "diastolic"):
-            if data.get(name) is None:
-                raise ValidationError(f"Champ obligatoire manquant : « {name} ».", field=name)
-        systolic = int(_in_range(_number(data["systolic"], "systolic"), SYSTOLIC, "systolic"))
-        diastolic = int(_in_range(_number(data["diastolic"], "diastolic"), DIASTOLIC, "diastolic"))
-        if diastolic >= systolic:
-            raise ValidationError("La pression diastolique doit être inférieure à la pression systolique.",
-                                  field="diastolic")
-        return Measurement(espace_id, kind_name, measured_at, unit, now, systolic=systolic, diastolic=diastolic,
-                           note=note)
+    return note.strip() or None
+
+
+def _blood_pressure(data: dict[str, Any]) -> tuple[int, int]:
+    """(systolic, diastolic), both required, in range, diastolic below systolic; no `value`."""
+    if data.get("value") is not None:
+        raise ValidationError("Pression artérielle : indiquer « systolic » et « diastolic », pas « value ».",
+                              field="value")
+    for name in ("systolic", "diastolic"):
+        if data.get(name) is None:
+            raise ValidationError(f"Champ obligatoire manquant : « {name} ».", field=name)
+    systolic = int(_in_range(_number(data["systolic"], "systolic"), SYSTOLIC, "systolic"))
+    diastolic = int(_in_range(_number(data["diastolic"], "diastolic"), DIASTOLIC, "diastolic"))
+    if diastolic >= systolic:
+        raise ValidationError("La pression diastolique doit être inférieure à la pression systolique.",
+                              field="diastolic")
+    return systolic, diastolic
+
+
+def _single_value(kind_name: str, data: dict[str, Any]) -> float:
+    """The `value` of a one-figure type (an int when the type has no decimals); no systolic/diastolic."""
     for name in ("systolic", "diastolic"):
         if data.get(name) is not None:
             raise ValidationError(f"« {name} » ne s'applique qu'à la pression artérielle.", field=name)
@@ -150,8 +178,7 @@ def new_measurement(espace_id: str, data: dict[str, Any], now: datetime) -> Meas
         raise ValidationError("Champ obligatoire manquant : « value ».", field="value")
     kind = KINDS[kind_name]
     value = _in_range(_number(data["value"], "value"), kind, "value")
-    return Measurement(espace_id, kind_name, measured_at, unit, now, value=int(value) if kind.decimals == 0 else value,
-                       note=note)
+    return int(value) if kind.decimals == 0 else value
 
 
 def replay(existing: Measurement, posted: Measurement) -> Measurement:
