@@ -103,3 +103,21 @@ def test_a_professionals_new_document_notifies_the_holder_unless_refused(api, aw
     _upload(api, aws, lea)
     flows.scan(aws)
     assert len(flows.sent(aws, "lea@example.org", "new-document")) == 1
+
+
+def test_a_holder_who_refused_document_e_mails_gets_no_hidden_document_notice(api, aws, lea, clock):
+    """BR-26/BR-27: the day-14 notice follows the holder's document notification preference; the
+    notice is still marked sent (counted once), so a later change of mind sends nothing late."""
+    start = clock()
+    _hidden_pro_document(aws, lea["espace_id"], start)
+    api.http.patch("/espaces/me/settings", headers=lea["headers"],
+                   body=json.dumps({"notifications": {"documents": False}}))
+
+    day14 = flows.scheduled("hidden_release", start + timedelta(days=14, minutes=1), event_id="hr-14")
+
+    assert day14["notified"] == 1
+    assert flows.sent(aws, "lea@example.org", "hidden-document-notice") == []
+    api.http.patch("/espaces/me/settings", headers=lea["headers"],
+                   body=json.dumps({"notifications": {"documents": True}}))
+    assert flows.scheduled("hidden_release", start + timedelta(days=15))["notified"] == 0
+    assert flows.sent(aws, "lea@example.org", "hidden-document-notice") == []

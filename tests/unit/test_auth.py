@@ -186,3 +186,19 @@ def test_given_an_enrolment_or_expired_token_when_authenticating_as_holder_then_
     token, ttl = auth.verify_otp(deps, challenge_id=challenge.challenge_id, otp=otp, now=clock())
     with pytest.raises(Unauthorized):
         auth.authenticate(deps, token, HOLDER_AUDIENCE, clock() + timedelta(seconds=ttl))
+
+
+def test_given_a_login_the_espace_no_longer_holds_when_logging_in_then_the_same_error_and_a_failure(
+        holder, deps, clock):
+    """BR-18 (handed over at 18, then re-activated under another login) and BR-12: a credential left
+    behind by a login the espace no longer holds opens nothing, with the same error as a wrong
+    password, counted as a failure, and no one-time code is sent."""
+    espace_id = holder.credentials.get("alice.martin").espace_id
+    holder.repo.items[espace_id].login = "alice.majeure"
+
+    with pytest.raises(InvalidCredentials):
+        auth.login(deps, login="alice.martin", password=PASSWORD, now=clock())
+
+    assert len(holder.notifier.to(EMAIL, "otp")) == 1  # the activation's: no login code was sent
+    counter = f"login-fail:{holder.keys.login_hmac('alice.martin')}"
+    assert holder.ephemeral.count(counter, 3600, clock()) == 1

@@ -209,3 +209,27 @@ def test_operator_suspension_revokes_sessions_and_login_says_suspended(holder, c
         auth.login(deps, login="alice.martin", password="wrong", now=clock())
     assert closure.lift(closure_deps(holder), holder.espace_id, clock()).status == "active"
     assert auth.login(deps, login="alice.martin", password=PASSWORD, now=clock())
+
+
+class _ReopenedDuringPurge:
+    """A store whose purge runs while the holder re-activates the espace (BR-14: reopening cancels)."""
+
+    def __init__(self, system):
+        self.system = system
+
+    def purge_espace(self, espace_id: str) -> int:
+        self.system.repo.items[espace_id].status = Status.ACTIVE
+        return 2
+
+
+def test_an_espace_reopened_while_its_data_is_purged_is_skipped_not_tombstoned_nor_told(system, clock):
+    """BR-14: the tombstone is written only if the espace is still closed at the end of the purge;
+    otherwise it counts as skipped, not processed, and no "data deleted" e-mail goes out."""
+    now = clock()
+    _closed(system, 1, now)
+
+    result = closure.run_retention(closure_deps(system, [_ReopenedDuringPurge(system)]), now=now + timedelta(days=30))
+
+    assert (result.processed, result.skipped, result.notified, result.items_purged) == (0, 1, 0, 2)
+    assert system.repo.get("c-000").status == Status.ACTIVE
+    assert system.notifier.to("c0@example.org", template_name("data-deleted")) == []

@@ -292,6 +292,22 @@ class TestRenewal:
         assert espace_of(notified, ALICE).code_seq == 4
 
 
+    def test_given_a_child_whose_guardian_changed_e_mail_when_renewing_then_the_guardian_s_current_address(
+            self, notified, deps, clock):
+        """BR-09 (and BR-16: a child's code goes to its guardian): the contact on file is the guardian's
+        current one, not the copy made when the child was imported."""
+        child = person(4, guardian=ALICE)
+        import_population(rows(child), repo=notified.repo, keys=notified.keys, now=clock())
+        run_wave(notified.wave_deps(), now=clock())
+        notified.repo.items[espace_of(notified, ALICE).espace_id].email = "alice.new@example.org"
+
+        enrolment.renew_code(deps, nir=child["nir"], birth_date=child["birth_date"],
+                             vitale_serial=child["vitale_serial"], channel="email", now=clock())
+
+        assert notified.notifier.to(ALICE["email"], "renewal-code") == []
+        [mail] = notified.notifier.to("alice.new@example.org", "renewal-code")
+        assert session(deps, child, mail.data["code"], clock())
+
 def activate(system, deps, claims, now, *, login, mobile=None, channel="email", password=PASSWORD):
     challenge = enrolment.start_activation(deps, claims, email="alice.new@example.org", mobile=mobile,
                                            otp_channel=channel, login=login, password=password, accept_terms=True,

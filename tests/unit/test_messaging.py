@@ -9,7 +9,7 @@ import pytest
 
 from mes.domain import messaging as rules
 from mes.domain.access import Blocked, Decision, Grants
-from mes.domain.documents import AuthorType, DocStatus, Document
+from mes.domain.documents import HOLDER_MAX_BYTES, AuthorType, DocStatus, Document
 from mes.domain.errors import Forbidden, NotFound, ValidationError
 from mes.domain.espace import Espace, HolderSettings, Status
 from mes.domain.keys import Keys
@@ -266,6 +266,18 @@ def test_saving_an_attachment_copies_it_once_as_the_holder_s_own_document(world)
     with pytest.raises(NotFound):  # never attached in that conversation
         messaging.save_attachment(world.deps, CLAIMS, "me", c.conversation_id, "nope", world.clock())
 
+
+def test_an_attachment_larger_than_a_holder_upload_cannot_be_saved(world):
+    """BR-39 with BR-23: the saved copy is the holder's own document, so it keeps the holder's size
+    limit; nothing is created and nothing is copied."""
+    big = world.documents.add(document(author_type=AuthorType.PRACTITIONER, author_id=DOCTOR.rpps,
+                                       size=HOLDER_MAX_BYTES + 1, object_key="documents/e1/imaging"))
+    c = messaging.start(world.deps, DOCTOR, NIR, subject="a", body="b", attachments=[big.document_id],
+                        req=world.req())
+    with pytest.raises(ValidationError) as caught:
+        messaging.save_attachment(world.deps, CLAIMS, "me", c.conversation_id, big.document_id, world.clock())
+    assert caught.value.field == "document_id" and str(HOLDER_MAX_BYTES) in caught.value.detail
+    assert list(world.documents.items) == [("e1", big.document_id)] and world.copier.copies == []
 
 def test_a_failed_copy_leaves_no_metadata(world):
     report = world.documents.add(document(author_type=AuthorType.PRACTITIONER, author_id=DOCTOR.rpps))

@@ -10,7 +10,7 @@ from typing import Any
 
 from mes.domain.codes import OTP_TTL_SECONDS, hash_otp, new_otp
 from mes.domain.errors import InvalidCredentials, OtpInvalid, RateLimited, Unauthorized
-from mes.domain.espace import Status
+from mes.domain.espace import Espace, Status
 from mes.ports import Challenge
 
 from . import payloads
@@ -26,30 +26,53 @@ class LoginChallenge:
     expires_in: int
 
 
-def login(deps: AccountDeps, *, login: str, password: str, now: datetime) -> LoginChallenge:
-    """Unknown login, wrong password or inactive espace: the same answer, the same work."""
-    counter = f"login-fail:{deps.keys.login_hmac(str(login))}"
+def _check_failed_logins(deps: AccountDeps, counter: str, now: datetime) -> None:
+    """BR-12: at most MAX_FAILED_LOGINS_PER_HOUR failures per login, in a fixed one-hour window."""
     if deps.ephemeral.count(counter, 3600, now) >= MAX_FAILED_LOGINS_PER_HOUR:
         raise RateLimited(retry_after=3600 - int(now.timestamp()) % 3600)
+
+
+def _espace_for_password(deps: AccountDeps, login: str, password: str) -> Espace | None:
+    """The espace whose current login and password these are, else None; an unknown login costs a
+    dummy hash check, so it takes the same work as a wrong password."""
     credential = deps.credentials.get(login) if isinstance(login, str) and login else None
     if credential is None:
         deps.hasher.dummy_verify(str(password))
-    espace = None
-    if credential is not None and deps.hasher.verify(credential.password_hash, str(password)):
-        espace = deps.repo.get(credential.espace_id)
-    if espace is not None and espace.login != credential.login:  # type: ignore[union-attr]
-        espace = None  # a login the espace no longer holds (BR-18: handed over at 18, then re-activated)
+        return None
+    if not deps.hasher.verify(credential.password_hash, str(password)):
+        return None
+    espace = deps.repo.get(credential.espace_id)
+    if espace is not None and espace.login != credential.login:
+        return None  # a login the espace no longer holds (BR-18: handed over at 18, then re-activated)
+    return espace
+
+
+def _active_espace(deps: AccountDeps, espace: Espace | None, counter: str, now: datetime) -> Espace:
     if espace is not None and espace.status == Status.SUSPENDED:
         from mes.domain.closure import Suspended
         raise Suspended()  # BR-15: only once the password matched (no enumeration)
     if espace is None or espace.status != Status.ACTIVE:
         deps.ephemeral.hit(counter, 3600, now)
         raise InvalidCredentials()
-    limit_otp_sends(deps, espace.espace_id, now)
+    return espace
+
+
+def _otp_destination(espace: Espace) -> tuple[str, str]:
+    """The channel chosen at activation (e-mail when no mobile is left) and its address."""
     channel = espace.otp_channel if (espace.otp_channel == "email" or espace.mobile) else "email"
     to = espace.mobile if channel == "sms" else espace.email
     if not to:
         raise InvalidCredentials()
+    return channel, to
+
+
+def login(deps: AccountDeps, *, login: str, password: str, now: datetime) -> LoginChallenge:
+    """Unknown login, wrong password or inactive espace: the same answer, the same work."""
+    counter = f"login-fail:{deps.keys.login_hmac(str(login))}"
+    _check_failed_logins(deps, counter, now)
+    espace = _active_espace(deps, _espace_for_password(deps, login, password), counter, now)
+    limit_otp_sends(deps, espace.espace_id, now)
+    channel, to = _otp_destination(espace)
     challenge_id = secrets.token_urlsafe(18)
     otp = new_otp()
     deps.ephemeral.put_challenge(Challenge(

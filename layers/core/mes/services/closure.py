@@ -157,6 +157,22 @@ class JobResult:
                 "items_purged": self.items_purged, "complete": self.complete}
 
 
+def _purge_one(deps: ClosureDeps, espace_id: str, now: datetime, result: JobResult) -> None:
+    """BR-14, one espace: claim (still closed and due), purge every store, tombstone + login, e-mail."""
+    espace = deps.lifecycle.start_purge(espace_id, now)
+    if espace is None:
+        result.skipped += 1  # reopened, or done by another run
+        return
+    for store in deps.stores:
+        result.items_purged += store.purge_espace(espace_id)
+    if not deps.lifecycle.finish_purge(espace, now):
+        result.skipped += 1
+        return
+    result.processed += 1
+    if espace.deletion_due is not None and _send(deps, espace, "data-deleted", {}):
+        result.notified += 1  # the holder asked: informed once (archive expiry: no e-mail)
+
+
 def run_retention(deps: ClosureDeps, *, now: datetime, should_continue: Callable[[], bool] = lambda: True,
                   progress: Progress | None = None) -> JobResult:
     """BR-14: every closed espace whose deletion request or archive is due. Per espace: claim
@@ -170,18 +186,7 @@ def run_retention(deps: ClosureDeps, *, now: datetime, should_continue: Callable
             for espace_id in page.items:
                 if not should_continue():
                     raise BudgetSpent()
-                espace = deps.lifecycle.start_purge(espace_id, now)
-                if espace is None:
-                    result.skipped += 1  # reopened, or done by another run
-                    continue
-                for store in deps.stores:
-                    result.items_purged += store.purge_espace(espace_id)
-                if not deps.lifecycle.finish_purge(espace, now):
-                    result.skipped += 1
-                    continue
-                result.processed += 1
-                if espace.deletion_due is not None and _send(deps, espace, "data-deleted", {}):
-                    result.notified += 1  # the holder asked: informed once (archive expiry: no e-mail)
+                _purge_one(deps, espace_id, now, result)
             if page.items:
                 tally.batch(len(page.items))
     except BudgetSpent:

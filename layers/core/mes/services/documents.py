@@ -153,6 +153,33 @@ class ScanNotReady(Exception):
     """The malware verdict is not there yet: the message must come back later."""
 
 
+# The malware scanner's verdicts ("pending" apart): the reject reason each one gives, None for clean.
+VERDICT_REASONS: dict[str, RejectReason | None] = {
+    "clean": None,
+    "infected": RejectReason.MALWARE,
+    "unscannable": RejectReason.UNSCANNABLE,
+}
+
+
+def _settled_outcome(deps: DocumentDeps, key: str, document_id: str, document: Document) -> ScanOutcome | None:
+    """The outcome of a document that is no longer pending (a duplicate event, a redelivery), else None."""
+    if document.status == DocStatus.REJECTED:
+        deps.store.delete(key)  # a crash may have happened between the status update and the deletion
+        return ScanOutcome(document_id, "rejected", document.reject_reason)
+    if document.status != DocStatus.PENDING:
+        return ScanOutcome(document_id, "skipped", str(document.status))
+    return None
+
+
+def _malware_reason(deps: DocumentDeps, key: str, head: bytes, document_id: str) -> RejectReason | None:
+    verdict = deps.scanner.verdict(deps.store, key, head)
+    if verdict == "pending":
+        raise ScanNotReady(document_id)
+    if verdict not in VERDICT_REASONS:
+        raise ValueError(f"unknown malware verdict {verdict!r}")
+    return VERDICT_REASONS[verdict]
+
+
 def validate_object(deps: DocumentDeps, key: str, now: datetime) -> ScanOutcome:
     """Idempotent: a duplicate event or a redelivery after a crash gives the same end state."""
     parsed = parse_object_key(key)
@@ -164,11 +191,9 @@ def validate_object(deps: DocumentDeps, key: str, now: datetime) -> ScanOutcome:
         # No metadata (deleted, or never announced): the bytes must not stay.
         deps.store.delete(key)
         return ScanOutcome(document_id, "skipped", "no_metadata")
-    if document.status == DocStatus.REJECTED:
-        deps.store.delete(key)  # a crash may have happened between the status update and the deletion
-        return ScanOutcome(document_id, "rejected", document.reject_reason)
-    if document.status != DocStatus.PENDING:
-        return ScanOutcome(document_id, "skipped", str(document.status))
+    settled = _settled_outcome(deps, key, document_id, document)
+    if settled is not None:
+        return settled
 
     head_info = deps.store.head(key)
     if head_info is None:
@@ -177,15 +202,7 @@ def validate_object(deps: DocumentDeps, key: str, now: datetime) -> ScanOutcome:
     head = deps.store.read_head(key) if 0 < size <= document.max_bytes else b""
     detected, reason = rules.check_content(document, head, size)
     if reason is None:
-        verdict = deps.scanner.verdict(deps.store, key, head)
-        if verdict == "pending":
-            raise ScanNotReady(document_id)
-        if verdict == "infected":
-            reason = RejectReason.MALWARE
-        elif verdict == "unscannable":
-            reason = RejectReason.UNSCANNABLE
-        elif verdict != "clean":
-            raise ValueError(f"unknown malware verdict {verdict!r}")
+        reason = _malware_reason(deps, key, head, document_id)
     return _finish(deps, document, detected, reason, size, now)
 
 
@@ -257,24 +274,35 @@ def release_hidden(deps: DocumentDeps, *, now: datetime, shards: int,
 def _release_one(deps: DocumentDeps, document: Document, now: datetime, result: ReleaseResult) -> None:
     if not document.hidden_from_holder or document.hidden_until is None:
         return
-    holder = deps.espaces.get(document.espace_id)
+    holder = deps.espaces.get(document.espace_id)  # read in both cases, as before (request counts unchanged)
     if now >= document.hidden_until:
-        document.hidden_from_holder = False
-        try:
-            deps.documents.save(document)
-        except ConcurrentUpdate:
-            return
-        result.released += 1
-        if document.status == DocStatus.AVAILABLE:
-            notify_new_document(deps, document)
+        _release(deps, document, result)
     elif not document.hidden_notice_sent:
-        document.hidden_notice_sent = True
-        try:
-            deps.documents.save(document)  # first: a crash after this sends nothing twice
-        except ConcurrentUpdate:
-            return
-        result.notified += 1
-        if holder is not None and holder.settings.notifications.get("documents", True) and holder.email:
-            deps.notifier.send_templated(deps.template_name("hidden-document-notice"), holder.email,
-                                         {"first_name": holder.first_name,
-                                          "release_date": french_date(document.hidden_until)})
+        _send_hidden_notice(deps, document, document.hidden_until, holder, result)
+
+
+def _release(deps: DocumentDeps, document: Document, result: ReleaseResult) -> None:
+    """BR-26: the hiding period is over: visible to the holder, notified like a new document."""
+    document.hidden_from_holder = False
+    try:
+        deps.documents.save(document)
+    except ConcurrentUpdate:
+        return
+    result.released += 1
+    if document.status == DocStatus.AVAILABLE:
+        notify_new_document(deps, document)
+
+
+def _send_hidden_notice(deps: DocumentDeps, document: Document, hidden_until: datetime, holder: Espace | None,
+                        result: ReleaseResult) -> None:
+    """BR-26: the holder is told once that a document waits, with its release date and nothing else."""
+    document.hidden_notice_sent = True
+    try:
+        deps.documents.save(document)  # first: a crash after this sends nothing twice
+    except ConcurrentUpdate:
+        return
+    result.notified += 1
+    if holder is None or not holder.settings.notifications.get("documents", True) or not holder.email:
+        return
+    deps.notifier.send_templated(deps.template_name("hidden-document-notice"), holder.email,
+                                 {"first_name": holder.first_name, "release_date": french_date(hidden_until)})

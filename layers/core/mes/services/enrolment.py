@@ -120,24 +120,22 @@ def _code_locked(deps: AccountDeps, people: list[Espace], now: datetime) -> Code
     return CodeLocked(retry_after=(day - at % day) if spent else RENEWAL_ADVICE_SECONDS)
 
 
-def check_code(deps: AccountDeps, people: list[Espace], code: str, now: datetime) -> Espace:
-    """The provisional code of one of `people` (already matched on NIR + birth date + serial), with
-    the errors of BR-06/BR-12; also used to attach a child to its guardian (BR-16)."""
-    holding = [e for e in people if e.code_seq > 0]
-    if not holding:
-        raise InvalidCredentials()
-    chosen = next((e for e in holding if code_matches(deps.keys.code, e.espace_id, e.code_seq, code)), None)
-    if chosen is None:
-        # Wrong code: count it against each matching person (twins on one card share the attempts).
-        locked = False
-        for person in holding:
-            def bump(e: Espace) -> None:
-                e.code_attempts += 1
-            updated = save_with_retry(deps, person.espace_id, bump)
-            locked = locked or updated.code_attempts >= MAX_CODE_ATTEMPTS
-        if locked:
-            raise _code_locked(deps, holding, now)
-        raise InvalidCredentials()
+def _count_wrong_code(deps: AccountDeps, holding: list[Espace], now: datetime) -> InvalidCredentials | CodeLocked:
+    """A wrong code is counted against each matching person (twins on one card share the attempts);
+    returns the error to raise: locked once any of them reached MAX_CODE_ATTEMPTS (BR-12)."""
+    locked = False
+    for person in holding:
+        def bump(e: Espace) -> None:
+            e.code_attempts += 1
+        updated = save_with_retry(deps, person.espace_id, bump)
+        locked = locked or updated.code_attempts >= MAX_CODE_ATTEMPTS
+    if locked:
+        return _code_locked(deps, holding, now)
+    return InvalidCredentials()
+
+
+def _check_code_usable(deps: AccountDeps, chosen: Espace, now: datetime) -> None:
+    """BR-06/BR-12: the matching code must be unlocked, unused, unexpired, on an activatable espace."""
     if chosen.code_locked:
         raise _code_locked(deps, [chosen], now)
     if chosen.current_code_used:
@@ -146,6 +144,18 @@ def check_code(deps: AccountDeps, people: list[Espace], code: str, now: datetime
         raise CodeExpired()
     if chosen.status not in lifecycle.ACTIVATABLE:
         raise StateConflict()
+
+
+def check_code(deps: AccountDeps, people: list[Espace], code: str, now: datetime) -> Espace:
+    """The provisional code of one of `people` (already matched on NIR + birth date + serial), with
+    the errors of BR-06/BR-12; also used to attach a child to its guardian (BR-16)."""
+    holding = [e for e in people if e.code_seq > 0]
+    if not holding:
+        raise InvalidCredentials()
+    chosen = next((e for e in holding if code_matches(deps.keys.code, e.espace_id, e.code_seq, code)), None)
+    if chosen is None:
+        raise _count_wrong_code(deps, holding, now)
+    _check_code_usable(deps, chosen, now)
     return chosen
 
 
@@ -183,25 +193,42 @@ def limit_otp_sends(deps: AccountDeps, espace_id: str, now: datetime) -> None:
         raise RateLimited(retry_after=600 - int(now.timestamp()) % 600)  # until the fixed window ends
 
 
-def start_activation(deps: AccountDeps, claims: dict[str, Any], *, email: str, mobile: str | None,
-                     otp_channel: str, login: str, password: str, accept_terms: bool, now: datetime) -> Challenge:
-    """BR-10: contacts proven by one-time codes before anything is written to the espace."""
+OTP_CHANNELS = ("email", "sms")
+
+
+def _validate_activation_form(*, email: str, mobile: str | None, otp_channel: str, login: str, password: str,
+                              accept_terms: bool) -> tuple[str, str | None, str]:
+    """BR-10: the form checks, in the order the holder reads them; returns (email, mobile, login) normalised."""
     if accept_terms is not True:
         raise ValidationError("Vous devez accepter les conditions générales d'utilisation.", field="accept_terms")
     email = validate_email(email)
     mobile = normalise_mobile(mobile) if mobile else None
-    if otp_channel not in ("email", "sms"):
+    if otp_channel not in OTP_CHANNELS:
         raise ValidationError("Canal inconnu : « email » ou « sms ».", field="otp_channel")
     if otp_channel == "sms" and not mobile:
         raise ValidationError("Un numéro de mobile est nécessaire pour recevoir les codes par SMS.", field="mobile")
     login = validate_login(login)
     validate_password(password, login)
+    return email, mobile, login
+
+
+def _activatable_espace(deps: AccountDeps, claims: dict[str, Any], login: str) -> Espace:
+    """The session's espace, still activatable, and `login` free (a reopened espace may keep its login, BR-14)."""
     espace = _session_espace(deps, claims)
     if espace.status not in lifecycle.ACTIVATABLE:
         raise StateConflict()
     existing = deps.credentials.get(login)
-    if existing is not None and existing.espace_id != espace.espace_id:  # a reopened espace may keep its login (BR-14)
+    if existing is not None and existing.espace_id != espace.espace_id:
         raise LoginTaken()
+    return espace
+
+
+def start_activation(deps: AccountDeps, claims: dict[str, Any], *, email: str, mobile: str | None,
+                     otp_channel: str, login: str, password: str, accept_terms: bool, now: datetime) -> Challenge:
+    """BR-10: contacts proven by one-time codes before anything is written to the espace."""
+    email, mobile, login = _validate_activation_form(email=email, mobile=mobile, otp_channel=otp_channel,
+                                                     login=login, password=password, accept_terms=accept_terms)
+    espace = _activatable_espace(deps, claims, login)
     limit_otp_sends(deps, espace.espace_id, now)
     challenge_id = secrets.token_urlsafe(18)
     otps = {"email": new_otp()}
@@ -228,11 +255,17 @@ def _otp_locked(challenge: Challenge, now: datetime) -> OtpLocked:
     return OtpLocked(retry_after=max(1, int((challenge.expires_at - now).total_seconds())))
 
 
-def check_challenge(deps: AccountDeps, challenge_id: str, kind: str, now: datetime,
-                     proofs: dict[str, str | None]) -> Challenge:
+def _live_challenge(deps: AccountDeps, challenge_id: str, kind: str, now: datetime) -> Challenge:
+    """The challenge of that kind, unused and unexpired, else OtpInvalid (BR-11)."""
     challenge = deps.ephemeral.get_challenge(challenge_id) if isinstance(challenge_id, str) else None
     if challenge is None or challenge.kind != kind or challenge.used or now > challenge.expires_at:
         raise OtpInvalid()
+    return challenge
+
+
+def check_challenge(deps: AccountDeps, challenge_id: str, kind: str, now: datetime,
+                     proofs: dict[str, str | None]) -> Challenge:
+    challenge = _live_challenge(deps, challenge_id, kind, now)
     # A try is counted before the code is compared, in one conditional write: parallel requests
     # cannot get more than MAX_OTP_ATTEMPTS comparisons out of one challenge.
     if challenge.attempts >= MAX_OTP_ATTEMPTS or not deps.ephemeral.take_attempt(challenge_id, MAX_OTP_ATTEMPTS):
@@ -260,30 +293,40 @@ def confirm_activation(deps: AccountDeps, claims: dict[str, Any], *, challenge_i
     return espace
 
 
+def _renewal_address(deps: AccountDeps, person: Espace, channel: str) -> str | None:
+    """BR-09: where a renewed code for `person` goes on `channel`, or None when it cannot be renewed
+    (not holding a code, already active) or there is no such contact. A child's code goes to the
+    guardian's current contact, not the copy made at import."""
+    if person.status not in lifecycle.CODE_HOLDING or person.status == Status.ACTIVE:
+        return None
+    contact = person.delivery_contact()
+    if person.guardian_id:
+        guardian = deps.repo.get(person.guardian_id)
+        if guardian is not None:
+            contact = guardian.delivery_contact()
+    return (contact.email if channel == "email" else contact.mobile) or None
+
+
+def _send_renewed_code(deps: AccountDeps, person: Espace, channel: str, to: str, now: datetime) -> None:
+    updated = save_with_retry(deps, person.espace_id, lambda e: lifecycle.renew_code(e, now))
+    data = {"code": derive_code(deps.keys.code, updated.espace_id, updated.code_seq),
+            "expires": french_date(updated.code_expires_at or now)}
+    if channel == "sms":
+        deps.notifier.send_sms("renewal-code", to, data)
+    else:
+        deps.notifier.send_templated(deps.template_name("renewal-code"), to, data)
+
+
 def renew_code(deps: AccountDeps, *, nir: str, birth_date: str, vitale_serial: str, channel: str,
                now: datetime) -> None:
     """BR-09: the new code goes to the contact on file, never in the response; the answer is the
     same whether the person exists, has a contact for that channel, or was rate-limited."""
-    if channel not in ("email", "sms"):
+    if channel not in OTP_CHANNELS:
         raise ValidationError("Canal inconnu : « email » ou « sms ».", field="channel")
-    people = identify(deps, nir, birth_date, vitale_serial, now)
-    for person in people:
-        if person.status not in lifecycle.CODE_HOLDING or person.status == Status.ACTIVE:
-            continue
-        contact = person.delivery_contact()
-        if person.guardian_id:  # the guardian's current contact, not the copy made at import
-            guardian = deps.repo.get(person.guardian_id)
-            if guardian is not None:
-                contact = guardian.delivery_contact()
-        to = contact.email if channel == "email" else contact.mobile
-        if not to:
+    for person in identify(deps, nir, birth_date, vitale_serial, now):
+        to = _renewal_address(deps, person, channel)
+        if to is None:
             continue
         if deps.ephemeral.hit(f"renew:{person.espace_id}", 86400, now) > MAX_RENEWALS_PER_DAY:
             continue
-        updated = save_with_retry(deps, person.espace_id, lambda e: lifecycle.renew_code(e, now))
-        data = {"code": derive_code(deps.keys.code, updated.espace_id, updated.code_seq),
-                "expires": french_date(updated.code_expires_at or now)}
-        if channel == "sms":
-            deps.notifier.send_sms("renewal-code", to, data)
-        else:
-            deps.notifier.send_templated(deps.template_name("renewal-code"), to, data)
+        _send_renewed_code(deps, person, channel, to, now)

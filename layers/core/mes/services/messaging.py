@@ -22,7 +22,14 @@ from mes.domain.errors import ConcurrentUpdate, DomainError, NotFound, Validatio
 from mes.domain.espace import Espace, Status
 from mes.domain.messaging import Author, Conversation, DuplicateRequest, Message
 from mes.domain.professionals import ProIdentity
-from mes.ports import AttachmentCopier, DocumentRepository, EspaceRepository, MessageRepository, Page
+from mes.ports import (
+    AttachmentCopier,
+    AttachmentGrant,
+    DocumentRepository,
+    EspaceRepository,
+    MessageRepository,
+    Page,
+)
 from mes.services.paging import page_limit
 
 from .access_log import RequestRef, find_patient, log_access, pro_identity
@@ -225,6 +232,38 @@ def reply(deps: MessagingDeps, claims: dict, espace_id: str, conversation_id: st
     return message
 
 
+def _shared_original(deps: MessagingDeps, target: str, conversation_id: str, document_id: str,
+                     as_representative: bool) -> tuple[AttachmentGrant, Document]:
+    """BR-39: the grant of a document a professional attached, and the document, available and
+    visible to the reader (BR-17, as the document reads); NotFound otherwise."""
+    grant = deps.messages.attachment(target, conversation_id, document_id)
+    if grant is None or grant["sent_by"] != str(Author.PROFESSIONAL):
+        raise NotFound()
+    original = deps.documents.get(target, document_id)
+    if (original is None or original.status != DocStatus.AVAILABLE
+            or not doc_rules.visible_to_holder(original, as_representative)):
+        raise NotFound()
+    return grant, original
+
+
+def _create_copy(deps: MessagingDeps, espace: Espace, original: Document, copy_id: str, now: Any) -> Document:
+    """The holder's own document for the copy (`pending`), within the holder's size limit."""
+    target = espace.espace_id
+    size = original.real_size or original.size
+    if size > doc_rules.HOLDER_MAX_BYTES:
+        raise ValidationError("Ce document dépasse la taille des documents que vous pouvez ajouter "
+                              f"({doc_rules.HOLDER_MAX_BYTES} octets).", field="document_id")
+    copy = Document(espace_id=target, document_id=copy_id, title=original.title, category=original.category,
+                    filename=original.filename, content_type=original.content_type, size=size,
+                    author_type=AuthorType.PATIENT, author_id=target, created_at=now,
+                    object_key=object_key(target, copy_id), masked=espace.settings.documents_masked_by_default)
+    try:
+        deps.documents.create(copy)
+    except ConcurrentUpdate:
+        copy = deps.documents.get(target, copy_id) or copy  # a concurrent retry created it
+    return copy
+
+
 def save_attachment(deps: MessagingDeps, claims: dict, espace_id: str, conversation_id: str, document_id: str,
                     now: Any) -> Document:
     """BR-39 [design]: a server-side S3 copy (SSE-KMS, project key) into a new document of the holder,
@@ -234,30 +273,12 @@ def save_attachment(deps: MessagingDeps, claims: dict, espace_id: str, conversat
     espace = resolve(deps.espaces, claims, espace_id)
     target = espace.espace_id
     as_representative = family.is_representative_only(espace, claims["sub"])
-    grant = deps.messages.attachment(target, conversation_id, document_id)
-    if grant is None or grant["sent_by"] != str(Author.PROFESSIONAL):
-        raise NotFound()
-    original = deps.documents.get(target, document_id)
-    if (original is None or original.status != DocStatus.AVAILABLE
-            or not doc_rules.visible_to_holder(original, as_representative)):  # BR-17, as the document reads
-        raise NotFound()
+    grant, original = _shared_original(deps, target, conversation_id, document_id, as_representative)
     copy_id = rules.saved_copy_id(grant["message_id"], keyed_hash(deps.pro.keys.messages, "saved-attachment",
                                                                  f"{conversation_id}|{document_id}"))
     existing = deps.documents.get(target, copy_id)
     if existing is None:
-        size = original.real_size or original.size
-        if size > doc_rules.HOLDER_MAX_BYTES:
-            raise ValidationError("Ce document dépasse la taille des documents que vous pouvez ajouter "
-                                  f"({doc_rules.HOLDER_MAX_BYTES} octets).", field="document_id")
-        copy = Document(espace_id=target, document_id=copy_id, title=original.title, category=original.category,
-                        filename=original.filename, content_type=original.content_type, size=size,
-                        author_type=AuthorType.PATIENT, author_id=target, created_at=now,
-                        object_key=object_key(target, copy_id), masked=espace.settings.documents_masked_by_default)
-        try:
-            deps.documents.create(copy)
-        except ConcurrentUpdate:
-            copy = deps.documents.get(target, copy_id) or copy  # a concurrent retry created it
-        existing = copy
+        existing = _create_copy(deps, espace, original, copy_id, now)
     if existing.status == DocStatus.PENDING:
         try:
             deps.copier.copy(original.object_key, existing.object_key)  # again after a crash: same bytes

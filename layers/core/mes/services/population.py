@@ -103,14 +103,14 @@ def _parse(keys: Keys, row: dict[str, str], now: datetime) -> tuple[Espace, tupl
     return espace, guardian
 
 
-def import_population(rows: Iterable[tuple[int, dict[str, str]]], *, repo: EspaceRepository, keys: Keys,
-                      now: datetime, progress: Progress | None = None) -> ImportReport:
-    """Adults first, then children, whose guardian must be in the same file or already known.
-    `progress` hears of every chunk written (rows so far out of the rows that passed validation;
-    children refused for their guardian count as handled in the next chunk)."""
-    report = ImportReport()
+Child = tuple[int, Espace, tuple[str, date]]
+
+
+def _parse_rows(rows: Iterable[tuple[int, dict[str, str]]], keys: Keys, now: datetime,
+                report: ImportReport) -> tuple[list[Espace], list[Child]]:
+    """Every row parsed: bad rows reported by line (BR-04), the others split into adults and children."""
     adults: list[Espace] = []
-    children: list[tuple[int, Espace, tuple[str, date]]] = []
+    children: list[Child] = []
     for line, row in rows:
         report.rows += 1
         try:
@@ -122,29 +122,55 @@ def import_population(rows: Iterable[tuple[int, dict[str, str]]], *, repo: Espac
             adults.append(espace)
         else:
             children.append((line, espace, guardian))
+    return adults, children
 
-    by_identity = {(a.nir_hmac, a.birth_date): a for a in adults}
-    tally = Tally("population", progress, "rows", total=len(adults) + len(children))
-    _insert(adults, repo, report, tally)
 
+def _find_guardian(repo: EspaceRepository, keys: Keys, by_identity: dict[tuple[str, date], Espace],
+                   g_nir: str, g_birth: date) -> Espace | None:
+    """The guardian from the same file, else an adult already known with that NIR and birth date."""
+    g_hmac = keys.nir_hmac(g_nir)
+    guardian_espace = by_identity.get((g_hmac, g_birth))
+    if guardian_espace is not None:
+        return guardian_espace
+    found = [e for e in repo.find_by_nir(g_hmac) if e.birth_date == g_birth and not e.is_child]
+    return found[0] if found else None
+
+
+def _attach_guardian(child: Espace, guardian_espace: Espace) -> None:
+    child.guardian_id = guardian_espace.espace_id
+    child.guardian_contact = Contact(
+        name=f"{guardian_espace.first_name} {guardian_espace.last_name}".strip(),
+        email=guardian_espace.email, mobile=guardian_espace.mobile, address=guardian_espace.address)
+
+
+def _children_ready(children: list[Child], repo: EspaceRepository, keys: Keys,
+                    by_identity: dict[tuple[str, date], Espace], report: ImportReport) -> list[Espace]:
+    """Children whose guardian is found and reachable, attached to it; the others reported by line."""
     ready: list[Espace] = []
     for line, child, (g_nir, g_birth) in children:
-        g_hmac = keys.nir_hmac(g_nir)
-        guardian_espace = by_identity.get((g_hmac, g_birth))
-        if guardian_espace is None:
-            found = [e for e in repo.find_by_nir(g_hmac) if e.birth_date == g_birth and not e.is_child]
-            guardian_espace = found[0] if found else None
+        guardian_espace = _find_guardian(repo, keys, by_identity, g_nir, g_birth)
         if guardian_espace is None:
             report.errors.append(RowError(line, "guardian_nir", "Représentant légal introuvable dans la population."))
             continue
         if not guardian_espace.email and not guardian_espace.address:
             report.errors.append(RowError(line, "guardian_nir", "Le représentant légal n'a ni e-mail ni adresse."))
             continue
-        child.guardian_id = guardian_espace.espace_id
-        child.guardian_contact = Contact(
-            name=f"{guardian_espace.first_name} {guardian_espace.last_name}".strip(),
-            email=guardian_espace.email, mobile=guardian_espace.mobile, address=guardian_espace.address)
+        _attach_guardian(child, guardian_espace)
         ready.append(child)
+    return ready
+
+
+def import_population(rows: Iterable[tuple[int, dict[str, str]]], *, repo: EspaceRepository, keys: Keys,
+                      now: datetime, progress: Progress | None = None) -> ImportReport:
+    """Adults first, then children, whose guardian must be in the same file or already known.
+    `progress` hears of every chunk written (rows so far out of the rows that passed validation;
+    children refused for their guardian count as handled in the next chunk)."""
+    report = ImportReport()
+    adults, children = _parse_rows(rows, keys, now, report)
+    by_identity = {(a.nir_hmac, a.birth_date): a for a in adults}
+    tally = Tally("population", progress, "rows", total=len(adults) + len(children))
+    _insert(adults, repo, report, tally)
+    ready = _children_ready(children, repo, keys, by_identity, report)
     refused = len(children) - len(ready)
     _insert(ready, repo, report, tally, extra=refused)
     if refused and not ready:

@@ -61,30 +61,38 @@ class ImportReport:
 
 
 # --- reading the file ----------------------------------------------------------------------------
-def read_lines(text: str, name: str = "") -> list[tuple[int, dict[str, str] | None]]:
-    """(line number, fields) per data line; fields None for a JSON line that is not an object.
-    JSON Lines when the name ends with .jsonl/.ndjson or the first non-blank character is '{'."""
-    stripped = text.lstrip()
-    if name.lower().endswith((".jsonl", ".ndjson")) or stripped.startswith("{"):
-        out: list[tuple[int, dict[str, str] | None]] = []
-        for number, raw in enumerate(text.splitlines(), start=1):
-            if not raw.strip():
-                continue
-            try:
-                data = json.loads(raw)
-            except ValueError:
-                out.append((number, None))
-                continue
-            if not isinstance(data, dict):
-                out.append((number, None))
-                continue
-            out.append((number, {str(k): "" if v is None else str(v) for k, v in data.items()}))
-        return out
+Lines = list[tuple[int, dict[str, str] | None]]
+
+
+def _json_fields(raw: str) -> dict[str, str] | None:
+    """One JSON line's fields as text (null → ""), None when it is not a JSON object."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {str(k): "" if v is None else str(v) for k, v in data.items()}
+
+
+def _read_json_lines(text: str) -> Lines:
+    return [(number, _json_fields(raw)) for number, raw in enumerate(text.splitlines(), start=1) if raw.strip()]
+
+
+def _read_csv_lines(text: str) -> Lines:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in rules.REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationError(f"En-tête incomplet : colonnes manquantes {', '.join(missing)}.", field="header")
     return [(index + 2, {k: (v or "").strip() for k, v in row.items() if k}) for index, row in enumerate(reader)]
+
+
+def read_lines(text: str, name: str = "") -> Lines:
+    """(line number, fields) per data line; fields None for a JSON line that is not an object.
+    JSON Lines when the name ends with .jsonl/.ndjson or the first non-blank character is '{'."""
+    if name.lower().endswith((".jsonl", ".ndjson")) or text.lstrip().startswith("{"):
+        return _read_json_lines(text)
+    return _read_csv_lines(text)
 
 
 @dataclass
@@ -122,13 +130,9 @@ def _match(candidates: list[Espace], line: _Line) -> Espace | None:
     return found[0] if found else None
 
 
-def import_reimbursements(lines: Iterable[tuple[int, dict[str, str] | None]], *, espaces: EspaceRepository,
-                          repo: ReimbursementRepository, keys: Keys, now: datetime,
-                          progress: Progress | None = None) -> ImportReport:
-    """`now` is the S3 event's time: the two-year window is relative to it, so a replay gives the same result.
-    Lines are matched and written chunk after chunk; `progress` hears of each chunk (lines so far out
-    of the lines that passed validation and the two-year window)."""
-    report = ImportReport()
+def _parse_lines(lines: Iterable[tuple[int, dict[str, str] | None]], keys: Keys, now: datetime,
+                 report: ImportReport) -> list[_Line]:
+    """Every line validated (bad ones reported by number and field); lines older than two years counted."""
     start = rules.history_start(now.date())
     parsed: list[_Line] = []
     for number, row in lines:
@@ -145,32 +149,55 @@ def import_reimbursements(lines: Iterable[tuple[int, dict[str, str] | None]], *,
             report.too_old += 1
             continue
         parsed.append(line)
+    return parsed
 
+
+def _match_chunk(chunk: list[_Line], espaces: EspaceRepository, by_nir: dict[str, list[Espace]],
+                 report: ImportReport) -> list[rules.Reimbursement]:
+    """The items of the lines whose person is found (espace_id filled); the others reported."""
+    matched: list[rules.Reimbursement] = []
+    for line in chunk:
+        if line.nir_hmac not in by_nir:
+            by_nir[line.nir_hmac] = espaces.find_by_nir(line.nir_hmac)  # one Query per distinct NIR
+        try:
+            espace = _match(by_nir[line.nir_hmac], line)
+        except ValidationError as exc:
+            report.errors.append(LineError(line.number, exc.field, exc.detail))
+            continue
+        if espace is None:
+            report.errors.append(LineError(line.number, "nir", "Aucun espace ne correspond à cette personne."))
+            continue
+        line.item.espace_id = espace.espace_id
+        matched.append(line.item)
+    return matched
+
+
+def _write_new(repo: ReimbursementRepository, matched: list[rules.Reimbursement], report: ImportReport) -> None:
+    """Only the items not already stored are written (a re-run writes nothing twice)."""
+    chunk = list({(r.espace_id, sort_key(r)): r for r in matched}.items())
+    if not chunk:
+        return
+    known = repo.existing_ids([k for k, _ in chunk])
+    new = [r for k, r in chunk if k not in known]
+    repo.add(new)
+    report.imported += len(new)
+    report.already_known += len(matched) - len(new)
+
+
+def import_reimbursements(lines: Iterable[tuple[int, dict[str, str] | None]], *, espaces: EspaceRepository,
+                          repo: ReimbursementRepository, keys: Keys, now: datetime,
+                          progress: Progress | None = None) -> ImportReport:
+    """`now` is the S3 event's time: the two-year window is relative to it, so a replay gives the same result.
+    Lines are matched and written chunk after chunk; `progress` hears of each chunk (lines so far out
+    of the lines that passed validation and the two-year window)."""
+    report = ImportReport()
+    parsed = _parse_lines(lines, keys, now, report)
     by_nir: dict[str, list[Espace]] = {}
     tally = Tally("reimbursements", progress, "lines", total=len(parsed))
     for offset in range(0, len(parsed), CHUNK):
-        matched: list[rules.Reimbursement] = []
-        for line in parsed[offset:offset + CHUNK]:
-            if line.nir_hmac not in by_nir:
-                by_nir[line.nir_hmac] = espaces.find_by_nir(line.nir_hmac)  # one Query per distinct NIR
-            try:
-                espace = _match(by_nir[line.nir_hmac], line)
-            except ValidationError as exc:
-                report.errors.append(LineError(line.number, exc.field, exc.detail))
-                continue
-            if espace is None:
-                report.errors.append(LineError(line.number, "nir", "Aucun espace ne correspond à cette personne."))
-                continue
-            line.item.espace_id = espace.espace_id
-            matched.append(line.item)
-        chunk = list({(r.espace_id, sort_key(r)): r for r in matched}.items())
-        if chunk:
-            known = repo.existing_ids([k for k, _ in chunk])
-            new = [r for k, r in chunk if k not in known]
-            repo.add(new)
-            report.imported += len(new)
-            report.already_known += len(matched) - len(new)
-        tally.batch(len(parsed[offset:offset + CHUNK]))
+        chunk = parsed[offset:offset + CHUNK]
+        _write_new(repo, _match_chunk(chunk, espaces, by_nir, report), report)
+        tally.batch(len(chunk))
     report.errors.sort(key=lambda e: e.line)
     return report
 

@@ -85,13 +85,8 @@ def deliver(batch_id: str, espaces: list[Espace], deps: WaveDeps) -> tuple[int, 
     return len(emails), len(letters)
 
 
-def run_wave(deps: WaveDeps, *, now: datetime, department: str | None = None, limit: int | None = None,
-             should_continue: Callable[[], bool] = lambda: True, progress: Progress | None = None) -> WaveResult:
-    """`progress` hears of every batch delivered (people in it, people so far; the total is known
-    only with a `limit`, as an upper bound)."""
-    result = WaveResult()
-    tally = Tally("wave", progress, "people", total=limit)
-    # 1. Batches claimed by a run that died before delivering them.
+def _redeliver_inflight(deps: WaveDeps, result: WaveResult, tally: Tally) -> None:
+    """Batches claimed by a run that died before delivering them: delivered again, same codes."""
     for batch in deps.repo.inflight_batches():
         espaces = [e for e in deps.repo.get_many(batch.espace_ids) if e.code_seq > 0 and e.status != Status.PENDING]
         deliver(batch.batch_id, espaces, deps)
@@ -99,31 +94,57 @@ def run_wave(deps: WaveDeps, *, now: datetime, department: str | None = None, li
         result.redelivered_batches += 1
         tally.batch(len(espaces))
 
+
+def _claim_and_deliver(deps: WaveDeps, pending: list[Espace], now: datetime, result: WaveResult,
+                       tally: Tally) -> int:
+    """One batch: claimed in one transaction, delivered, its record deleted. Returns the people sent."""
+    batch = WaveBatch(batch_id=str(uuid.uuid4()), espace_ids=[e.espace_id for e in pending], claimed_at=now)
+    notified = [notify(copy.deepcopy(e), now) for e in pending]
+    claimed = set(deps.repo.claim_for_wave(notified, batch))
+    sent = [e for e in notified if e.espace_id in claimed]
+    n_email, n_letter = deliver(batch.batch_id, sent, deps)
+    deps.repo.finish_batch(batch.batch_id)
+    result.notified_email += n_email
+    result.notified_letter += n_letter
+    result.batches += 1
+    tally.batch(len(sent))
+    return len(sent)
+
+
+def _run_shard(deps: WaveDeps, shard: int, remaining: float, *, now: datetime, department: str | None,
+               should_continue: Callable[[], bool], result: WaveResult, tally: Tally) -> float | None:
+    """The shard's pending people, page after page, within `remaining`. Returns what is left of
+    `remaining`, or None when `should_continue` asked to stop."""
+    start = None
+    while remaining > 0:
+        if not should_continue():
+            return None
+        page = deps.repo.pending_page(shard, department, int(min(BATCH_SIZE, remaining)), start)
+        if page.items:
+            remaining -= _claim_and_deliver(deps, page.items, now, result, tally)
+        start = page.next_key
+        if start is None:
+            break
+    return remaining
+
+
+def run_wave(deps: WaveDeps, *, now: datetime, department: str | None = None, limit: int | None = None,
+             should_continue: Callable[[], bool] = lambda: True, progress: Progress | None = None) -> WaveResult:
+    """`progress` hears of every batch delivered (people in it, people so far; the total is known
+    only with a `limit`, as an upper bound)."""
+    result = WaveResult()
+    tally = Tally("wave", progress, "people", total=limit)
+    # 1. Batches claimed by a run that died before delivering them.
+    _redeliver_inflight(deps, result, tally)
     # 2. New batches, shard after shard of the sparse index.
-    remaining = limit if limit is not None else float("inf")
+    remaining: float = limit if limit is not None else float("inf")
     for shard in range(deps.shards):
-        start = None
-        while remaining > 0:
-            if not should_continue():
-                result.complete = False
-                return result
-            page = deps.repo.pending_page(shard, department, int(min(BATCH_SIZE, remaining)), start)
-            if page.items:
-                batch = WaveBatch(batch_id=str(uuid.uuid4()), espace_ids=[e.espace_id for e in page.items],
-                                  claimed_at=now)
-                notified = [notify(copy.deepcopy(e), now) for e in page.items]
-                claimed = set(deps.repo.claim_for_wave(notified, batch))
-                sent = [e for e in notified if e.espace_id in claimed]
-                n_email, n_letter = deliver(batch.batch_id, sent, deps)
-                deps.repo.finish_batch(batch.batch_id)
-                result.notified_email += n_email
-                result.notified_letter += n_letter
-                result.batches += 1
-                remaining -= len(sent)
-                tally.batch(len(sent))
-            start = page.next_key
-            if start is None:
-                break
+        left = _run_shard(deps, shard, remaining, now=now, department=department,
+                          should_continue=should_continue, result=result, tally=tally)
+        if left is None:  # out of time: the next run goes on
+            result.complete = False
+            return result
+        remaining = left
         if remaining <= 0:
             # Stopped by --limit: there may be more pending people.
             result.complete = False
