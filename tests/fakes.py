@@ -281,6 +281,15 @@ class FakeEphemeralStore:
         found.used = True
         return True
 
+    def replace_code(self, challenge: Challenge, *, sent_before: datetime, max_attempts: int) -> bool:
+        found = self.challenges.get(challenge.challenge_id)
+        if (found is None or found.used or found.attempts >= max_attempts
+                or (found.sent_at is not None and found.sent_at > sent_before)):
+            return False
+        found.otp_hashes, found.data = dict(challenge.otp_hashes), copy.deepcopy(challenge.data)
+        found.sent_at, found.expires_at = challenge.sent_at, second(challenge.expires_at)
+        return True
+
     def revoke_token(self, jti: str, expires_at: datetime) -> None:
         self.revoked[jti] = expires_at
 

@@ -39,8 +39,8 @@ EXCLUDED = {
 # Every other check runs on them, negative_data_rejection included.
 SEMANTIC_400 = ("create_session", "renew_code", "attach_child", "invite_representative", "start_activation",
                 "add_measurement", "put_section", "pro_emergency",
-                # otp_channel "sms" needs a verified mobile on file
-                "patch_settings",
+                # otp_channel "sms" (a login code resent by "sms") needs a verified mobile on file
+                "patch_settings", "resend_otp",
                 # attachments must be existing documents of the espace or conversation
                 "reply", "pro_send",
                 # an opaque `cursor` query parameter

@@ -54,12 +54,12 @@ def test_committed_openapi_json_is_up_to_date():
 
 def test_openapi_request_bodies_refuse_unknown_fields():
     schemas = build()["components"]["schemas"]
-    for name in ("SessionRequest", "ActivationRequest", "LoginRequest", "CodeRenewalRequest"):
+    for name in ("SessionRequest", "ActivationRequest", "LoginRequest", "CodeRenewalRequest", "OtpResendRequest"):
         assert schemas[name]["additionalProperties"] is False
 
 
 PUBLIC_ROUTES = {("/enrolment/sessions", "POST"), ("/enrolment/codes", "POST"), ("/auth/login", "POST"),
-                 ("/auth/otp", "POST")}
+                 ("/auth/otp", "POST"), ("/auth/otp/resend", "POST")}
 
 
 def test_every_route_has_an_authorisation_rule_and_only_the_listed_ones_are_public():

@@ -106,6 +106,7 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # public
     ("POST", "/auth/login"): PUBLIC,
     ("POST", "/auth/otp"): PUBLIC,
+    ("POST", "/auth/otp/resend"): PUBLIC,
     ("POST", "/enrolment/sessions"): PUBLIC,
     ("POST", "/enrolment/codes"): PUBLIC,
     # enrolment token

@@ -60,6 +60,7 @@ class Challenge:
     attempts: int = 0
     used: bool = False
     data: JsonDict = field(default_factory=dict)
+    sent_at: datetime | None = None  # the last send of its code (login resend wait)
 
 
 class EspaceRepository(Protocol):
@@ -108,6 +109,10 @@ class EphemeralStore(Protocol):
         write, so parallel tries cannot exceed the limit); False when the limit is reached."""
     def consume_challenge(self, challenge_id: str) -> bool:
         """Mark used if not used yet; False if someone already used it."""
+    def replace_code(self, challenge: Challenge, *, sent_before: datetime, max_attempts: int) -> bool:
+        """Store `challenge.otp_hashes`, `sent_at` and `expires_at` in place of the stored ones, in one
+        conditional write: only if the stored challenge is unused, has fewer than `max_attempts` tries
+        (the tries counter is kept) and was last sent at or before `sent_before`; False otherwise."""
 
     def revoke_token(self, jti: str, expires_at: datetime) -> None: ...
     def is_revoked(self, jti: str) -> bool: ...

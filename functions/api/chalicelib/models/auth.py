@@ -22,15 +22,38 @@ class OtpRequest(Body):
     otp: Otp
 
 
+class OtpResendRequest(Body):
+    """A new login code after `resend_after` seconds; `channel` (else the challenge's one) switches it."""
+
+    model_config = body_config({"challenge_id": "Zk3q9xY1AbCdEfGhIjKlMnOp", "channel": "sms"})
+    challenge_id: ChallengeId
+    channel: Literal["email", "sms"] | None = None
+
+
+class OtpResendResponse(Out):
+    challenge_id: str
+    channel: Literal["email", "sms"]
+    expires_in: int
+    resend_after: int  # seconds before the code may be sent again
+
+    @classmethod
+    def from_domain(cls, challenge: LoginChallenge) -> OtpResendResponse:
+        return cls(challenge_id=challenge.challenge_id, channel=challenge.channel,  # type: ignore[arg-type]
+                   expires_in=challenge.expires_in, resend_after=challenge.resend_after)
+
+
 class LoginResponse(Out):
     challenge_id: str
     channel: str
     expires_in: int
+    resend_after: int  # seconds before POST /auth/otp/resend is allowed
+    channels: list[Literal["email", "sms"]]  # where this holder can receive codes ("sms": a verified mobile)
 
     @classmethod
     def from_domain(cls, challenge: LoginChallenge) -> LoginResponse:
         """The same shape whether the login exists or not (no enumeration, BR-12)."""
-        return cls(challenge_id=challenge.challenge_id, channel=challenge.channel, expires_in=challenge.expires_in)
+        return cls(challenge_id=challenge.challenge_id, channel=challenge.channel, expires_in=challenge.expires_in,
+                   resend_after=challenge.resend_after, channels=challenge.channels)  # type: ignore[arg-type]
 
 
 class TokenResponse(Out):

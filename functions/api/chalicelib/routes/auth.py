@@ -6,7 +6,14 @@ from chalice import Blueprint
 
 from mes.services import auth
 
-from ..models.auth import LoginRequest, LoginResponse, OtpRequest, TokenResponse
+from ..models.auth import (
+    LoginRequest,
+    LoginResponse,
+    OtpRequest,
+    OtpResendRequest,
+    OtpResendResponse,
+    TokenResponse,
+)
 from ..routing import get_container, route
 
 bp = Blueprint(__name__)
@@ -19,6 +26,15 @@ def login(body: LoginRequest) -> LoginResponse:
     c = get_container()
     challenge = auth.login(c.account_deps(), login=body.login, password=body.password, now=c.clock())
     return LoginResponse.from_domain(challenge)
+
+
+@route(bp, "/auth/otp/resend", "POST", auth=None, body=OtpResendRequest, response=OtpResendResponse, status=202,
+       errors=(400, 401, 429))
+def resend_otp(body: OtpResendRequest) -> OtpResendResponse:
+    """A new one-time code for the login challenge, after a short wait, on the same or the other channel."""
+    c = get_container()
+    challenge = auth.resend_otp(c.account_deps(), challenge_id=body.challenge_id, channel=body.channel, now=c.clock())
+    return OtpResendResponse.from_domain(challenge)
 
 
 @route(bp, "/auth/otp", "POST", auth=None, body=OtpRequest, response=TokenResponse, errors=(400, 401, 429))

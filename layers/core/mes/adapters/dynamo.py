@@ -268,6 +268,7 @@ class DynamoEphemeralStore:
         self.Item(pk=f"challenge#{challenge.challenge_id}", kind=challenge.kind, espace_id=challenge.espace_id,
                   expires_at=iso(challenge.expires_at), expires_at_epoch=int(challenge.expires_at.timestamp()),
                   payload=json.dumps({"otp_hashes": challenge.otp_hashes, "data": challenge.data}),
+                  sent_at_epoch=int(challenge.sent_at.timestamp()) if challenge.sent_at else None,
                   attempts=0, used=False).save(condition=self.Item.pk.does_not_exist())
 
     def get_challenge(self, challenge_id: str) -> Challenge | None:
@@ -278,7 +279,8 @@ class DynamoEphemeralStore:
         payload = json.loads(item.payload or "{}")
         return Challenge(challenge_id=challenge_id, kind=item.kind or "", espace_id=item.espace_id or "",
                          expires_at=from_iso(item.expires_at) or datetime.now(UTC), otp_hashes=payload["otp_hashes"],
-                         attempts=int(item.attempts or 0), used=bool(item.used), data=payload.get("data", {}))
+                         attempts=int(item.attempts or 0), used=bool(item.used), data=payload.get("data", {}),
+                         sent_at=datetime.fromtimestamp(item.sent_at_epoch, UTC) if item.sent_at_epoch else None)
 
     def record_attempt(self, challenge_id: str) -> int:
         item = self.Item(pk=f"challenge#{challenge_id}")
@@ -302,6 +304,23 @@ class DynamoEphemeralStore:
         try:
             item.update(actions=[self.Item.used.set(True)],
                         condition=self.Item.pk.exists() & (self.Item.used == False))  # noqa: E712
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def replace_code(self, challenge: Challenge, *, sent_before: datetime, max_attempts: int) -> bool:
+        M = self.Item
+        sent_at = int((challenge.sent_at or sent_before).timestamp())
+        try:
+            M(pk=f"challenge#{challenge.challenge_id}").update(
+                actions=[M.payload.set(json.dumps({"otp_hashes": challenge.otp_hashes, "data": challenge.data})),
+                         M.sent_at_epoch.set(sent_at), M.expires_at.set(iso(challenge.expires_at)),
+                         M.expires_at_epoch.set(int(challenge.expires_at.timestamp()))],
+                condition=M.pk.exists() & (M.used == False)  # noqa: E712
+                & (M.attempts.does_not_exist() | (M.attempts < max_attempts))
+                & (M.sent_at_epoch.does_not_exist() | (M.sent_at_epoch <= int(sent_before.timestamp()))))
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False

@@ -139,6 +139,7 @@ class EphemeralModel(Model):
     attempts = NumberAttribute(default=0)
     used = BooleanAttribute(default=False)
     hits = NumberAttribute(default=0)
+    sent_at_epoch = NumberAttribute(null=True)  # challenge#: the last send of its code (resend wait)
     min_epoch = NumberAttribute(null=True)  # sessions#{espace_id}: tokens of an older epoch are revoked
 
 

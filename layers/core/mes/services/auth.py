@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from mes.domain.codes import OTP_TTL_SECONDS, hash_otp, new_otp
-from mes.domain.errors import InvalidCredentials, OtpInvalid, RateLimited, Unauthorized
+from mes.domain.errors import InvalidCredentials, OtpInvalid, RateLimited, Unauthorized, ValidationError
 from mes.domain.espace import Espace, Status
 from mes.ports import Challenge
 
 from . import payloads
-from .enrolment import HOLDER_AUDIENCE, AccountDeps, check_challenge, limit_otp_sends, send_otp
+from .enrolment import (
+    HOLDER_AUDIENCE,
+    MAX_OTP_ATTEMPTS,
+    AccountDeps,
+    check_challenge,
+    limit_otp_sends,
+    live_challenge,
+    otp_locked,
+    send_otp,
+)
 
 MAX_FAILED_LOGINS_PER_HOUR = 10  # BR-12
+# WEB.md journey 5: "Renvoyer le code" after a short wait: a login code may be sent again (or by the
+# other channel) once RESEND_WAIT_SECONDS have passed since its last send; BR-12's 5 sends per
+# 10 minutes per espace still applies across logins and resends.
+RESEND_WAIT_SECONDS = 30
 
 
 @dataclass
@@ -24,6 +38,8 @@ class LoginChallenge:
     challenge_id: str
     channel: str
     expires_in: int
+    resend_after: int = RESEND_WAIT_SECONDS
+    channels: list[str] = field(default_factory=lambda: ["email"])
 
 
 def _check_failed_logins(deps: AccountDeps, counter: str, now: datetime) -> None:
@@ -79,9 +95,60 @@ def login(deps: AccountDeps, *, login: str, password: str, now: datetime) -> Log
         challenge_id=challenge_id, kind="login", espace_id=espace.espace_id,
         expires_at=now + timedelta(seconds=OTP_TTL_SECONDS),
         otp_hashes={channel: hash_otp(deps.keys.otp, challenge_id, otp)},
+        sent_at=now,
     ))
     send_otp(deps, channel, to, otp)
-    return LoginChallenge(challenge_id=challenge_id, channel=channel, expires_in=OTP_TTL_SECONDS)
+    return LoginChallenge(challenge_id=challenge_id, channel=channel, expires_in=OTP_TTL_SECONDS,
+                          channels=otp_channels(espace))
+
+
+def otp_channels(espace: Espace) -> list[str]:
+    """The channels a login code may go to: the e-mail, and SMS only with the mobile proven at
+    activation (BR-10; an active espace's mobile is always a verified one)."""
+    return ["email", "sms"] if espace.mobile else ["email"]
+
+
+def _resendable(deps: AccountDeps, challenge_id: str, now: datetime) -> tuple[Challenge, Espace]:
+    """The login challenge, as `POST /auth/otp` sees it: unknown, expired or used → OtpInvalid, its
+    5 tries spent → OtpLocked (a resend never lifts a lock, BR-12)."""
+    challenge = live_challenge(deps, challenge_id, "login", now)
+    if challenge.attempts >= MAX_OTP_ATTEMPTS:
+        raise otp_locked(challenge, now)
+    espace = deps.repo.get(challenge.espace_id)
+    if espace is None or espace.status != Status.ACTIVE:
+        raise OtpInvalid()
+    return challenge, espace
+
+
+def _resend_channel(espace: Espace, requested: str | None, challenge: Challenge) -> tuple[str, str]:
+    channel = requested or next(iter(challenge.otp_hashes), "email")
+    if channel not in otp_channels(espace):
+        raise ValidationError("Aucun numéro de mobile vérifié : le code ne peut être envoyé que par e-mail.",
+                              field="channel")
+    to = espace.mobile if channel == "sms" else espace.email
+    if not to:
+        raise OtpInvalid()
+    return channel, to
+
+
+def resend_otp(deps: AccountDeps, *, challenge_id: str, channel: str | None, now: datetime) -> LoginChallenge:
+    """A new code on the same login challenge, to `channel` or the challenge's one (WEB.md journey 5).
+    The previous code stops working; the tries counter is kept; the new code is valid OTP_TTL_SECONDS."""
+    challenge, espace = _resendable(deps, challenge_id, now)
+    channel, to = _resend_channel(espace, channel, challenge)
+    if challenge.sent_at is not None and (left := RESEND_WAIT_SECONDS - (now - challenge.sent_at).total_seconds()) > 0:
+        raise RateLimited(retry_after=math.ceil(left))
+    limit_otp_sends(deps, espace.espace_id, now)
+    otp = new_otp()
+    challenge.otp_hashes = {channel: hash_otp(deps.keys.otp, challenge_id, otp)}
+    challenge.sent_at, challenge.expires_at = now, now + timedelta(seconds=OTP_TTL_SECONDS)
+    if not deps.ephemeral.replace_code(challenge, sent_before=now - timedelta(seconds=RESEND_WAIT_SECONDS),
+                                       max_attempts=MAX_OTP_ATTEMPTS):
+        _resendable(deps, challenge_id, now)  # used or locked meanwhile: that answer
+        raise RateLimited(retry_after=RESEND_WAIT_SECONDS)  # a parallel resend won
+    send_otp(deps, channel, to, otp)
+    return LoginChallenge(challenge_id=challenge_id, channel=channel, expires_in=OTP_TTL_SECONDS,
+                          channels=otp_channels(espace))
 
 
 def verify_otp(deps: AccountDeps, *, challenge_id: str, otp: str, now: datetime) -> tuple[str, int]:

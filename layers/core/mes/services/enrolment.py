@@ -248,14 +248,14 @@ def start_activation(deps: AccountDeps, claims: dict[str, Any], *, email: str, m
     return challenge
 
 
-def _otp_locked(challenge: Challenge, now: datetime) -> OtpLocked:
+def otp_locked(challenge: Challenge, now: datetime) -> OtpLocked:
     """BR-11/BR-12 (API.md: a lock is 429 with Retry-After): a challenge's code stays locked for the
     rest of its life, so Retry-After is the seconds until the challenge expires (≤ 10 minutes);
     starting again (a new login or activation) sends a new code, within the send limits."""
     return OtpLocked(retry_after=max(1, int((challenge.expires_at - now).total_seconds())))
 
 
-def _live_challenge(deps: AccountDeps, challenge_id: str, kind: str, now: datetime) -> Challenge:
+def live_challenge(deps: AccountDeps, challenge_id: str, kind: str, now: datetime) -> Challenge:
     """The challenge of that kind, unused and unexpired, else OtpInvalid (BR-11)."""
     challenge = deps.ephemeral.get_challenge(challenge_id) if isinstance(challenge_id, str) else None
     if challenge is None or challenge.kind != kind or challenge.used or now > challenge.expires_at:
@@ -265,11 +265,11 @@ def _live_challenge(deps: AccountDeps, challenge_id: str, kind: str, now: dateti
 
 def check_challenge(deps: AccountDeps, challenge_id: str, kind: str, now: datetime,
                      proofs: dict[str, str | None]) -> Challenge:
-    challenge = _live_challenge(deps, challenge_id, kind, now)
+    challenge = live_challenge(deps, challenge_id, kind, now)
     # A try is counted before the code is compared, in one conditional write: parallel requests
     # cannot get more than MAX_OTP_ATTEMPTS comparisons out of one challenge.
     if challenge.attempts >= MAX_OTP_ATTEMPTS or not deps.ephemeral.take_attempt(challenge_id, MAX_OTP_ATTEMPTS):
-        raise _otp_locked(challenge, now)
+        raise otp_locked(challenge, now)
     ok = all(otp_matches(deps.keys.otp, challenge_id, proofs.get(ch) or "", h) for ch, h in challenge.otp_hashes.items())
     if not ok:
         raise OtpInvalid()
