@@ -140,6 +140,8 @@ class EphemeralModel(Model):
     used = BooleanAttribute(default=False)
     hits = NumberAttribute(default=0)
     min_epoch = NumberAttribute(null=True)  # sessions#{espace_id}: tokens of an older epoch are revoked
+    epoch = NumberAttribute(null=True)  # websession#{hash}: the espace's session epoch at login
+    last_active_epoch = NumberAttribute(null=True)  # websession#{hash}: the last login or refresh
 
 
 class JobModel(Model):
