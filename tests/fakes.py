@@ -30,7 +30,7 @@ from mes.adapters.aws import verify_jwt
 from mes.domain.errors import ConcurrentUpdate, LoginTaken
 from mes.domain.espace import Espace, Status
 from mes.domain.keys import Keys
-from mes.ports import Challenge, Credential, Page, WaveBatch
+from mes.ports import Challenge, Credential, Page, WaveBatch, WebSession
 
 SHARDS = 8
 TIME_FIELDS = ("code_sent_at", "code_expires_at", "notified_at", "opposition_deadline", "opposed_at", "created_at",
@@ -247,6 +247,7 @@ class FakeEphemeralStore:
         self.revoked: dict[str, datetime] = {}
         self.counters: dict[str, int] = {}
         self.sessions: dict[str, tuple[int, datetime]] = {}  # espace id → (minimum epoch, until)
+        self.web_sessions: dict[str, WebSession] = {}  # keyed hash of the cookie's id → session
 
     def put_challenge(self, challenge: Challenge) -> None:
         if challenge.challenge_id in self.challenges:
@@ -299,6 +300,26 @@ class FakeEphemeralStore:
     def revocation(self, jti: str, espace_id: str, now: datetime) -> tuple[bool, int]:
         min_epoch, until = self.sessions.get(espace_id, (0, now))
         return jti in self.revoked, (min_epoch if until > now else 0)
+
+    def put_session(self, session: WebSession, expires_at: datetime) -> None:
+        if session.session_hash in self.web_sessions:
+            raise RuntimeError("session already exists")
+        self.web_sessions[session.session_hash] = copy.deepcopy(session)
+
+    def get_session(self, session_hash: str) -> WebSession | None:
+        found = self.web_sessions.get(session_hash)
+        return copy.deepcopy(found) if found else None
+
+    def rotate_session(self, old: WebSession, new: WebSession, expires_at: datetime) -> bool:
+        stored = self.web_sessions.get(old.session_hash)
+        if stored is None or stored.last_active != old.last_active or new.session_hash in self.web_sessions:
+            return False
+        del self.web_sessions[old.session_hash]
+        self.web_sessions[new.session_hash] = copy.deepcopy(new)
+        return True
+
+    def end_session(self, session_hash: str) -> None:
+        self.web_sessions.pop(session_hash, None)
 
     def set_sessions(self, espace_id: str, min_epoch: int, until: datetime) -> None:
         """What the closure/suspension transaction writes next to the espace (BR-14)."""

@@ -46,7 +46,13 @@ SECURITY_SCHEMES = {
     "holder": {**BEARER, "description": "holder token from POST /auth/otp (ES256, 15 minutes)"},
     "enrolment": {**BEARER, "description": "enrolment token from POST /enrolment/sessions (only /enrolment/*)"},
     "pro": {**BEARER, "description": "Pro Santé Connect token (RS256/ES256; locally `mes pro-token`)"},
+    "session": {"type": "apiKey", "in": "cookie", "name": "mes_session",
+                "description": "web session id set by POST /auth/otp (HttpOnly; Secure; SameSite=Strict; "
+                               "Path=/api/auth; 30 minutes without activity), rotated by POST /auth/refresh"},
 }
+SET_COOKIE = {"Set-Cookie": {"description": "the web session cookie `mes_session` (HttpOnly; Secure; SameSite=Strict; "
+                                            "Max-Age=1800), or its removal (Max-Age=0)",
+                             "schema": {"type": "string"}}}
 
 
 def path_parameter(name: str) -> dict[str, Any]:
@@ -146,6 +152,10 @@ def responses(spec: Any) -> dict[str, Any]:
                                 "content": PROBLEM_CONTENT}
         if status == 429:
             answers["429"]["headers"] = RETRY_AFTER
+    if spec.session:  # the cookie is set, renewed or cleared on success; cleared when a renewal fails
+        answers[str(spec.status)]["headers"] = SET_COOKIE
+        if spec.session == "renew":
+            answers["401"]["headers"] = SET_COOKIE
     return answers
 
 
@@ -155,7 +165,7 @@ def operation(spec: Any) -> dict[str, Any]:
     params = parameters(spec)
     if params:
         op["parameters"] = params
-    op["security"] = [{spec.auth: []}] if spec.auth else []
+    op["security"] = [{spec.auth: []}] if spec.auth else [{"session": []}] if spec.session == "renew" else []
     if spec.body:
         op["requestBody"] = request_body(spec.body)
     op["responses"] = responses(spec)

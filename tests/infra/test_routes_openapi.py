@@ -59,7 +59,8 @@ def test_openapi_request_bodies_refuse_unknown_fields():
 
 
 PUBLIC_ROUTES = {("/enrolment/sessions", "POST"), ("/enrolment/codes", "POST"), ("/auth/login", "POST"),
-                 ("/auth/otp", "POST"), ("/auth/otp/resend", "POST")}
+                 ("/auth/otp", "POST"), ("/auth/otp/resend", "POST"),
+                 ("/auth/refresh", "POST")}  # no bearer token: the HttpOnly session cookie (WEB.md "Session")
 
 
 def test_every_route_has_an_authorisation_rule_and_only_the_listed_ones_are_public():
@@ -67,6 +68,8 @@ def test_every_route_has_an_authorisation_rule_and_only_the_listed_ones_are_publ
     from chalicelib.routing import REGISTRY
     api_app()
     assert {(s.path, s.method) for s in REGISTRY if s.auth is None} == PUBLIC_ROUTES
+    assert {(s.path, s.method) for s in REGISTRY if s.auth is None and s.session == "renew"} == {
+        ("/auth/refresh", "POST")}  # the one public route that needs a credential: the session cookie
     for spec in REGISTRY:
         if spec.path.startswith("/pro/"):
             assert spec.auth == "pro", spec
@@ -97,9 +100,19 @@ def test_every_security_scheme_used_is_declared():
     spec = build()
     declared = spec["components"]["securitySchemes"]
     used = {name for _, _, op in _operations(spec) for requirement in op.get("security", []) for name in requirement}
-    assert used == {"holder", "enrolment", "pro"} and used <= set(declared)
-    for name in used:
+    assert used == {"holder", "enrolment", "pro", "session"} and used <= set(declared)
+    for name in used - {"session"}:
         assert declared[name] == {**declared[name], "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    # WEB.md "Session": the HttpOnly cookie renews the token, on POST /auth/refresh only
+    assert declared["session"] == {**declared["session"], "type": "apiKey", "in": "cookie", "name": "mes_session"}
+    refresh = spec["paths"]["/auth/refresh"]["post"]
+    assert refresh["security"] == [{"session": []}]
+    assert [op["operationId"] for _, _, op in _operations(spec) if {"session": []} in op.get("security", [])] == [
+        "refresh"]
+    for path in ("/auth/otp", "/auth/refresh", "/auth/logout"):  # the cookie set, renewed or cleared
+        ok = next(r for status, r in spec["paths"][path]["post"]["responses"].items() if status.startswith("2"))
+        assert "Set-Cookie" in ok["headers"], path
+    assert "Set-Cookie" in refresh["responses"]["401"]["headers"]  # a failed renewal clears it
 
 
 def test_every_operation_declares_its_problem_answers():

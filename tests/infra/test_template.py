@@ -669,7 +669,12 @@ def test_presign_role_can_sign_sse_kms_uploads_and_downloads(transformed: dict[s
     # BR-14: reopening with a new login deletes the old one (conditional on its espace).
     assert grants["dynamodb:DeleteItem"] == [DOCUMENTS_TABLE_ARN, {"Fn::Sub": "${DocumentsTable.Arn}/index/*"},
                                              {"Fn::GetAtt": ["AccessTable", "Arn"]},
-                                             {"Fn::GetAtt": ["CredentialsTable", "Arn"]}]
+                                             {"Fn::GetAtt": ["CredentialsTable", "Arn"]},
+                                             {"Fn::GetAtt": ["EphemeralTable", "Arn"]}]
+    # WEB.md "Session": a refresh rotates the web session item, logout deletes it; nothing else there.
+    [web_sessions] = [s for role, s in _allow_statements(transformed)
+                      if role == "ApiFunctionRole" and s.get("Sid") == "EndWebSessions"]
+    assert web_sessions["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["websession#*"]}}
     # BatchGetItem: the token check (one request), a representative's log filter (BR-17), a professional's
     # profile sections (BR-20).
     batch_get = grants["dynamodb:BatchGetItem"]

@@ -152,7 +152,7 @@ def test_throttling_stage_wide_and_tighter_on_enrolment_and_auth(template: dict[
     assert stage_wide["ThrottlingRateLimit"] == {"Ref": "ApiThrottlingRateLimit"}
     assert stage_wide["ThrottlingBurstLimit"] == {"Ref": "ApiThrottlingBurstLimit"}
     routes = _public_routes(template)
-    assert len(routes) == 9 and ("/enrolment/sessions", "POST") in routes and ("/auth/login", "POST") in routes
+    assert len(routes) == 10 and ("/enrolment/sessions", "POST") in routes and ("/auth/login", "POST") in routes
     assert ("/auth/otp/resend", "POST") in routes
     # API Gateway names a method setting's path with "/" encoded as "~1".
     expected = {("/" + path.replace("/", "~1"), method) for path, method in routes}

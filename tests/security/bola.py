@@ -107,6 +107,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/auth/login"): PUBLIC,
     ("POST", "/auth/otp"): PUBLIC,
     ("POST", "/auth/otp/resend"): PUBLIC,
+    # the HttpOnly session cookie is the only credential (WEB.md "Session"): no bearer token of any
+    # kind renews a session, the holder's own included (the cookie cases: tests/integration/test_session_cookie.py)
+    ("POST", "/auth/refresh"): dict.fromkeys(KINDS, 401),
     ("POST", "/enrolment/sessions"): PUBLIC,
     ("POST", "/enrolment/codes"): PUBLIC,
     # enrolment token

@@ -101,8 +101,9 @@ def holder(api: Any, container: Any, clock: Any, *, seed: int, email: str, login
     r = api.http.post("/auth/otp", headers={"Content-Type": "application/json"},
                       body=json.dumps({"challenge_id": r.json_body["challenge_id"], "otp": otp}))
     token = r.json_body["access_token"]
-    remember(token)
-    return {"token": token, "espace_id": espace_id, "row": row,
+    session_id = (r.headers.get("set-cookie") or r.headers.get("Set-Cookie") or "").partition(";")[0].partition("=")[2]
+    remember(token, session_id)  # the web session cookie's value is a secret too (WEB.md "Session")
+    return {"token": token, "espace_id": espace_id, "row": row, "session_id": session_id,
             "headers": {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}}
 
 

@@ -14,6 +14,7 @@ STATUS = {
     "invalid_credentials": 401,
     "unauthorized": 401,
     "invalid_otp": 401,
+    "session_expired": 401,  # POST /auth/refresh: the session cookie is missing, expired or rotated
     "forbidden": 403,
     "blocked": 403,
     "emergency_refused": 403,

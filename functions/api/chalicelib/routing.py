@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,36 @@ class RouteSpec:
     summary: str
     errors: tuple[int, ...]
     area: str = ""  # the blueprint's module (routes/<area>.py): the OpenAPI tag
+    session: str | None = None  # the web session cookie: "issue" (sets it), "renew" (reads and sets), "end"
+
+
+SESSION_COOKIE = "mes_session"
+SESSION_ID_CHARS = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class WithSession:
+    """A view's answer and the session id the wrapper puts in the HttpOnly cookie."""
+
+    body: BaseModel
+    session_id: str
+
+
+def session_cookie(session_id: str) -> str:
+    """WEB.md "Session": HttpOnly (no script reads it), Secure, SameSite=Strict, scoped to the auth
+    path of the page's origin; Max-Age 1800 = the 30-minute idle limit. An empty id clears it."""
+    path = get_container().api_settings.session_cookie_path
+    max_age = 1800 if session_id else 0
+    return f"{SESSION_COOKIE}={session_id}; Max-Age={max_age}; Path={path}; HttpOnly; Secure; SameSite=Strict"
+
+
+def session_id_of(request: Any) -> str:
+    """The session id from the Cookie header; empty when absent or not shaped like one."""
+    for part in ((request.headers or {}).get("cookie") or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == SESSION_COOKIE and SESSION_ID_CHARS.match(value):
+            return value
+    return ""
 
 
 REGISTRY: list[RouteSpec] = []
@@ -74,11 +105,11 @@ def request_ref(request: Any, now: Any) -> Any:
 
 def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type[BaseModel] | None = None,
           response: type[BaseModel] | None = None, query: type[BaseModel] | None = None, status: int = 200,
-          errors: tuple[int, ...] = (), summary: str = "") -> Callable:
+          errors: tuple[int, ...] = (), summary: str = "", session: str | None = None) -> Callable:
     def decorator(view: Callable) -> Callable:
         REGISTRY.append(RouteSpec(path, method, view.__name__, auth, body, response, query, status,
                                   summary or (view.__doc__ or "").strip().split("\n")[0], errors,
-                                  view.__module__.rsplit(".", 1)[-1]))
+                                  view.__module__.rsplit(".", 1)[-1], session))
 
         @functools.wraps(view)
         def wrapper(**params: str) -> Response:
@@ -100,18 +131,16 @@ def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type
                     kwargs["body"] = parse_body(request, body)
                 if query is not None:
                     kwargs["query"] = parse_query(request, query)
+                if session in ("renew", "end"):
+                    kwargs["session_id"] = session_id_of(request)
                 result = view(**kwargs)
             except BadInput as exc:
                 return problem(exc.status, exc.code, exc.detail, exc.field)
             except DomainError as exc:
-                return from_domain(exc)
+                return _with_cookie(from_domain(exc), "" if session == "renew" else None)
             except Exception:  # noqa: BLE001 - one error chain that never leaks internals
                 return internal_error()
-            if result is None:
-                return Response(body="", status_code=status)
-            payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
-            return Response(body=json.dumps(payload, ensure_ascii=False), status_code=status,
-                            headers={"Content-Type": "application/json"})
+            return _with_cookie(_answer(result, status), _cookie_of(result, session))
 
         # Any media type reaches the wrapper, which answers 415 in problem+json (Chalice's own check
         # would answer {"Code": "UnsupportedMediaType"} before the view).
@@ -119,3 +148,27 @@ def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type
         return wrapper
 
     return decorator
+
+
+def _cookie_of(result: Any, session: str | None) -> str | None:
+    """The session id to set ("" clears the cookie), or None: no Set-Cookie."""
+    if isinstance(result, WithSession):
+        return result.session_id
+    return "" if session == "end" else None
+
+
+def _with_cookie(response: Response, session_id: str | None) -> Response:
+    if session_id is not None:
+        response.headers["Set-Cookie"] = session_cookie(session_id)
+    return response
+
+
+def _answer(result: Any, status: int) -> Response:
+    if isinstance(result, WithSession):
+        result = result.body
+    if result is None:
+        return Response(body="", status_code=status)
+    payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+    return Response(body=json.dumps(payload, ensure_ascii=False), status_code=status,
+                    headers={"Content-Type": "application/json"})
+

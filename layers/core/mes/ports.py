@@ -63,6 +63,16 @@ class Challenge:
     sent_at: datetime | None = None  # the last send of its code (login resend wait)
 
 
+@dataclass
+class WebSession:
+    """A holder's web session (WEB.md "Session"), stored under the keyed hash of its id only."""
+
+    session_hash: str
+    espace_id: str
+    epoch: int  # the espace's session epoch at login: closure and suspension bump it (BR-14, BR-15)
+    last_active: datetime
+
+
 class EspaceRepository(Protocol):
     def get(self, espace_id: str) -> Espace | None: ...
     def get_many(self, espace_ids: Sequence[str]) -> list[Espace]: ...
@@ -118,6 +128,13 @@ class EphemeralStore(Protocol):
     def is_revoked(self, jti: str) -> bool: ...
     def revocation(self, jti: str, espace_id: str, now: datetime) -> tuple[bool, int]:
         """(token id revoked?, the espace's minimum valid session epoch) in one read (BR-14)."""
+
+    def put_session(self, session: WebSession, expires_at: datetime) -> None: ...
+    def get_session(self, session_hash: str) -> WebSession | None: ...
+    def rotate_session(self, old: WebSession, new: WebSession, expires_at: datetime) -> bool:
+        """Replace `old` by `new` only if `old` is still stored as it was read (one conditional
+        write): of two refreshes with the same session, one wins; False for the other."""
+    def end_session(self, session_hash: str) -> None: ...
 
     def count(self, key: str, window_seconds: int, now: datetime) -> int: ...
     def hit(self, key: str, window_seconds: int, now: datetime) -> int:

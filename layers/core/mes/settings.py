@@ -94,6 +94,9 @@ class ApiSettings(CoreSettings):
     psc_issuer: str = Field("", alias="PSC_ISSUER")
     psc_audience: str = Field("", alias="PSC_AUDIENCE")
     psc_jwks: str = Field("", alias="PSC_JWKS")
+    # The web session cookie's Path (WEB.md "Session"): the page calls the API under /api/ on its own
+    # origin (CloudFront and the local web server forward /api/*), so the browser sees /api/auth.
+    session_cookie_path: str = Field("/api/auth", alias="SESSION_COOKIE_PATH", pattern=r"^/[A-Za-z0-9/_.-]*$")
 
 
 class JobSettings(CoreSettings):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from .common import Body, ChallengeId, Login, Otp, Out, Password, body_config
 
 if TYPE_CHECKING:
-    from mes.services.auth import LoginChallenge
+    from mes.services.auth import IssuedSession, LoginChallenge
 
 
 class LoginRequest(Body):
@@ -60,3 +60,8 @@ class TokenResponse(Out):
     access_token: str
     token_type: Literal["Bearer"]
     expires_in: int
+
+    @classmethod
+    def from_domain(cls, issued: IssuedSession) -> TokenResponse:
+        """The token only: the session id goes in the HttpOnly cookie, never in the body."""
+        return cls(access_token=issued.access_token, token_type="Bearer", expires_in=issued.expires_in)

@@ -1,4 +1,5 @@
-"""Login: identifier + password, then a one-time code at every login (BR-11); logout."""
+"""Login: identifier + password, then a one-time code at every login (BR-11); the web session
+renewed through an HttpOnly cookie (WEB.md "Session"); logout."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ..models.auth import (
     OtpResendResponse,
     TokenResponse,
 )
-from ..routing import get_container, route
+from ..routing import WithSession, get_container, route
 
 bp = Blueprint(__name__)
 
@@ -37,15 +38,26 @@ def resend_otp(body: OtpResendRequest) -> OtpResendResponse:
     return OtpResendResponse.from_domain(challenge)
 
 
-@route(bp, "/auth/otp", "POST", auth=None, body=OtpRequest, response=TokenResponse, errors=(400, 401, 429))
-def verify_otp(body: OtpRequest) -> TokenResponse:
-    """Exchange the one-time code for a holder token."""
+@route(bp, "/auth/otp", "POST", auth=None, body=OtpRequest, response=TokenResponse, errors=(400, 401, 429),
+       session="issue")
+def verify_otp(body: OtpRequest) -> WithSession:
+    """Exchange the one-time code for a holder token and a session cookie."""
     c = get_container()
-    token, ttl = auth.verify_otp(c.account_deps(), challenge_id=body.challenge_id, otp=body.otp, now=c.clock())
-    return TokenResponse(access_token=token, token_type="Bearer", expires_in=ttl)
+    issued = auth.login_with_otp(c.account_deps(), challenge_id=body.challenge_id, otp=body.otp, now=c.clock())
+    return WithSession(TokenResponse.from_domain(issued), issued.session_id)
 
 
-@route(bp, "/auth/logout", "POST", auth="holder", status=204, errors=(401,))
-def logout(claims: dict) -> None:
-    """Revoke the token."""
-    auth.logout(get_container().account_deps(), claims)
+@route(bp, "/auth/refresh", "POST", auth=None, response=TokenResponse, errors=(401,), session="renew")
+def refresh(session_id: str) -> WithSession:
+    """Renew the holder token with the session cookie, within 30 minutes of the last activity."""
+    c = get_container()
+    issued = auth.refresh(c.account_deps(), session_id=session_id, now=c.clock())
+    return WithSession(TokenResponse.from_domain(issued), issued.session_id)
+
+
+@route(bp, "/auth/logout", "POST", auth="holder", status=204, errors=(401,), session="end")
+def logout(claims: dict, session_id: str) -> None:
+    """Revoke the token and end the web session."""
+    deps = get_container().account_deps()
+    auth.logout(deps, claims)
+    auth.end_session(deps, session_id)

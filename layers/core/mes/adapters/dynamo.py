@@ -29,7 +29,7 @@ from mes.adapters.dynamo_kit import (
 from mes.adapters.espace_models import CoreModels, EspaceModel
 from mes.domain.errors import ConcurrentUpdate, LoginTaken
 from mes.domain.espace import Contact, Espace, HolderSettings, Status
-from mes.ports import Challenge, Credential, Page, WaveBatch
+from mes.ports import Challenge, Credential, Page, WaveBatch, WebSession
 
 WAVE_SHARDS = 8
 
@@ -345,6 +345,39 @@ class DynamoEphemeralStore:
             elif item.expires_at_epoch is None or item.expires_at_epoch > now.timestamp():
                 min_epoch = int(item.min_epoch or 0)
         return revoked, min_epoch
+
+    # -- web sessions (WEB.md "Session"): the key is the keyed hash of the cookie's id, never the id
+    def _session_item(self, session: WebSession, expires_at: datetime) -> Any:
+        return self.Item(pk=f"websession#{session.session_hash}", kind="websession", espace_id=session.espace_id,
+                         epoch=session.epoch, last_active_epoch=int(session.last_active.timestamp()),
+                         expires_at_epoch=int(expires_at.timestamp()))  # TTL; expiry is also checked on read
+
+    def put_session(self, session: WebSession, expires_at: datetime) -> None:
+        self._session_item(session, expires_at).save(condition=self.Item.pk.does_not_exist())
+
+    def get_session(self, session_hash: str) -> WebSession | None:
+        try:
+            item = self.Item.get(f"websession#{session_hash}", consistent_read=True)
+        except self.Item.DoesNotExist:
+            return None
+        return WebSession(session_hash=session_hash, espace_id=item.espace_id or "", epoch=int(item.epoch or 0),
+                          last_active=datetime.fromtimestamp(int(item.last_active_epoch or 0), UTC))
+
+    def rotate_session(self, old: WebSession, new: WebSession, expires_at: datetime) -> bool:
+        """One transaction: delete the old id if its last activity is still the one read, put the new."""
+        seen = int(old.last_active.timestamp())
+        try:
+            with transaction(self.Item.Meta.region) as tx:
+                tx.delete(self.Item(pk=f"websession#{old.session_hash}"),
+                          condition=self.Item.last_active_epoch == seen)
+                tx.save(self._session_item(new, expires_at), condition=self.Item.pk.does_not_exist())
+        except TransactWriteError as exc:
+            failed_indexes(exc)  # re-raised when not a condition; a lost race or a conflict: the other wins
+            return False
+        return True
+
+    def end_session(self, session_hash: str) -> None:
+        self.Item(pk=f"websession#{session_hash}").delete()
 
     def _exists(self, pk: str) -> bool:
         try:

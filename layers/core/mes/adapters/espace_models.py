@@ -141,6 +141,8 @@ class EphemeralModel(Model):
     hits = NumberAttribute(default=0)
     sent_at_epoch = NumberAttribute(null=True)  # challenge#: the last send of its code (resend wait)
     min_epoch = NumberAttribute(null=True)  # sessions#{espace_id}: tokens of an older epoch are revoked
+    epoch = NumberAttribute(null=True)  # websession#{hash}: the espace's session epoch at login
+    last_active_epoch = NumberAttribute(null=True)  # websession#{hash}: the last login or refresh
 
 
 class JobModel(Model):

@@ -80,6 +80,14 @@ class Unauthorized(DomainError):
     detail = "Authentification requise."
 
 
+class SessionExpired(DomainError):
+    """WEB.md "Session": no session cookie, an unknown or rotated one, 30 minutes without activity,
+    or an espace closed, suspended or no longer on the session's epoch (BR-14, BR-15)."""
+
+    code = "session_expired"
+    detail = "Votre session a expiré. Reconnectez-vous avec votre identifiant et votre mot de passe."
+
+
 class Forbidden(DomainError):
     code = "forbidden"
     detail = "Vous n'avez pas le droit d'effectuer cette opération."

@@ -21,6 +21,7 @@ class Keys:
     otp: bytes
     login: bytes
     messages: bytes = b""  # AES-256-GCM key of the secure messages (BR-37), added after the others
+    session: bytes = b""  # HMAC key of the web session ids (only their keyed hash is stored)
 
     @classmethod
     def derive(cls, master: str | bytes) -> Keys:
@@ -32,7 +33,7 @@ class Keys:
             return hmac.new(raw, f"mes/{label}/v1".encode(), hashlib.sha256).digest()
 
         return cls(nir=sub("nir"), vitale=sub("vitale"), code=sub("code"), otp=sub("otp"), login=sub("login"),
-                   messages=sub("messages"))
+                   messages=sub("messages"), session=sub("session"))
 
     def nir_hmac(self, nir: str) -> str:
         return keyed_hash(self.nir, "nir", nir)

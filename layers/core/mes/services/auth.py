@@ -9,10 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from mes.domain.codes import OTP_TTL_SECONDS, hash_otp, new_otp
-from mes.domain.errors import InvalidCredentials, OtpInvalid, RateLimited, Unauthorized, ValidationError
+from mes.domain.codes import OTP_TTL_SECONDS, hash_otp, keyed_hash, new_otp
+from mes.domain.errors import (
+    InvalidCredentials,
+    OtpInvalid,
+    RateLimited,
+    SessionExpired,
+    Unauthorized,
+    ValidationError,
+)
 from mes.domain.espace import Espace, Status
-from mes.ports import Challenge
+from mes.ports import Challenge, WebSession
 
 from . import payloads
 from .enrolment import (
@@ -31,6 +38,7 @@ MAX_FAILED_LOGINS_PER_HOUR = 10  # BR-12
 # other channel) once RESEND_WAIT_SECONDS have passed since its last send; BR-12's 5 sends per
 # 10 minutes per espace still applies across logins and resends.
 RESEND_WAIT_SECONDS = 30
+SESSION_IDLE_SECONDS = 1800  # WEB.md "Session": logged out after 30 minutes without activity [design]
 
 
 @dataclass
@@ -151,19 +159,26 @@ def resend_otp(deps: AccountDeps, *, challenge_id: str, channel: str | None, now
                           channels=otp_channels(espace))
 
 
-def verify_otp(deps: AccountDeps, *, challenge_id: str, otp: str, now: datetime) -> tuple[str, int]:
+def _otp_espace(deps: AccountDeps, challenge_id: str, otp: str, now: datetime) -> Espace:
     challenge = check_challenge(deps, challenge_id, "login", now, {"email": otp, "sms": otp})
     if not deps.ephemeral.consume_challenge(challenge_id):
         raise OtpInvalid()
     espace = deps.repo.get(challenge.espace_id)
     if espace is None or espace.status != Status.ACTIVE:
         raise OtpInvalid()
-    token = deps.tokens.sign({
+    return espace
+
+
+def verify_otp(deps: AccountDeps, *, challenge_id: str, otp: str, now: datetime) -> tuple[str, int]:
+    return _holder_token(deps, _otp_espace(deps, challenge_id, otp, now), now), deps.token_ttl
+
+
+def _holder_token(deps: AccountDeps, espace: Espace, now: datetime) -> str:
+    return deps.tokens.sign({
         "aud": HOLDER_AUDIENCE, "sub": espace.espace_id, "jti": uuid.uuid4().hex, "scope": "holder",
         "sep": espace.session_epoch,  # BR-14: closure/suspension revoke every token of an older epoch
         "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=deps.token_ttl)).timestamp()),
     })
-    return token, deps.token_ttl
 
 
 def authenticate(deps: AccountDeps, token: str, audience: str, now: datetime) -> dict[str, Any]:
@@ -179,3 +194,64 @@ def authenticate(deps: AccountDeps, token: str, audience: str, now: datetime) ->
 
 def logout(deps: AccountDeps, claims: dict[str, Any]) -> None:
     deps.ephemeral.revoke_token(claims["jti"], datetime.fromtimestamp(claims["exp"]).astimezone())
+
+
+# -- the web session (WEB.md "Session"): an opaque id in an HttpOnly cookie renews the token ------
+@dataclass
+class IssuedSession:
+    """A holder token and the session id to set in the cookie (never stored, never logged)."""
+
+    access_token: str
+    expires_in: int
+    session_id: str
+
+
+def _session_hash(deps: AccountDeps, session_id: str) -> str:
+    return keyed_hash(deps.keys.session, "session", session_id)
+
+
+def _new_session(deps: AccountDeps, espace: Espace, now: datetime) -> tuple[str, WebSession]:
+    session_id = secrets.token_urlsafe(32)  # 32 random bytes, 43 URL-safe characters
+    return session_id, WebSession(session_hash=_session_hash(deps, session_id), espace_id=espace.espace_id,
+                                  epoch=espace.session_epoch, last_active=now.replace(microsecond=0))
+
+
+def _idle_until(now: datetime) -> datetime:
+    return now + timedelta(seconds=SESSION_IDLE_SECONDS)
+
+
+def login_with_otp(deps: AccountDeps, *, challenge_id: str, otp: str, now: datetime) -> IssuedSession:
+    """POST /auth/otp: the holder token, and a web session that renews it without a new code."""
+    espace = _otp_espace(deps, challenge_id, otp, now)
+    session_id, session = _new_session(deps, espace, now)
+    deps.ephemeral.put_session(session, _idle_until(now))
+    return IssuedSession(_holder_token(deps, espace, now), deps.token_ttl, session_id)
+
+
+def _live_session(deps: AccountDeps, session_id: str, now: datetime) -> tuple[WebSession, Espace]:
+    """The session and its espace, if the session exists, was active within the last 30 minutes
+    (checked here: DynamoDB's TTL deletes late, moto never) and the espace is still active on the
+    same session epoch (closure, suspension: BR-14, BR-15); SessionExpired otherwise."""
+    session = deps.ephemeral.get_session(_session_hash(deps, session_id)) if session_id else None
+    if session is None or (now - session.last_active).total_seconds() > SESSION_IDLE_SECONDS:
+        raise SessionExpired()
+    espace = deps.repo.get(session.espace_id)
+    if espace is None or espace.status != Status.ACTIVE or espace.session_epoch != session.epoch:
+        raise SessionExpired()
+    return session, espace
+
+
+def refresh(deps: AccountDeps, *, session_id: str, now: datetime) -> IssuedSession:
+    """POST /auth/refresh: a new token and a new session id (the old one stops working); the
+    30-minute window restarts. Of two refreshes with the same id, one wins."""
+    old, espace = _live_session(deps, session_id, now)
+    new_id, new = _new_session(deps, espace, now)
+    if not deps.ephemeral.rotate_session(old, new, _idle_until(now)):
+        raise SessionExpired()
+    return IssuedSession(_holder_token(deps, espace, now), deps.token_ttl, new_id)
+
+
+def end_session(deps: AccountDeps, session_id: str) -> None:
+    """POST /auth/logout: the session ends server-side (nothing to do without a cookie)."""
+    if session_id:
+        deps.ephemeral.end_session(_session_hash(deps, session_id))
