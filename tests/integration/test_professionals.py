@@ -378,3 +378,20 @@ def test_the_administrator_is_told_of_an_emergency_access_once_per_request(api, 
     assert flows.sent(aws, "patient@example.org", "access-notice")
     assert api.http.get("/pro/notifications", headers=samu).json_body["items"] == []
     assert api.http.get("/pro/notifications?limit=0", headers=doctor).status_code == 400
+
+
+def test_a_retried_read_tells_the_holder_once(api, aws, clock, psc, patient):
+    """BR-36 with BR-35: the holder's access e-mail follows the log record, so a PS's retried request
+    (same Idempotency-Key, seconds later) tells the holder once; a new request tells them again."""
+    ins = patient["row"]["nir"]
+    seed_documents(aws, patient["espace_id"], clock)
+    assert authorise(api, ins, token(psc, clock, PHARMACIST, "21")).status_code == 201
+    before = len(flows.sent(aws, "patient@example.org", "access-notice"))
+    for step in (0, 5):
+        clock.advance(seconds=step)
+        retried = {**token(psc, clock, PHARMACIST, "21"), "Idempotency-Key": "list-once"}
+        assert api.http.get(f"/pro/patients/{ins}/documents", headers=retried).status_code == 200
+    assert len(flows.sent(aws, "patient@example.org", "access-notice")) == before + 1
+    again = {**token(psc, clock, PHARMACIST, "21"), "Idempotency-Key": "list-twice"}
+    assert api.http.get(f"/pro/patients/{ins}/documents", headers=again).status_code == 200
+    assert len(flows.sent(aws, "patient@example.org", "access-notice")) == before + 2

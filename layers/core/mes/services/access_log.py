@@ -66,11 +66,12 @@ def pro_identity(ps: ProIdentity) -> dict[str, Any]:
 
 
 def log_access(deps: AccessLogDeps, espace: Espace, ps: ProIdentity, req: RequestRef, action: str, decision: str,
-               mode: str | None = None, target: str | None = None) -> None:
+               mode: str | None = None, target: str | None = None) -> bool:
     """One record per request (BR-35). The key holds what happened too: a request refused, then retried
     once the holder consented, is two events and keeps two records, and so is a retried deposit that
-    created a second document (another target); a plain retry writes nothing."""
-    deps.access.log(espace.espace_id, req.key(ps.rpps, action, decision, mode, target), req.at, {
+    created a second document (another target); a plain retry writes nothing. True if this request was
+    not logged before: what follows from a new access (the holder's notice) happens once."""
+    return deps.access.log(espace.espace_id, req.key(ps.rpps, action, decision, mode, target), req.at, {
         "rpps": ps.rpps, **pro_identity(ps), "action": action, "decision": decision, "mode": mode, "target": target})
 
 

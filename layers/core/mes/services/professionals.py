@@ -82,8 +82,8 @@ def list_documents(deps: ProDeps, ps: ProIdentity, ins: str, *, category: str | 
     limit = page_limit(limit)
     page = deps.documents.list(espace.espace_id, category=category, limit=limit, cursor=cursor, holder_only=False)
     page.items = policy.filter_documents(ps, page.items, decision)
-    log_access(deps, espace, ps, req, "list", "allowed", decision.mode, category)
-    notify_access(deps, espace, req.at)
+    if log_access(deps, espace, ps, req, "list", "allowed", decision.mode, category):
+        notify_access(deps, espace, req.at)
     return page
 
 
@@ -98,8 +98,8 @@ def get_document(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req
             _refuse(deps, espace, ps, req, "read", policy.Blocked())
         log_access(deps, espace, ps, req, "read", "refused:not_found", decision.mode, document_id)
         raise NotFound()
-    log_access(deps, espace, ps, req, "read", "allowed", decision.mode, document_id)
-    notify_access(deps, espace, req.at)
+    if log_access(deps, espace, ps, req, "read", "allowed", decision.mode, document_id):
+        notify_access(deps, espace, req.at)
     download = None
     if document.status == DocStatus.AVAILABLE:
         download = deps.store.presign_download(document.object_key, rules.download_filename(document), document.content_type,
@@ -165,8 +165,8 @@ def open_emergency(deps: ProDeps, ps: ProIdentity, ins: str, mode: str, reason: 
         _refuse(deps, espace, ps, req, "emergency", exc, mode)
     until = req.at + policy.EMERGENCY_TTL
     deps.access.open_emergency(espace.espace_id, ps.rpps, mode, reason.strip(), req.at, until)
-    log_access(deps, espace, ps, req, "emergency", "allowed", mode)
-    notify_access(deps, espace, req.at)  # the holder is told (BR-34, BR-36)
+    if log_access(deps, espace, ps, req, "emergency", "allowed", mode):
+        notify_access(deps, espace, req.at)  # the holder is told once per request (BR-34, BR-36)
     _notify_administrator(deps, espace, ps, req, mode, until)
     return until
 

@@ -77,6 +77,6 @@ def professional_profile(deps: pro.ProDeps, profiles: ProfileRepository, ps: Pro
     espace, decision = pro.read_context(deps, ps, ins, req, "profile")
     visible = sections.professional_sections(policy.readable_categories(ps))
     stored = profiles.some_sections(espace.espace_id, [name for name, shown in visible.items() if shown])
-    log_access(deps, espace, ps, req, "profile", "allowed", decision.mode)
-    notify_access(deps, espace, req.at)
+    if log_access(deps, espace, ps, req, "profile", "allowed", decision.mode):
+        notify_access(deps, espace, req.at)
     return {name: stored.get(name) if shown else None for name, shown in visible.items()}
