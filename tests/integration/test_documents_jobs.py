@@ -121,3 +121,17 @@ def test_a_holder_who_refused_document_e_mails_gets_no_hidden_document_notice(ap
                    body=json.dumps({"notifications": {"documents": True}}))
     assert flows.scheduled("hidden_release", start + timedelta(days=15))["notified"] == 0
     assert flows.sent(aws, "lea@example.org", "hidden-document-notice") == []
+
+
+def test_releasing_a_hidden_document_reads_its_holder_once(aws, lea, clock):
+    """BR-26 cost: the release reads the holder only where it is used (the new-document e-mail), not
+    once more before it (counted with the botocore hook, as `make bench` does)."""
+    from mes_instrument import awscount
+
+    start = clock()
+    _hidden_pro_document(aws, lea["espace_id"], start)
+    with awscount.counting() as counter:
+        released = flows.scheduled("hidden_release", start + HIDDEN_RELEASE_AFTER + timedelta(minutes=1))
+    assert released["released"] == 1
+    assert counter.requests["dynamodb.GetItem"] == 1
+    assert len(flows.sent(aws, "lea@example.org", "new-document")) == 1

@@ -274,11 +274,10 @@ def release_hidden(deps: DocumentDeps, *, now: datetime, shards: int,
 def _release_one(deps: DocumentDeps, document: Document, now: datetime, result: ReleaseResult) -> None:
     if not document.hidden_from_holder or document.hidden_until is None:
         return
-    holder = deps.espaces.get(document.espace_id)  # read in both cases, as before (request counts unchanged)
     if now >= document.hidden_until:
-        _release(deps, document, result)
+        _release(deps, document, result)  # notify_new_document reads the holder when it needs to
     elif not document.hidden_notice_sent:
-        _send_hidden_notice(deps, document, document.hidden_until, holder, result)
+        _send_hidden_notice(deps, document, document.hidden_until, deps.espaces.get(document.espace_id), result)
 
 
 def _release(deps: DocumentDeps, document: Document, result: ReleaseResult) -> None:
