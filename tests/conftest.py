@@ -72,29 +72,12 @@ def psc():
 
 @pytest.fixture
 def aws(clock: FrozenClock, psc):
-    """A fresh moto account with every resource of template.yaml, and the container wired to it.
-    PSC_* pin the `psc` stand-in's public key (template parameters, as the local stack does)."""
-    import boto3
-    from moto import mock_aws
+    """A fresh moto account with every resource of template.yaml, and the container wired to it
+    (`tests/support/stack.py`)."""
+    from tests.support.stack import moto_container
 
-    from mes.bootstrap import Container, set_container
-    from mes.settings import Settings
-    from mes_local.outbox import stamp_send_times
-    from mes_local.provision import provision
-
-    stamp_send_times()
-    saved = dict(os.environ)
-    with mock_aws():
-        stack = provision(boto3.session.Session(region_name="eu-west-3"), parameters=psc.parameters())
-        os.environ.update(stack["env"])
-        container = Container(Settings.from_env(), clock=clock)
-        set_container(container)
-        try:
-            yield container
-        finally:
-            set_container(None)
-            os.environ.clear()
-            os.environ.update(saved)
+    with moto_container(clock, psc) as container:
+        yield container
 
 
 @pytest.fixture

@@ -474,34 +474,20 @@ def standalone() -> Iterator[tuple[Any, Any, Any, Any]]:
                        "AWS_SECRET_ACCESS_KEY": "testing", "POWERTOOLS_LOG_LEVEL": "WARNING",
                        "POWERTOOLS_METRICS_DISABLED": "true"})
     os.environ.pop("AWS_ENDPOINT_URL", None)
-    import boto3
     from chalice.test import Client
-    from moto import mock_aws
 
-    from mes.bootstrap import Container, set_container
-    from mes.settings import Settings
     from mes_instrument import botocache, motofix
     from mes_local.functions import api_app
-    from mes_local.outbox import stamp_send_times
-    from mes_local.provision import provision
     from mes_local.psc import LocalPsc
+    from tests.support.stack import moto_container
 
     motofix.apply()
     botocache.apply()
-    stamp_send_times()
     clock = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     psc = LocalPsc(issuer="http://127.0.0.1:8000/psc-local", audience="mes")
     try:
-        with mock_aws():
-            stack = provision(boto3.session.Session(region_name="eu-west-3"), parameters=psc.parameters())
-            os.environ.update(stack["env"])
-            container = Container(Settings.from_env(), clock=clock)
-            set_container(container)
-            try:
-                with Client(api_app().app) as client:
-                    yield client, container, clock, psc
-            finally:
-                set_container(None)
+        with moto_container(clock, psc) as container, Client(api_app().app) as client:
+            yield client, container, clock, psc
     finally:
         os.environ.clear()
         os.environ.update(saved)
