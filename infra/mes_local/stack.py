@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:5000"
 DEFAULT_API_PORT = 8000
+DEFAULT_WEB_PORT = 8080
 REGION = "eu-west-3"
 STACK_NAME = "mes-local"
 ENV_PARAMETER = "/mes-local/env"
@@ -125,9 +126,11 @@ def make_api_server(host: str, port: int, access_log: bool = True) -> Any:
     return LocalDevServer(app, config, host, port, handler_cls=Handler)
 
 
-def banner(api: str, endpoint: str, demo: dict[str, Any] | None, seconds: float) -> str:
+def banner(api: str, endpoint: str, demo: dict[str, Any] | None, seconds: float, web: str | None = None) -> str:
     lines = [
         f"mes local stack ready in {seconds:.1f} s",
+        f"  web app      {web}    (env MES_WEB_PORT; /api/* goes to the API)" if web
+        else "  web app      not built: make web (or make run) builds web/dist",
         f"  API          {api}    (OpenAPI: {api}/openapi.json)",
         f"  fake AWS     {endpoint}    (moto; env MES_AWS_ENDPOINT)",
         "  CLI          mes --help    (population, wave, auto-create, invoke, outbox, pro-token)",
@@ -172,7 +175,7 @@ def _prepare_process(endpoint: str, verbose: bool) -> None:
         pass
 
 
-def _provision(api_host: str, api_port: int, verbose: bool) -> None:
+def _provision(api_host: str, api_port: int, verbose: bool, web_origin: str) -> None:
     """template.yaml's resources, the function environment in this process and in SSM."""
     import boto3
 
@@ -183,7 +186,7 @@ def _provision(api_host: str, api_port: int, verbose: bool) -> None:
     # The Pro Santé Connect stand-in: its private key in SSM (for `mes pro-token`), its public
     # keys pinned through the template parameters, as an operator pins the provider's (BR-28).
     psc = local_psc.ensure(session.client("ssm", region_name=REGION), local_psc.local_issuer(api_port, api_host))
-    result = provision(session, stack_name=STACK_NAME, region=REGION, parameters=psc.parameters())
+    result = provision(session, stack_name=STACK_NAME, region=REGION, parameters={**psc.parameters(), "WebOrigin": web_origin})
     os.environ.update(result["env"])
     if verbose:
         os.environ["POWERTOOLS_LOG_LEVEL"] = "DEBUG"
@@ -217,6 +220,17 @@ def _start_pollers() -> list[Any]:
     return pollers
 
 
+def _start_web(host: str, port: int, api_port: int, endpoint: str, verbose: bool) -> Any:
+    """The web app at http://host:port/ when web/dist is built (WEB.md), else None."""
+    from mes_local import web
+
+    if not (web.DIST / "index.html").is_file():
+        return None
+    server = web.make_web_server(host, port, (host, api_port), endpoint, access_log=verbose)
+    web.start(server)
+    return server
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     for stream in (sys.stdout, sys.stderr):
@@ -227,8 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     endpoint = endpoint_from_env()
     host, port = _host_port(endpoint)
     api_port = int(os.environ.get("MES_API_PORT") or DEFAULT_API_PORT)
+    web_port = int(os.environ.get("MES_WEB_PORT") or DEFAULT_WEB_PORT)
     api_host = "127.0.0.1"
-    busy = _busy_port({"fake AWS (MES_AWS_ENDPOINT)": (host, port), "API (MES_API_PORT)": (api_host, api_port)})
+    busy = _busy_port({"fake AWS (MES_AWS_ENDPOINT)": (host, port), "API (MES_API_PORT)": (api_host, api_port),
+                       "web app (MES_WEB_PORT)": (api_host, web_port)})
     if busy:
         print(busy, file=sys.stderr)
         return 1
@@ -239,19 +255,25 @@ def main(argv: list[str] | None = None) -> int:
     moto = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     moto.start()
     server = None
+    web_server = None
     pollers: list[Any] = []
     try:
-        _provision(api_host, api_port, args.verbose)
+        _provision(api_host, api_port, args.verbose, f"http://{api_host}:{web_port}")
         demo = _load_demo()
         pollers = _start_pollers()
         server = make_api_server(api_host, api_port, access_log=args.verbose or sys.stderr.isatty())
-        print(banner(f"http://{api_host}:{api_port}", endpoint, demo, time.monotonic() - started), flush=True)
+        web_server = _start_web(api_host, web_port, api_port, endpoint, args.verbose)
+        web = f"http://{api_host}:{web_port}/" if web_server else None
+        print(banner(f"http://{api_host}:{api_port}", endpoint, demo, time.monotonic() - started, web), flush=True)
         server.server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         for poller in pollers:
             poller.stop()
+        if web_server is not None:
+            web_server.shutdown()
+            web_server.server_close()
         if server is not None:
             server.server.server_close()
         moto.stop()

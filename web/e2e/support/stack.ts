@@ -1,0 +1,44 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { E2E } from "./env";
+
+const run = promisify(execFile);
+
+export type Person = {
+  nir: string; birth_date: string; vitale_serial: string; first_name: string; last_name: string;
+  email: string; mobile: string; department: string; code?: string;
+};
+export type Holder = Person & { login: string; password: string; espace_id: string };
+
+async function people<T>(...args: string[]): Promise<T> {
+  const { stdout } = await run(E2E.python, [E2E.people, ...args], {
+    cwd: E2E.root,
+    env: { ...process.env, MES_AWS_ENDPOINT: E2E.aws, MES_E2E_API: E2E.api },
+    timeout: 90_000,
+  });
+  return JSON.parse(stdout) as T;
+}
+
+/** A person of the population, notified by the wave: `code` is the one of their e-mail. */
+export const newPerson = () => people<Person>("person");
+/** A child of `guardian`, notified: its code went to the guardian (read it with lastSent). */
+export const newChild = (guardian: Person) => people<Person>("person", "--guardian", guardian.nir, guardian.birth_date);
+/** An activated holder (e-mail proven; `mobile` too when asked). */
+export const newHolder = (opts: { mobile?: boolean } = {}) => people<Holder>("holder", ...(opts.mobile ? ["--mobile"] : []));
+/** The latest `field` (otp, code…) sent to a recipient, read from the outbox. */
+export const lastSent = async (to: string, field = "otp") => (await people<{ value: string }>("last", "--to", to, "--field", field)).value;
+/** A PS token from the local Pro Santé Connect stand-in. */
+export const proToken = async (rpps: string, profession: string, name: string) =>
+  (await people<{ token: string }>("pro-token", "--rpps", rpps, "--profession", profession, "--name", name)).token;
+
+/** A call of the professional API (what a PS's software does), JSON in and out. */
+export async function pro(token: string, method: string, path: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${E2E.api}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}

@@ -1,0 +1,48 @@
+import { Suspense, lazy, type ReactNode } from "react";
+import { Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { Layout } from "./components/Layout";
+import { useSession } from "./session/session";
+import { Home } from "./pages/Home";
+import { Login } from "./pages/Login";
+import { paths } from "./paths";
+
+// The logged-in pages load on demand: the home page's first load stays small (WEB.md: <= 250 KB).
+const AccessLog = lazy(() => import("./pages/AccessLog"));
+
+function Loading() {
+  return <p aria-live="polite">Chargement…</p>;
+}
+
+/** Logged-in pages: while the session is being restored, wait; without one, go to the login and
+ * come back here afterwards (the address only: nothing the holder typed is kept). */
+function Private({ children }: { children: ReactNode }) {
+  const session = useSession();
+  const location = useLocation();
+  if (session.status === "starting") return <Loading />;
+  if (session.status !== "authenticated" || !session.espaceId) {
+    return <Navigate to={paths.login} replace state={{ from: location.pathname + location.search, expired: session.expired }} />;
+  }
+  return <Suspense fallback={<Loading />}>{children}</Suspense>;
+}
+
+export function App() {
+  return (
+    <Layout>
+      <Routes>
+        <Route path={paths.home} element={<Home />} />
+        <Route path={paths.login} element={<Login />} />
+        <Route path={paths.accessLog} element={<Private><AccessLog /></Private>} />
+        <Route path="*" element={<NotFound />} />
+      </Routes>
+    </Layout>
+  );
+}
+
+function NotFound() {
+  return (
+    <>
+      <h1>Page introuvable</h1>
+      <p>L’adresse demandée n’existe pas.</p>
+    </>
+  );
+}

@@ -1,0 +1,76 @@
+/** How values of the API read in French on the page. */
+
+const dateTime = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeStyle: "short", timeZone: "Europe/Paris" });
+const dateOnly = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "Europe/Paris" });
+
+export function formatDateTime(iso: string | null | undefined): string {
+  return iso ? dateTime.format(new Date(iso)) : "";
+}
+
+/** A YYYY-MM-DD date (no time zone shift) or an ISO time. */
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? new Date(`${iso}T12:00:00Z`) : new Date(iso);
+  return dateOnly.format(date);
+}
+
+/** Profession codes of the RPPS (the ones of the access matrix, BR-29). */
+export const PROFESSIONS: Record<string, string> = {
+  "10": "Médecin",
+  "21": "Pharmacien",
+  "28": "Opticien-lunetier",
+  "40": "Chirurgien-dentiste",
+  "50": "Sage-femme",
+  "60": "Infirmier",
+  "70": "Masseur-kinésithérapeute",
+  "80": "Pédicure-podologue",
+};
+
+export function professionLabel(code: string | null | undefined): string {
+  if (!code) return "Profession non précisée";
+  return PROFESSIONS[code] ?? `Profession ${code}`;
+}
+
+/** Document categories (BR-22), as the holder reads them. */
+export const CATEGORIES: Record<string, string> = {
+  SYNTHESE: "Synthèse",
+  ORD_SOIN: "Ordonnance",
+  RADIO_SC: "Imagerie médicale",
+  BIOLOGIE: "Biologie",
+  CPT_REND: "Compte rendu",
+  DEPISTAG: "Dépistage",
+  CERT_MED: "Certificat médical",
+  AUTR_DOC: "Autre document",
+  DOC_ADM: "Document administratif",
+  DIR_ANT: "Directives anticipées",
+  CAR_VAC: "Vaccination",
+  VDP: "Volet de synthèse médicale",
+  REMB: "Remboursements",
+};
+
+export function categoryLabel(code: string): string {
+  return CATEGORIES[code] ?? code;
+}
+
+const ACTIONS: Record<string, string> = {
+  authorisation: "Autorisation d’accès",
+  list: "Consultation de la liste des documents",
+  read: "Consultation d’un document",
+  deposit: "Ajout d’un document",
+  delete: "Retrait d’un document",
+  emergency: "Accès en urgence",
+  access_log: "Consultation de l’historique des accès",
+  block: "Blocage d’un professionnel",
+  reveal: "Rend visible un document",
+  conversation_start: "Nouvelle conversation",
+  conversation_read: "Lecture d’une conversation",
+  message: "Envoi d’un message",
+  conversation_close: "Clôture d’une conversation",
+};
+
+export function actionLabel(action: string, decision: string, mode?: string | null): string {
+  const what = ACTIONS[action] ?? action;
+  const refused = decision.startsWith("refused") ? " (refusé)" : "";
+  const urgent = mode === "samu" ? " — mode SAMU" : mode === "break_glass" ? " — bris de glace" : "";
+  return `${what}${urgent}${refused}`;
+}

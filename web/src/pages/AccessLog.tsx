@@ -1,0 +1,55 @@
+import { useEffect, useState } from "react";
+import { Table } from "@codegouvfr/react-dsfr/Table";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { api, type Schemas } from "../api/client";
+import { useTitle } from "../components/useTitle";
+import { useEspaceId } from "../session/session";
+import { formatDateTime, professionLabel, actionLabel } from "../format";
+
+/** WEB.md 11: who (name, profession), what, when — newest first, as the API returns it. */
+export default function AccessLog() {
+  useTitle("Historique des accès");
+  const espaceId = useEspaceId();
+  const [items, setItems] = useState<Schemas["LogEntry"][] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+
+  const load = async (after: string | null) => {
+    const { data } = await api.GET("/espaces/{espace_id}/access-log", {
+      params: { path: { espace_id: espaceId }, query: after ? { cursor: after } : {} },
+    });
+    if (!data) return setFailed(true);
+    setItems((previous) => (after && previous ? [...previous, ...data.items] : data.items));
+    setCursor(data.next_cursor ?? null);
+  };
+  useEffect(() => {
+    setItems(null);
+    void load(null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [espaceId]);
+
+  return (
+    <>
+      <h1>Historique des accès</h1>
+      <p>Les professionnels de santé qui ont consulté ou alimenté cet espace, du plus récent au plus ancien.</p>
+      {failed && <p role="alert">L’historique n’a pas pu être chargé. Réessayez plus tard.</p>}
+      {items === null && !failed && <p aria-live="polite">Chargement…</p>}
+      {items && items.length === 0 && <p>Aucun professionnel n’a encore accédé à cet espace.</p>}
+      {items && items.length > 0 && (
+        <div className="mes-table-scroll">
+          <Table
+            caption="Accès des professionnels de santé"
+            headers={["Date", "Professionnel", "Profession", "Action"]}
+            data={items.map((entry) => [
+              formatDateTime(entry.at),
+              entry.name ?? `RPPS ${entry.rpps}`,
+              professionLabel(entry.profession),
+              actionLabel(entry.action, entry.decision, entry.mode),
+            ])}
+          />
+        </div>
+      )}
+      {cursor && <Button priority="secondary" onClick={() => void load(cursor)}>Afficher plus</Button>}
+    </>
+  );
+}
