@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench health lint install clean openapi checkov checkov-venv deploy-check
+.PHONY: run test bench health lint install clean openapi checkov checkov-venv deploy-check web web-test node chromium
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) web
 	$(BIN)/python -m mes_local.stack
 
 test: $(STAMP)
@@ -76,5 +76,35 @@ deploy-check: $(STAMP) $(SAM_STAMP)
 	  $(MAKE) -s -f layers/core/Makefile build-CoreLayer
 	$(BIN)/python -m mes_local.deploy_check $(BUILD_DIR) --import-with $(HOST_LAYER)/python
 
+# The holder web app (web/, WEB.md): Node and npm from the machine (or Debian's packages), the npm
+# packages from web/package-lock.json, the build in web/dist (served by `make run` on :8080), and the
+# browser suite in Debian's Chromium (no browser download: none is reachable from here).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+WEB_STAMP := web/node_modules/.installed
+WEB_SOURCES := $(shell find web/src web/public -type f -not -path 'web/public/dsfr/*' -not -name schema.d.ts 2>/dev/null) \
+	web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+
+node:
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(APT_INSTALL) nodejs npm; }
+
+chromium:
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	@$(MAKE) -s node
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+web/dist/index.html: $(WEB_STAMP) openapi.json $(WEB_SOURCES)
+	cd web && npm run -s build
+
+web: web/dist/index.html
+
+# Vitest (components, jsdom), then Playwright against the real local stack on ports of its own.
+web-test: $(STAMP) web chromium
+	cd web && npx vitest run
+	cd web && rm -rf test-results screenshots && npx playwright test
+
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(SAM_VENV) .aws-sam .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SAM_VENV) .aws-sam .pytest_cache web/node_modules web/dist

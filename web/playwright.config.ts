@@ -15,6 +15,8 @@ export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 15_000 },
   reporter: [["list"], ["json", { outputFile: "test-results/results.json" }]],
+  globalSetup: "./e2e/support/setup.ts",
+  globalTeardown: "./e2e/support/teardown.ts",
   use: {
     baseURL: E2E.web,
     locale: "fr-FR",
@@ -31,12 +33,13 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
   webServer: {
-    command: `${E2E.python} -m mes_local.stack`,
+    // Its output goes to a file that teardown.ts scans for leaks (and that a failure can be read in).
+    command: `mkdir -p ${E2E.work} && exec ${E2E.python} -m mes_local.stack > ${E2E.work}/stack.log 2>&1`,
     cwd: E2E.root,
     url: `${E2E.web}robots.txt`,
     timeout: 240_000,
     reuseExistingServer: false,
-    stdout: "pipe",
+    stdout: "ignore",
     stderr: "pipe",
     env: {
       MES_AWS_ENDPOINT: E2E.aws,

@@ -17,4 +17,6 @@ export const E2E = {
   web: `http://127.0.0.1:${base + 2}/`,
   screenshots: path.join(root, "web/screenshots"),
   results: path.join(root, "web/test-results"),
+  /** The stack's log and the values to look for in it (the leak scan of teardown.ts). */
+  work: path.join(root, "web/.e2e"),
 };
