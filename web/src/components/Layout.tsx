@@ -53,8 +53,8 @@ export function Layout({ children }: { children: ReactNode }) {
             buttonProps: {
               type: "button",
               onClick: async () => {
+                navigate(paths.home); // first: the logged-in page must not send to the login
                 await session.signOut();
-                navigate(paths.home);
               },
             },
           },
