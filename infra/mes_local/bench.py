@@ -479,6 +479,7 @@ EXTRA_FIGURES: list[tuple[str, Callable[[], dict[str, Any]] | str]] = [
     ("schemathesis", "mes_local.fuzz:figures"),
     ("deploy", "mes_local.tool_figures:deploy"),
     ("checkov", "mes_local.tool_figures:checkov"),
+    ("web", "mes_local.tool_figures:web"),
     ("health", "infra.code_health:figures"),
 ]
 

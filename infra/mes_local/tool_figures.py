@@ -33,3 +33,29 @@ def deploy() -> dict[str, str]:
 
 def checkov() -> dict[str, str]:
     return from_make("checkov", "checkov.")
+
+
+def web() -> dict[str, object]:
+    """`make web-test` (Vitest, the build, the browser suite against a local stack), timed, then what
+    its tests recorded: the first load measured in the browser (web/e2e/first-load.spec.ts) and, for
+    every page state `audit()` checked, its axe-core serious/critical count (web/e2e/support/page.ts)."""
+    import json
+    import time
+
+    started = time.monotonic()
+    done = subprocess.run(["make", "-s", "web-test"], cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"make web-test exited {done.returncode}: {done.stdout.strip()[-1500:]}")
+    results = ROOT / "web" / "test-results"
+    pages = [json.loads(path.read_text(encoding="utf-8")) for path in sorted((results / "pages").glob("*.json"))]
+    first = json.loads((results / "figures" / "first_load.json").read_text(encoding="utf-8"))
+    stats = json.loads((results / "results.json").read_text(encoding="utf-8"))["stats"]
+    return {
+        "web.first_load_kb": first["first_load_kb"],
+        "web.axe_serious": sum(page["axe_serious"] for page in pages),
+        "web.pages_tested": len(pages),
+        "web.browser_tests": stats["expected"],
+        "web.browser_suite_s": round(stats["duration"] / 1000, 1),
+        "web.make_web_test_s": round(time.monotonic() - started, 1),
+    }

@@ -125,7 +125,7 @@ def make_web_server(host: str, port: int, api: tuple[str, int], upload_origin: s
                 return
             path = self._file()
             if path is None or not path.is_file():
-                self._send(404, "Page introuvable".encode(), "text/plain; charset=utf-8", {})
+                self._send(404, b"Page introuvable", "text/plain; charset=utf-8", {})
                 return
             body, squeezed, kind = _load(path, path.stat().st_mtime)
             immutable = path.parent.name == "assets"
