@@ -10,6 +10,7 @@ Ctrl-C (or SIGTERM) stops everything."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import signal
 import socket
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
@@ -231,6 +233,44 @@ def _start_web(host: str, port: int, api_port: int, endpoint: str, verbose: bool
     return server
 
 
+@dataclass(frozen=True)
+class Ports:
+    endpoint: str
+    aws_host: str
+    aws_port: int
+    host: str
+    api_port: int
+    web_port: int
+
+
+def _run(ports: Ports, verbose: bool, started: float) -> None:
+    """moto, the resources, demo data, pollers, the API and the web app; until Ctrl-C or SIGTERM."""
+    from moto.server import ThreadedMotoServer
+
+    moto = ThreadedMotoServer(ip_address=ports.aws_host, port=ports.aws_port, verbose=False)
+    moto.start()
+    api_url, web_origin = f"http://{ports.host}:{ports.api_port}", f"http://{ports.host}:{ports.web_port}"
+    with contextlib.ExitStack() as cleanup:  # stops, in reverse order, whatever was started
+        cleanup.callback(print, "mes local stack stopped.", flush=True)
+        cleanup.callback(moto.stop)
+        try:
+            _provision(ports.host, ports.api_port, verbose, web_origin)
+            demo = _load_demo()
+            for poller in _start_pollers():
+                cleanup.callback(poller.stop)
+            server = make_api_server(ports.host, ports.api_port, access_log=verbose or sys.stderr.isatty())
+            cleanup.callback(server.server.server_close)
+            web_server = _start_web(ports.host, ports.web_port, ports.api_port, ports.endpoint, verbose)
+            if web_server is not None:
+                cleanup.callback(web_server.server_close)
+                cleanup.callback(web_server.shutdown)
+            web = f"{web_origin}/" if web_server else None
+            print(banner(api_url, ports.endpoint, demo, time.monotonic() - started, web), flush=True)
+            server.server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     for stream in (sys.stdout, sys.stderr):
@@ -250,34 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     _prepare_process(endpoint, args.verbose)
-    from moto.server import ThreadedMotoServer
-
-    moto = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    moto.start()
-    server = None
-    web_server = None
-    pollers: list[Any] = []
-    try:
-        _provision(api_host, api_port, args.verbose, f"http://{api_host}:{web_port}")
-        demo = _load_demo()
-        pollers = _start_pollers()
-        server = make_api_server(api_host, api_port, access_log=args.verbose or sys.stderr.isatty())
-        web_server = _start_web(api_host, web_port, api_port, endpoint, args.verbose)
-        web = f"http://{api_host}:{web_port}/" if web_server else None
-        print(banner(f"http://{api_host}:{api_port}", endpoint, demo, time.monotonic() - started, web), flush=True)
-        server.server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for poller in pollers:
-            poller.stop()
-        if web_server is not None:
-            web_server.shutdown()
-            web_server.server_close()
-        if server is not None:
-            server.server.server_close()
-        moto.stop()
-        print("mes local stack stopped.", flush=True)
+    _run(Ports(endpoint, host, port, api_host, api_port, web_port), args.verbose, started)
     return 0
 
 

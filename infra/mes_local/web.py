@@ -18,6 +18,7 @@ import gzip
 import http.client
 import mimetypes
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -65,90 +66,106 @@ def _load(path: Path, mtime: float) -> tuple[bytes, bytes | None, str]:
     return body, squeezed, kind
 
 
+@dataclass(frozen=True)
+class Site:
+    root: Path
+    api: tuple[str, int]
+    headers: dict[str, str]
+    access_log: bool
+
+
+class WebHandler(BaseHTTPRequestHandler):
+    """One request: forwarded to the API under /api, else a file of web/dist (or the app's index)."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "mes-web"
+    site: Site  # set on the subclass make_web_server builds
+
+    def _call_api(self) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """The request as the API receives it behind CloudFront: no /api prefix, no hop-by-hop header."""
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        outgoing = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        connection = http.client.HTTPConnection(*self.site.api, timeout=60)
+        try:
+            connection.request(self.command, self.path[len("/api"):] or "/", body=body, headers=outgoing)
+            answer = connection.getresponse()
+            return answer.status, answer.getheaders(), answer.read()
+        except OSError:
+            return None
+        finally:
+            connection.close()
+
+    def _forward(self) -> None:
+        answer = self._call_api()
+        if answer is None:
+            self._send(502, b'{"code":"bad_gateway"}', "application/problem+json", {})
+            return
+        status, headers, payload = answer
+        self.send_response(status)
+        relayed = [(name, value) for name, value in headers if name.lower() not in HOP_BY_HOP]
+        present = {name.lower() for name, _ in relayed}
+        relayed += [(name, value) for name, value in self.site.headers.items() if name.lower() not in present]
+        for name, value in relayed + [("Content-Length", str(len(payload)))]:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def _file(self) -> Path | None:
+        root = self.site.root
+        path = urlsplit(self.path).path
+        candidate = (root / path.lstrip("/")).resolve()
+        if candidate.is_file() and candidate.is_relative_to(root):
+            return candidate
+        last = path.rsplit("/", 1)[-1]
+        return root / "index.html" if "." not in last else None
+
+    def _send(self, status: int, body: bytes, kind: str, extra: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        for name, value in {**self.site.headers, **extra}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _static(self) -> None:
+        if self.command not in ("GET", "HEAD"):
+            self._send(405, b"", "text/plain", {"Allow": "GET, HEAD"})
+            return
+        path = self._file()
+        if path is None or not path.is_file():
+            self._send(404, b"Page introuvable", "text/plain; charset=utf-8", {})
+            return
+        body, squeezed, kind = _load(path, path.stat().st_mtime)
+        immutable = path.parent.name == "assets"
+        extra = {"Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache",
+                 "Vary": "Accept-Encoding"}
+        if squeezed is not None and "gzip" in (self.headers.get("Accept-Encoding") or ""):
+            extra["Content-Encoding"] = "gzip"
+            body = squeezed
+        self._send(200, body, kind, extra)
+
+    def _handle(self) -> None:
+        if self.path == "/api" or self.path.startswith(("/api/", "/api?")):
+            self._forward()
+        else:
+            self._static()
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base signature
+        if self.site.access_log:  # the path only: the page never puts a secret in an address (WEB.md)
+            super().log_message(format, *args)
+
+
 def make_web_server(host: str, port: int, api: tuple[str, int], upload_origin: str,
                     dist: Path = DIST, access_log: bool = False) -> ThreadingHTTPServer:
-    headers = security_headers(upload_origin)
-    root = dist.resolve()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "mes-web"
-
-        def _forward(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
-            target = self.path[len("/api"):] or "/"
-            outgoing = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-            connection = http.client.HTTPConnection(*api, timeout=60)
-            try:
-                connection.request(self.command, target, body=body, headers=outgoing)
-                answer = connection.getresponse()
-                payload = answer.read()
-            except OSError:
-                self._send(502, b'{"code":"bad_gateway"}', "application/problem+json", {})
-                return
-            finally:
-                connection.close()
-            self.send_response(answer.status)
-            for name, value in answer.getheaders():
-                if name.lower() not in HOP_BY_HOP:
-                    self.send_header(name, value)
-            for name, value in headers.items():
-                if name not in answer.headers:
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-
-        def _file(self) -> Path | None:
-            path = urlsplit(self.path).path
-            candidate = (root / path.lstrip("/")).resolve()
-            if candidate.is_file() and candidate.is_relative_to(root):
-                return candidate
-            last = path.rsplit("/", 1)[-1]
-            return root / "index.html" if "." not in last else None
-
-        def _send(self, status: int, body: bytes, kind: str, extra: dict[str, str]) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            for name, value in {**headers, **extra}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-
-        def _static(self) -> None:
-            if self.command not in ("GET", "HEAD"):
-                self._send(405, b"", "text/plain", {"Allow": "GET, HEAD"})
-                return
-            path = self._file()
-            if path is None or not path.is_file():
-                self._send(404, b"Page introuvable", "text/plain; charset=utf-8", {})
-                return
-            body, squeezed, kind = _load(path, path.stat().st_mtime)
-            immutable = path.parent.name == "assets"
-            extra = {"Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache",
-                     "Vary": "Accept-Encoding"}
-            if squeezed is not None and "gzip" in (self.headers.get("Accept-Encoding") or ""):
-                extra["Content-Encoding"] = "gzip"
-                body = squeezed
-            self._send(200, body, kind, extra)
-
-        def _handle(self) -> None:
-            if self.path == "/api" or self.path.startswith(("/api/", "/api?")):
-                self._forward()
-            else:
-                self._static()
-
-        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle  # noqa: N815
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base signature
-            if access_log:  # the path only: the page never puts a secret in an address (WEB.md)
-                super().log_message(format, *args)
-
-    server = ThreadingHTTPServer((host, port), Handler)
+    site = Site(dist.resolve(), api, security_headers(upload_origin), access_log)
+    handler = type("SiteHandler", (WebHandler,), {"site": site})
+    server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
 
