@@ -72,8 +72,9 @@ def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
 @contextmanager
 def local_stack(workdir: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """`python -m mes_local.stack` on free ports with the demo data; stopped (SIGTERM) on exit."""
-    aws_port, api_port = _free_port(), _free_port()
+    aws_port, api_port, web_port = _free_port(), _free_port(), _free_port()
     env = {**os.environ, "MES_AWS_ENDPOINT": f"http://127.0.0.1:{aws_port}", "MES_API_PORT": str(api_port),
+           "MES_WEB_PORT": str(web_port),
            "MES_DEMO": "1", "PYTHONUNBUFFERED": "1"}
     env.pop("AWS_ENDPOINT_URL", None)
     api = f"http://127.0.0.1:{api_port}"

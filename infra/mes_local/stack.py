@@ -132,7 +132,7 @@ def banner(api: str, endpoint: str, demo: dict[str, Any] | None, seconds: float,
     lines = [
         f"mes local stack ready in {seconds:.1f} s",
         f"  web app      {web}    (env MES_WEB_PORT; /api/* goes to the API)" if web
-        else "  web app      not built: make web (or make run) builds web/dist",
+        else "  web app      not built yet: `make web` (or `make run`) builds web/dist",
         f"  API          {api}    (OpenAPI: {api}/openapi.json)",
         f"  fake AWS     {endpoint}    (moto; env MES_AWS_ENDPOINT)",
         "  CLI          mes --help    (population, wave, auto-create, invoke, outbox, pro-token)",
@@ -223,11 +223,9 @@ def _start_pollers() -> list[Any]:
 
 
 def _start_web(host: str, port: int, api_port: int, endpoint: str, verbose: bool) -> Any:
-    """The web app at http://host:port/ when web/dist is built (WEB.md), else None."""
+    """The web app at http://host:port/ (WEB.md); /api/* is forwarded even before web/dist is built."""
     from mes_local import web
 
-    if not (web.DIST / "index.html").is_file():
-        return None
     server = web.make_web_server(host, port, (host, api_port), endpoint, access_log=verbose)
     web.start(server)
     return server
@@ -247,6 +245,8 @@ def _run(ports: Ports, verbose: bool, started: float) -> None:
     """moto, the resources, demo data, pollers, the API and the web app; until Ctrl-C or SIGTERM."""
     from moto.server import ThreadedMotoServer
 
+    from mes_local import web as web_app
+
     moto = ThreadedMotoServer(ip_address=ports.aws_host, port=ports.aws_port, verbose=False)
     moto.start()
     api_url, web_origin = f"http://{ports.host}:{ports.api_port}", f"http://{ports.host}:{ports.web_port}"
@@ -261,11 +261,10 @@ def _run(ports: Ports, verbose: bool, started: float) -> None:
             server = make_api_server(ports.host, ports.api_port, access_log=verbose or sys.stderr.isatty())
             cleanup.callback(server.server.server_close)
             web_server = _start_web(ports.host, ports.web_port, ports.api_port, ports.endpoint, verbose)
-            if web_server is not None:
-                cleanup.callback(web_server.server_close)
-                cleanup.callback(web_server.shutdown)
-            web = f"{web_origin}/" if web_server else None
-            print(banner(api_url, ports.endpoint, demo, time.monotonic() - started, web), flush=True)
+            cleanup.callback(web_server.server_close)
+            cleanup.callback(web_server.shutdown)
+            built = f"{web_origin}/" if (web_app.DIST / "index.html").is_file() else None
+            print(banner(api_url, ports.endpoint, demo, time.monotonic() - started, built), flush=True)
             server.server.serve_forever()
         except KeyboardInterrupt:
             pass

@@ -35,6 +35,9 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "transfer-encoding", "upgrade", "host", "content-length", "accept-encoding"}
 
 
+NOT_BUILT = "L’application web n’est pas encore construite : lancez `make web` (ou `make run`).".encode()
+
+
 def content_security_policy(upload_origin: str) -> str:
     """The distribution's CSP (template.yaml), with the local object store as the upload origin."""
     return ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -134,6 +137,9 @@ class WebHandler(BaseHTTPRequestHandler):
     def _static(self) -> None:
         if self.command not in ("GET", "HEAD"):
             self._send(405, b"", "text/plain", {"Allow": "GET, HEAD"})
+            return
+        if not (self.site.root / "index.html").is_file():
+            self._send(503, NOT_BUILT, "text/plain; charset=utf-8", {"Retry-After": "30"})
             return
         path = self._file()
         if path is None or not path.is_file():

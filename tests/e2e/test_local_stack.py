@@ -81,8 +81,9 @@ def _wait_until_up(process: subprocess.Popen, url: str, stack: Stack) -> None:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("stack")
-    aws_port, api_port = _free_port(), _free_port()
+    aws_port, api_port, web_port = _free_port(), _free_port(), _free_port()
     env = {**os.environ, "MES_AWS_ENDPOINT": f"http://127.0.0.1:{aws_port}", "MES_API_PORT": str(api_port),
+           "MES_WEB_PORT": str(web_port),
            "MES_DEMO": "1", "PYTHONUNBUFFERED": "1"}
     env.pop("AWS_ENDPOINT_URL", None)
     stdout, stderr = folder / "stdout.log", folder / "stderr.log"
@@ -108,6 +109,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
 
 def _counts(output: str) -> dict[str, str]:
     return dict(re.findall(r"^([a-z -]+): (\S+)$", output, flags=re.MULTILINE))
+
+
+def test_the_web_port_forwards_api_calls_as_cloudfront_does(stack: Stack):
+    """WEB.md: the page's origin (MES_WEB_PORT) sends /api/* to the API without the prefix, so the page
+    and the API share one origin; a refresh without the session cookie is the API's own 401."""
+    web = f"http://127.0.0.1:{stack.env['MES_WEB_PORT']}"
+    with urllib.request.urlopen(web + "/api/openapi.json", timeout=10) as response:  # noqa: S310
+        assert "/auth/refresh" in json.loads(response.read())["paths"]
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    request = urllib.request.Request(web + "/api/auth/refresh", data=b"", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310
+    assert refused.value.code == 401
+    assert json.loads(refused.value.read())["code"] in ("session_expired", "unauthorized", "invalid_token")
+    assert ("web app" in stack.stdout.read_text())
 
 
 def test_population_wave_outbox_http_and_auto_create(stack: Stack, tmp_path: Path):
