@@ -113,7 +113,7 @@ def escape(data: bytes) -> bytes:
 def layout(blocks: Sequence[Block]) -> list[bytes]:
     """One content stream per page: each line positioned absolutely, top to bottom."""
     pages: list[list[bytes]] = [[]]
-    y = PAGE_HEIGHT - MARGIN
+    y: float = PAGE_HEIGHT - MARGIN
     for block in blocks:
         y -= block.space
         font, _ = FONTS[block.bold]
