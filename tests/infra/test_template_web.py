@@ -295,3 +295,45 @@ def test_documents_bucket_cors_is_the_web_origin_only(template: dict[str, Any]) 
     with_cors = [k for k, v in template["Resources"].items()
                  if v["Type"] == "AWS::S3::Bucket" and "CorsConfiguration" in v["Properties"]]
     assert with_cors == ["DocumentsBucket"]
+
+
+# -------------------------------------------------------------------------------------------------
+# The web ACL (infra/web-acl.yaml, deployed in us-east-1; its ARN goes to WebAclArn)
+# -------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def web_acl_template() -> dict[str, Any]:
+    from mes_local.provision import load_template
+    from tests.infra.conftest import ROOT
+
+    return load_template(ROOT / "infra" / "web-acl.yaml")
+
+
+def test_web_acl_template_is_lint_clean_in_us_east_1(web_acl_template: dict[str, Any]) -> None:
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(json.dumps(web_acl_template), config=ManualArgs(regions=["us-east-1"], include_experimental=True))
+    assert not matches, "\n".join(f"{m.rule.id} {m.message} {m.path}" for m in matches)
+    assert web_acl_template["Outputs"]["WebAclArn"]["Value"] == {"Fn::GetAtt": ["WebAcl", "Arn"]}
+
+
+def test_web_acl_limits_each_ip_on_auth_and_enrolment(web_acl_template: dict[str, Any],
+                                                      template: dict[str, Any]) -> None:
+    acl = web_acl_template["Resources"]["WebAcl"]["Properties"]
+    assert acl["Scope"] == "CLOUDFRONT" and acl["DefaultAction"] == {"Allow": {}}
+    rules = {rule["Name"]: rule for rule in acl["Rules"]}
+    auth = rules["RateLimitAuthAndEnrolment"]
+    rate = auth["Statement"]["RateBasedStatement"]
+    assert (rate["AggregateKeyType"], rate["Limit"]) == ("IP", {"Ref": "AuthRateLimit"})
+    prefixes = {s["ByteMatchStatement"]["SearchString"] for s in rate["ScopeDownStatement"]["OrStatement"]["Statements"]}
+    assert prefixes == {"/api/auth/", "/api/enrolment/"}
+    # The same routes as the stage's tighter throttling, seen through the distribution's /api prefix.
+    throttled = {s["ResourcePath"].replace("~1", "/").split("/")[2]  # "/~1auth~1login" -> auth
+                 for s in template["Resources"]["MesApi"]["Properties"]["MethodSettings"] if s["ResourcePath"] != "/*"}
+    assert {f"/api/{name}/" for name in throttled} == prefixes
+    assert _api_behaviour(template)["PathPattern"] == "/api/*"
+    # Blocked answers are the API's own problem+json 429, in French.
+    assert auth["Action"]["Block"]["CustomResponse"] == {"ResponseCode": 429, "CustomResponseBodyKey": "rate_limited"}
+    body = json.loads(acl["CustomResponseBodies"]["rate_limited"]["Content"])
+    assert (body["status"], body["code"], body["detail"]) == (429, "rate_limited", "Trop de requêtes. Réessayez plus tard.")
+    # No WAF logs: they would hold viewers' addresses and headers in us-east-1.
+    assert not [r for r in web_acl_template["Resources"].values() if r["Type"] == "AWS::WAFv2::LoggingConfiguration"]
