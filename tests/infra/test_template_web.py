@@ -337,3 +337,27 @@ def test_web_acl_limits_each_ip_on_auth_and_enrolment(web_acl_template: dict[str
     assert (body["status"], body["code"], body["detail"]) == (429, "rate_limited", "Trop de requêtes. Réessayez plus tard.")
     # No WAF logs: they would hold viewers' addresses and headers in us-east-1.
     assert not [r for r in web_acl_template["Resources"].values() if r["Type"] == "AWS::WAFv2::LoggingConfiguration"]
+
+
+def test_web_origin_cannot_come_from_the_distribution(template: dict[str, Any]) -> None:
+    """Why WebOrigin is a parameter (docs/deploy.md, two deployments without a domain): the
+    documents bucket's CORS naming the distribution is a circular dependency through the API."""
+    from cfnlint.api import ManualArgs, lint
+    from samtranslator.translator.transform import transform
+
+    from tests.infra.test_template import _NoManagedPolicies, _with_s3_code_uris
+
+    (rule,) = template["Resources"]["DocumentsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    rule["AllowedOrigins"] = [{"Fn::Sub": "https://${WebDistribution.DomainName}"}]
+    # Even with the CSP naming the documents bucket by its explicit name instead of its attributes,
+    # the cycle remains: distribution -> API (origin) -> its functions (environment) -> bucket.
+    csp = template["Resources"]["WebSecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    by_name = "${AWS::StackName}-documents-${AWS::AccountId}.s3.${AWS::URLSuffix}"
+    csp["ContentSecurityPolicy"] = {"Fn::Sub": re.sub(r"\$\{DocumentsBucket\.\w+\}", by_name,
+                                                      csp["ContentSecurityPolicy"]["Fn::Sub"])}
+    transformed = transform(_with_s3_code_uris(template), {}, _NoManagedPolicies())
+    cycles = [m.message for m in lint(json.dumps(transformed), config=ManualArgs(regions=["eu-west-3"]))
+              if m.rule.id == "E3004"]
+    assert any("resource DocumentsBucket" in message and "WebDistribution" in message for message in cycles), cycles
+    assert any("resource WebDistribution" in message and "MesApi" in message for message in cycles), cycles
