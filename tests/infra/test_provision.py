@@ -467,7 +467,7 @@ def test_every_bucket_logs_to_the_access_log_bucket(moto_session: boto3.session.
     assert log_bucket == "mes-local-access-logs-123456789012"
     buckets = {k: v["ref"] for k, v in stack["resources"].items() if v["type"] == "AWS::S3::Bucket"}
     assert set(buckets) == {"AccessLogsBucket", "DocumentsBucket", "LettersBucket", "PopulationBucket",
-                            "ReimbursementsBucket", "ExportsBucket", "WebBucket", "WebLogsBucket"}
+                            "ReimbursementsBucket", "ExportsBucket", "WebBucket"}
     prefixes = set()
     for logical_id, name in buckets.items():
         logging_enabled = s3.get_bucket_logging(Bucket=name).get("LoggingEnabled")
@@ -476,7 +476,7 @@ def test_every_bucket_logs_to_the_access_log_bucket(moto_session: boto3.session.
             continue
         assert logging_enabled["TargetBucket"] == log_bucket, logical_id
         prefixes.add(logging_enabled["TargetPrefix"])
-    assert len(prefixes) == 7  # one prefix per bucket
+    assert len(prefixes) == 6  # one prefix per bucket
     # S3 delivers access logs only to SSE-S3 buckets; only the Allow of the policy is applied locally.
     (rule,) = s3.get_bucket_encryption(Bucket=log_bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
