@@ -179,6 +179,9 @@ def test_hsts_nosniff_deny_no_referrer_on_every_answer(template: dict[str, Any])
     assert headers["FrameOptions"] == {"FrameOption": "DENY", "Override": True}
     assert headers["ReferrerPolicy"] == {"ReferrerPolicy": "no-referrer", "Override": True}
     assert all(header["Override"] is True for header in headers.values())
+    custom = {item["Header"]: item["Value"] for item in config["CustomHeadersConfig"]["Items"]}
+    assert custom["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert {"camera=()", "microphone=()", "geolocation=()"} <= set(custom["Permissions-Policy"].split(", "))
     # The same policy on the page and on the API.
     config = _distribution(template)
     assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == _api_behaviour(template)[
