@@ -94,6 +94,18 @@ def test_only_stateful_types_are_created(stack: dict[str, Any]) -> None:
     assert stack["skipped"]["ApiGatewayAccount"] == "AWS::ApiGateway::Account"
     assert stack["resources"]["AccessLogsBucketPolicy"]["type"] == "AWS::S3::BucketPolicy"
     assert stack["resources"]["ScheduleDeadLetterQueuesPolicy"]["type"] == "AWS::SQS::QueuePolicy"
+    # The web page's edge is AWS-only (make run serves web/dist itself): CloudFront is skipped, and
+    # so is the web bucket's policy, which admits only the distribution; the bucket itself is built.
+    assert stack["skipped"]["WebDistribution"] == "AWS::CloudFront::Distribution"
+    assert stack["skipped"]["WebOriginAccessControl"] == "AWS::CloudFront::OriginAccessControl"
+    assert stack["skipped"]["WebSpaRewriteFunction"] == "AWS::CloudFront::Function"
+    assert stack["skipped"]["WebApiPrefixFunction"] == "AWS::CloudFront::Function"
+    assert stack["skipped"]["WebSecurityHeadersPolicy"] == "AWS::CloudFront::ResponseHeadersPolicy"
+    assert stack["skipped"]["WebBucketPolicy"] == (
+        "AWS::S3::BucketPolicy (needs WebDistribution, which is not provisioned locally)")
+    assert stack["resources"]["WebBucket"]["ref"] == "mes-local-web-123456789012"
+    # Only the web bucket's policy needs a skipped resource: everything else the template names is built.
+    assert [k for k, v in stack["skipped"].items() if "needs" in v] == ["WebBucketPolicy"]
 
 
 def test_tables_with_their_indexes(moto_session: boto3.session.Session, env: dict[str, str]) -> None:
@@ -357,10 +369,9 @@ def test_documents_bucket_cors_and_notification(moto_session: boto3.session.Sess
                                                 env: dict[str, str]) -> None:
     s3 = moto_session.client("s3")
     assert s3.get_bucket_cors(Bucket=env["DOCUMENTS_BUCKET"])["CORSRules"] == [{
-        "ID": "BrowserUploadsAndDownloads", "AllowedMethods": ["POST", "PUT", "GET"],
+        "ID": "BrowserUploadsAndDownloads", "AllowedMethods": ["GET", "POST"],
         # the WebOrigin parameter's default: the web page served by `make run`, never "*"
-        "AllowedOrigins": ["http://127.0.0.1:8080"],
-        "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}]
+        "AllowedOrigins": ["http://127.0.0.1:8080"], "MaxAgeSeconds": 3000}]
     configuration = s3.get_bucket_notification_configuration(Bucket=env["DOCUMENTS_BUCKET"])
     (queue,) = configuration["QueueConfigurations"]
     assert queue["QueueArn"] == stack["resources"]["DocumentScanQueue"]["arn"]
@@ -456,7 +467,7 @@ def test_every_bucket_logs_to_the_access_log_bucket(moto_session: boto3.session.
     assert log_bucket == "mes-local-access-logs-123456789012"
     buckets = {k: v["ref"] for k, v in stack["resources"].items() if v["type"] == "AWS::S3::Bucket"}
     assert set(buckets) == {"AccessLogsBucket", "DocumentsBucket", "LettersBucket", "PopulationBucket",
-                            "ReimbursementsBucket", "ExportsBucket"}
+                            "ReimbursementsBucket", "ExportsBucket", "WebBucket"}
     prefixes = set()
     for logical_id, name in buckets.items():
         logging_enabled = s3.get_bucket_logging(Bucket=name).get("LoggingEnabled")
@@ -465,7 +476,7 @@ def test_every_bucket_logs_to_the_access_log_bucket(moto_session: boto3.session.
             continue
         assert logging_enabled["TargetBucket"] == log_bucket, logical_id
         prefixes.add(logging_enabled["TargetPrefix"])
-    assert len(prefixes) == 5  # one prefix per bucket
+    assert len(prefixes) == 6  # one prefix per bucket
     # S3 delivers access logs only to SSE-S3 buckets; only the Allow of the policy is applied locally.
     (rule,) = s3.get_bucket_encryption(Bucket=log_bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"

@@ -562,9 +562,12 @@ def test_documents_bucket_notifies_the_scan_queue(template: dict[str, Any]) -> N
 
 def test_documents_bucket_cors_allows_direct_browser_transfers(template: dict[str, Any]) -> None:
     (rule,) = template["Resources"]["DocumentsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
-    assert set(rule["AllowedMethods"]) == {"POST", "PUT", "GET"}
+    # A presigned POST (multipart form: the signature and SSE fields are form fields) and a
+    # presigned GET need these two methods and no header beyond the CORS-safelisted ones.
+    assert rule["AllowedMethods"] == ["GET", "POST"]
+    assert "AllowedHeaders" not in rule and "ExposedHeaders" not in rule
     # Only the holders' web page may use the bucket from a browser (never "*").
-    assert (rule["AllowedOrigins"], rule["AllowedHeaders"], rule["MaxAge"]) == ([{"Ref": "WebOrigin"}], ["*"], 3000)
+    assert (rule["AllowedOrigins"], rule["MaxAge"]) == ([{"Ref": "WebOrigin"}], 3000)
     for other in ("LettersBucket", "PopulationBucket"):
         assert "CorsConfiguration" not in template["Resources"][other]["Properties"]
 
@@ -624,13 +627,17 @@ def test_only_the_scan_function_and_the_api_delete_document_objects(transformed:
     # Deleting every version means listing them first.
     for role_id in deleters:
         assert _grants(transformed, role_id)["s3:ListBucketVersions"] == [DOCUMENTS_BUCKET_ARN]
-    # Bucket policies only deny, but the access-log bucket's, which lets S3's logging service write.
+    # Bucket policies only deny, but the access-log bucket's, which lets S3's logging service write,
+    # and the web bucket's, which lets CloudFront read the app (test_template_web.py).
     for policy_id, policy in _resources(transformed, "AWS::S3::BucketPolicy").items():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         allows = [s for s in statements if s["Effect"] == "Allow"]
         if policy_id == "AccessLogsBucketPolicy":
             assert [(s["Principal"], s["Action"]) for s in allows] == [
                 ({"Service": "logging.s3.amazonaws.com"}, "s3:PutObject")]
+        elif policy_id == "WebBucketPolicy":
+            assert [(s["Principal"], s["Action"]) for s in allows] == [
+                ({"Service": "cloudfront.amazonaws.com"}, "s3:GetObject")]
         else:
             assert not allows, policy_id
 

@@ -216,7 +216,7 @@ def test_every_bucket_but_the_log_bucket_logs_its_accesses(template: dict[str, A
             continue
         assert logging and logging["DestinationBucketName"] == {"Ref": "AccessLogsBucket"}, bucket_id
         prefixes.append(logging["LogFilePrefix"])
-    assert len(prefixes) == len(buckets) - 1 == len(set(prefixes)) == 5
+    assert len(prefixes) == len(buckets) - 1 == len(set(prefixes)) == 6
     log_bucket = buckets["AccessLogsBucket"]["Properties"]
     # S3 delivers server access logs only to a bucket with SSE-S3 default encryption.
     (rule,) = log_bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]

@@ -15,9 +15,12 @@ creates, through boto3, every resource the code talks to. One module per role:
 
 Functions, IAM, alarms, log groups (``AWS::Logs::LogGroup``: moto would store them but nothing
 writes there locally, Lambda and API Gateway do in AWS), the API and its account settings
-(``AWS::ApiGateway::Account``), Deny-only bucket policies and GuardDuty are skipped (see
-``skipped`` in the returned dict, resource id -> type): locally, handlers are invoked in-process
-and S3 -> SQS notifications are drained by the local stack.
+(``AWS::ApiGateway::Account``), Deny-only bucket policies, GuardDuty and CloudFront (the web
+page's distribution, its origin access control, functions and headers policy: locally the page is
+served by the local stack itself) are skipped (see ``skipped`` in the returned dict, resource id ->
+type), and so is any resource whose properties name a skipped one (the web bucket's policy, which
+admits only the distribution), with that reason: locally, handlers are invoked in-process and
+S3 -> SQS notifications are drained by the local stack.
 
 Typical use (moto ``mock_aws`` in tests, a moto server in the local stack)::
 
@@ -53,6 +56,7 @@ from mes_local.provision.template import (
     creation_order,
     effective_parameters,
     load_template,
+    references,
 )
 
 __all__ = [
@@ -116,7 +120,8 @@ def provision(
 
 
 def _partition(resources: dict[str, Any], resolver: Resolver) -> tuple[list[str], dict[str, str]]:
-    """The logical ids to create, and the skipped ones with why (their type, or a false condition)."""
+    """The logical ids to create, and the skipped ones with why (their type, a false condition, or
+    a skipped resource they need)."""
     supported, skipped = [], {}
     for logical_id, resource in resources.items():
         kind = resource.get("Type")
@@ -126,7 +131,23 @@ def _partition(resources: dict[str, Any], resolver: Resolver) -> tuple[list[str]
             skipped[logical_id] = f"{kind} (condition {resource['Condition']} is false)"
         else:
             supported.append(logical_id)
+    _skip_dependents(resources, supported, skipped)
     return supported, skipped
+
+
+def _skip_dependents(resources: dict[str, Any], supported: list[str], skipped: dict[str, str]) -> None:
+    """A resource whose properties name a skipped one cannot be built locally either (the web
+    bucket's policy admits only the CloudFront distribution, which is AWS-only): it is skipped
+    with that reason, and so on until nothing changes."""
+    changed = True
+    while changed:
+        changed = False
+        for logical_id in list(supported):
+            missing = sorted(references(resources[logical_id].get("Properties") or {}) & set(skipped))
+            if missing:
+                supported.remove(logical_id)
+                skipped[logical_id] = f"{resources[logical_id]['Type']} (needs {missing[0]}, which is not provisioned locally)"
+                changed = True
 
 
 def _create(ctx: Context, logical_id: str, resource: dict[str, Any]) -> dict[str, Any]:
