@@ -140,12 +140,14 @@ def test_the_api_declares_its_binary_media_types_as_the_app_does(template: dict[
     """The opposition receipt (GET /enrolment/opposition/receipt) is a PDF: API Gateway turns the
     Lambda's base64 body into bytes only for a BinaryMediaTypes entry ("/" written "~1"); Chalice's
     binary_types are the same list, so the local server behaves as the stage does."""
-    from chalicelib.routing import BINARY_TYPES, REGISTRY
     from mes_local.functions import api_app
+
+    app = api_app().app  # puts functions/api on the path
+    from chalicelib.routing import BINARY_TYPES, REGISTRY
 
     declared = template["Resources"]["MesApi"]["Properties"]["BinaryMediaTypes"]
     assert declared == [t.replace("/", "~1") for t in BINARY_TYPES] == ["application~1pdf"]
-    assert api_app().app.api.binary_types == BINARY_TYPES
+    assert app.api.binary_types == BINARY_TYPES
     assert {spec.produces for spec in REGISTRY if spec.produces} == set(BINARY_TYPES)
     (api,) = _resources(transformed, "AWS::ApiGateway::RestApi").values()
     assert api["Properties"]["BinaryMediaTypes"] == declared
