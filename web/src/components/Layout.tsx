@@ -53,8 +53,9 @@ export function Layout({ children }: { children: ReactNode }) {
             buttonProps: {
               type: "button",
               onClick: async () => {
-                await session.signOut();
+                // Leave the private page first, or its guard sends the holder to the login instead.
                 navigate(paths.home);
+                await session.signOut();
               },
             },
           },

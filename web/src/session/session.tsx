@@ -75,7 +75,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () =>
       onSessionExpired(() => {
         setAccessToken(null);
-        setState({ ...anonymous, expired: true });
+        // The espace chosen (own or a child's) is kept in memory: after the new login the pages act on
+        // it again, if the new holder manages it (establish() checks). Nothing goes to storage.
+        setState((previous) => ({ ...anonymous, expired: true, espaceId: previous.espaceId }));
       }),
     [],
   );
