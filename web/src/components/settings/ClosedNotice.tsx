@@ -30,13 +30,15 @@ export function ClosedNotice() {
     <Alert severity="success" className="fr-mb-4w" title={`${whose} est clôturé`}
       description={
         <>
-          <span className="fr-displayed-block">
+          <span>
             Plus personne, ni vous ni les professionnels de santé, ne peut le consulter ou l’alimenter.
             {closed.own ? " Vous avez été déconnecté(e)." : ""}
             {" "}Un e-mail de confirmation vous a été envoyé.
           </span>
-          <span className="fr-displayed-block">{kept}</span>
-          <span className="fr-displayed-block">
+          <br />
+          <span>{kept}</span>
+          <br />
+          <span>
             {closed.deletion_due ? "Jusqu’à cette date, vous" : "Vous"} pouvez le rouvrir et retrouver ses données :
             demandez un nouveau code (« Recevoir un nouveau code »), puis « Activer mon espace santé ».
           </span>
