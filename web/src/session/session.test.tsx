@@ -89,3 +89,19 @@ describe("the session", () => {
     expect(session.espaceId).toBe("parent");
   });
 });
+
+describe("the espaces offered", () => {
+  it("leaves out a child's espace that cannot be read (closed: 404)", async () => {
+    fakeApi.reset((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/api/espaces/me") return json(200, summary("parent", "Camille", ["closed-child", "child"]));
+      if (path === "/api/espaces/closed-child") return json(404, { code: "not_found", detail: "Introuvable.", status: 404 });
+      if (path === "/api/auth/refresh") return json(401, { code: "session_expired", detail: "Session expirée.", status: 401 });
+      return json(200, summary("child", "Hugo"));
+    });
+    render(<SessionProvider><Probe /></SessionProvider>);
+    await screen.findByText(/^anonymous/);
+    await act(() => session.signIn("t1"));
+    expect(session.espaces.map((e) => `${e.id}:${e.firstName}`)).toEqual(["parent:Camille", "child:Hugo"]);
+  });
+});

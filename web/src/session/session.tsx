@@ -35,10 +35,11 @@ async function loadEspaces(): Promise<Pick<SessionState, "espaces" | "summary">>
   const children = await Promise.all(
     (data.children ?? []).map(async (child) => {
       const { data: c } = await api.GET("/espaces/{espace_id}", { params: { path: { espace_id: child.id } } });
-      return { id: child.id, firstName: c?.identity.first_name ?? "", own: false };
+      return c ? [{ id: child.id, firstName: c.identity.first_name, own: false }] : [];
     }),
   );
-  return { summary: data, espaces: [{ id: data.id, firstName: data.identity.first_name, own: true }, ...children] };
+  // A child's espace that cannot be read (closed, suspended: 404, BR-14/15) is not offered.
+  return { summary: data, espaces: [{ id: data.id, firstName: data.identity.first_name, own: true }, ...children.flat()] };
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
