@@ -74,7 +74,7 @@ def local_stack(workdir: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """`python -m mes_local.stack` on free ports with the demo data; stopped (SIGTERM) on exit."""
     aws_port, api_port = _free_port(), _free_port()
     env = {**os.environ, "MES_AWS_ENDPOINT": f"http://127.0.0.1:{aws_port}", "MES_API_PORT": str(api_port),
-           "MES_DEMO": "1", "PYTHONUNBUFFERED": "1"}
+           "MES_WEB_PORT": str(_free_port()), "MES_DEMO": "1", "PYTHONUNBUFFERED": "1"}
     env.pop("AWS_ENDPOINT_URL", None)
     api = f"http://127.0.0.1:{api_port}"
     with open(workdir / "stack.out", "wb") as out, open(workdir / "stack.err", "wb") as err:
