@@ -13,7 +13,7 @@ async function openSettings(page: Page) {
   await expect(page.getByRole("heading", { name: "Préférences" })).toBeVisible();
 }
 
-/** The login once the holder receives codes by SMS (the channel chosen in journey 1 is not reused). */
+/** The login page filled in, the code read from the outbox of `to` (e-mail or mobile). */
 async function loginWithCode(page: Page, holder: Holder, to: string) {
   await page.getByLabel("Identifiant").fill(holder.login);
   await page.getByLabel("Mot de passe").fill(holder.password);
