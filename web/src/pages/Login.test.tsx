@@ -7,7 +7,7 @@ import { fakeApi, json } from "../test/fakeApi"; // first: it installs the fake 
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { act, cleanup, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter, Route, Routes } from "react-router-dom";
+import { MemoryRouter, Route, Routes, useLocation } from "react-router-dom";
 import { SessionProvider } from "../session/session";
 import { Login } from "./Login";
 import { setAccessToken } from "../api/client";
@@ -35,13 +35,19 @@ function api(request: Request, body: string): Response {
   return json(404, { code: "not_found", detail: "Introuvable.", status: 404 });
 }
 
-function renderLogin() {
+function Where() {
+  const location = useLocation();
+  return <h1>{`Page ${location.pathname}${location.search}`}</h1>;
+}
+
+function renderLogin(state: unknown = null) {
   return render(
-    <MemoryRouter initialEntries={["/connexion"]}>
+    <MemoryRouter initialEntries={[{ pathname: "/connexion", state }]}>
       <SessionProvider>
         <Routes>
           <Route path="/connexion" element={<Login />} />
           <Route path="/espace/documents" element={<h1>Documents</h1>} />
+          <Route path="*" element={<Where />} />
         </Routes>
       </SessionProvider>
     </MemoryRouter>,
@@ -121,5 +127,30 @@ describe("the login page", () => {
     expect(writes).toEqual([]);
     expect(localStorage.length + sessionStorage.length).toBe(0);
     for (const secret of [PASSWORD, OTP, TOKEN, LOGIN]) expect(document.cookie).not.toContain(secret);
+  });
+});
+
+describe("after an expired session", () => {
+  async function logIn() {
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText("Identifiant"), LOGIN);
+    await user.type(screen.getByLabelText("Mot de passe"), PASSWORD);
+    await user.click(screen.getByRole("button", { name: "Se connecter" }));
+    await user.type(await screen.findByLabelText(/^Code à usage unique/), OTP);
+    await user.click(screen.getByRole("button", { name: "Valider" }));
+  }
+
+  it("says so, then returns to the address the holder was on, its query included", async () => {
+    renderLogin({ from: "/espace/documents-filtres?categorie=BIOLOGIE", expired: true });
+    expect(await screen.findByText(/Votre session a expiré/)).toBeVisible();
+    await logIn();
+    expect(await screen.findByRole("heading", { name: "Page /espace/documents-filtres?categorie=BIOLOGIE" }))
+      .toBeVisible();
+  });
+
+  it("never follows a return address outside the logged-in pages", async () => {
+    renderLogin({ from: "//evil.example/espace/", expired: true });
+    await logIn();
+    expect(await screen.findByRole("heading", { name: "Documents" })).toBeVisible();
   });
 });
