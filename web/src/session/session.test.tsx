@@ -5,8 +5,8 @@
  */
 import { fakeApi, json } from "../test/fakeApi"; // first: it installs the fake fetch the client keeps
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
-import { SessionProvider, useSession } from "./session";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { IDLE_LOGOUT_MS, SessionProvider, useSession } from "./session";
 import { api, setAccessToken } from "../api/client";
 
 const summary = (id: string, firstName: string, children: string[] = []) => ({
@@ -103,5 +103,31 @@ describe("the espaces offered", () => {
     await screen.findByText(/^anonymous/);
     await act(() => session.signIn("t1"));
     expect(session.espaces.map((e) => `${e.id}:${e.firstName}`)).toEqual(["parent:Camille", "child:Hugo"]);
+  });
+});
+
+describe("30 minutes without activity", () => {
+  it("ends the session on the server and in the page, the espace kept for the next login", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      await loggedInOnTheChild();
+      await act(async () => {
+        vi.advanceTimersByTime(IDLE_LOGOUT_MS - 60_000);
+      });
+      fireEvent.keyDown(window, { key: "Tab" }); // the holder is there: the 30 minutes start again
+      await act(async () => {
+        vi.advanceTimersByTime(IDLE_LOGOUT_MS - 60_000);
+      });
+      expect(session.status).toBe("authenticated");
+      expect(fakeApi.calls.some((c) => c.path === "/api/auth/logout")).toBe(false);
+      await act(async () => {
+        vi.advanceTimersByTime(2 * 60_000);
+      });
+      await screen.findByText("anonymous child expired");
+      const logout = fakeApi.calls.find((c) => c.path === "/api/auth/logout");
+      expect(logout?.authorization).toBe("Bearer t1");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -83,6 +83,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [],
   );
 
+  useIdleLogout(state.status === "authenticated", () =>
+    setState((previous) => ({ ...anonymous, expired: true, espaceId: previous.espaceId })));
+
   const session = useMemo<Session>(
     () => ({
       ...state,
@@ -105,6 +108,38 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [state, establish],
   );
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
+}
+
+/** WEB.md "Session": 30 minutes without activity. */
+export const IDLE_LOGOUT_MS = 30 * 60 * 1000;
+const ACTIVITY_EVENTS = ["pointerdown", "keydown", "wheel", "touchstart"] as const;
+
+/**
+ * Logged out after 30 minutes without the holder touching the page, even if the page makes no call
+ * meanwhile: the session ends on the server (POST /auth/logout) and the page leaves the health data
+ * it shows for the login, as on an expiry (the address and the espace chosen are kept in memory).
+ */
+function useIdleLogout(active: boolean, onIdle: () => void) {
+  useEffect(() => {
+    if (!active) return;
+    let last = Date.now();
+    const touch = () => {
+      last = Date.now();
+    };
+    ACTIVITY_EVENTS.forEach((name) => window.addEventListener(name, touch, { passive: true }));
+    const timer = window.setInterval(async () => {
+      if (Date.now() - last < IDLE_LOGOUT_MS) return;
+      window.clearInterval(timer);
+      await api.POST("/auth/logout").catch(() => undefined);
+      setAccessToken(null);
+      onIdle();
+    }, 30_000);
+    return () => {
+      window.clearInterval(timer);
+      ACTIVITY_EVENTS.forEach((name) => window.removeEventListener(name, touch));
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [active]);
 }
 
 export function useSession(): Session {
