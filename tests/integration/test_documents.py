@@ -294,3 +294,17 @@ def test_a_download_link_names_the_file_by_its_id_never_by_the_holders_name_or_t
     assert f'filename="document-{document_id}.pdf"'.lower() in url
     assert "vih" not in url and "serologie" not in url
     assert (r.json_body["title"], r.json_body["filename"]) == ("Sérologie VIH", "serologie-vih.pdf")
+
+
+def test_the_settings_say_which_channels_a_login_code_may_use(api, aws, camille):
+    """BR-10, BR-11: SMS only with a proven mobile; the settings page offers only those (issue 11)."""
+    settings = api.http.get("/espaces/me/settings", headers=camille["headers"]).json_body
+    assert settings["otp_channels"] == ["email"] and settings["otp_channel"] == "email"
+    r = api.http.patch("/espaces/me/settings", headers=camille["headers"], body=json.dumps({"otp_channel": "sms"}))
+    assert r.status_code == 400 and r.json_body["field"] == "otp_channel"
+    espace = aws.espaces.get(camille["espace_id"])
+    espace.mobile = "+33612345678"  # as activation leaves it once the SMS code is proven
+    aws.espaces.save(espace)
+    r = api.http.patch("/espaces/me/settings", headers=camille["headers"], body=json.dumps({"otp_channel": "sms"}))
+    assert r.status_code == 200 and r.json_body["otp_channel"] == "sms"
+    assert r.json_body["otp_channels"] == ["email", "sms"]

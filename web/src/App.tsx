@@ -8,6 +8,7 @@ import { paths } from "./paths";
 
 // The logged-in pages load on demand: the home page's first load stays small (WEB.md: <= 250 KB).
 const AccessLog = lazy(() => import("./pages/AccessLog"));
+const Settings = lazy(() => import("./pages/Settings"));
 
 function Loading() {
   return <p aria-live="polite">Chargement…</p>;
@@ -32,6 +33,7 @@ export function App() {
         <Route path={paths.home} element={<Home />} />
         <Route path={paths.login} element={<Login />} />
         <Route path={paths.accessLog} element={<Private><AccessLog /></Private>} />
+        <Route path={paths.settings} element={<Private><Settings /></Private>} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </Layout>

@@ -59,6 +59,17 @@ export function refreshSession(): Promise<boolean> {
 
 const pending = new Map<string, Request>();
 
+/** A 401 about what the holder typed (the password re-entered to close the espace, BR-14), not about
+ * the token: renewing the session and replaying would count one more failed password (BR-12). */
+async function isCredentialRefusal(response: Response): Promise<boolean> {
+  try {
+    const problem = (await response.clone().json()) as Partial<Problem>;
+    return problem.code === "invalid_credentials";
+  } catch {
+    return false;
+  }
+}
+
 const authMiddleware: Middleware = {
   onRequest({ request, id }) {
     if (accessToken && !request.headers.has("Authorization")) {
@@ -70,7 +81,7 @@ const authMiddleware: Middleware = {
   async onResponse({ response, id }) {
     const original = pending.get(id);
     pending.delete(id);
-    if (response.status !== 401 || !original) return response;
+    if (response.status !== 401 || !original || (await isCredentialRefusal(response))) return response;
     if (!(await refreshSession())) {
       accessToken = null;
       expiredListeners.forEach((listener) => listener());

@@ -10,8 +10,11 @@ export function formErrors(problem: Problem | null | undefined): FormErrors {
   if (!problem) return noErrors;
   const field = problem.field ?? null;
   if (field) {
-    const name = field.split(/[.[]/)[0];
-    return { fields: { [name]: problem.detail }, form: null };
+    // A nested field (`vaccinations.0.date`, or `a[0].b`) is known by its whole path and by the
+    // top-level field, so a form shows the message next to whichever of them it renders.
+    const path = field.replace(/\[(\w+)\]/g, ".$1").replace(/^\./, "");
+    const name = path.split(".")[0];
+    return { fields: { [name]: problem.detail, [path]: problem.detail }, form: null };
   }
   return { fields: {}, form: problem.detail };
 }

@@ -1,12 +1,14 @@
 import { Link } from "react-router-dom";
 import { paths } from "../paths";
 import { useTitle } from "../components/useTitle";
+import { ClosedNotice } from "../components/settings/ClosedNotice";
 
 export function Home() {
   useTitle("Accueil");
   return (
     <>
       <h1>Mon espace santé</h1>
+      <ClosedNotice />
       <p className="fr-text--lead">
         Votre espace numérique de santé : vos documents, votre profil médical, vos échanges avec les
         professionnels de santé, et vous décidez qui y accède.

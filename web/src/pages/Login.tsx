@@ -39,7 +39,7 @@ export function Login() {
         <h1>Se connecter à Mon espace santé</h1>
         {from.expired && (
           <Alert severity="info" small className="fr-mb-2w"
-            description="Votre session a expiré après 30 minutes d’inactivité. Reconnectez-vous pour reprendre où vous en étiez." />
+            description="Votre session a expiré (30 minutes sans activité, ou déconnexion depuis un autre onglet). Reconnectez-vous pour revenir à la page où vous étiez." />
         )}
         {challenge ? (
           <OtpStep challenge={challenge} onChallenge={setChallenge} returnTo={from.from} />

@@ -35,10 +35,11 @@ async function loadEspaces(): Promise<Pick<SessionState, "espaces" | "summary">>
   const children = await Promise.all(
     (data.children ?? []).map(async (child) => {
       const { data: c } = await api.GET("/espaces/{espace_id}", { params: { path: { espace_id: child.id } } });
-      return { id: child.id, firstName: c?.identity.first_name ?? "", own: false };
+      return c ? [{ id: child.id, firstName: c.identity.first_name, own: false }] : [];
     }),
   );
-  return { summary: data, espaces: [{ id: data.id, firstName: data.identity.first_name, own: true }, ...children] };
+  // A child's espace that cannot be read (closed, suspended: 404, BR-14/15) is not offered.
+  return { summary: data, espaces: [{ id: data.id, firstName: data.identity.first_name, own: true }, ...children.flat()] };
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
@@ -75,10 +76,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () =>
       onSessionExpired(() => {
         setAccessToken(null);
-        setState({ ...anonymous, expired: true });
+        // The espace chosen (own or a child's) is kept in memory: after the new login the pages act on
+        // it again, if the new holder manages it (establish() checks). Nothing goes to storage.
+        setState((previous) => ({ ...anonymous, expired: true, espaceId: previous.espaceId }));
       }),
     [],
   );
+
+  useIdleLogout(state.status === "authenticated", () =>
+    setState((previous) => ({ ...anonymous, expired: true, espaceId: previous.espaceId })));
 
   const session = useMemo<Session>(
     () => ({
@@ -102,6 +108,38 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [state, establish],
   );
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
+}
+
+/** WEB.md "Session": 30 minutes without activity. */
+export const IDLE_LOGOUT_MS = 30 * 60 * 1000;
+const ACTIVITY_EVENTS = ["pointerdown", "keydown", "wheel", "touchstart"] as const;
+
+/**
+ * Logged out after 30 minutes without the holder touching the page, even if the page makes no call
+ * meanwhile: the session ends on the server (POST /auth/logout) and the page leaves the health data
+ * it shows for the login, as on an expiry (the address and the espace chosen are kept in memory).
+ */
+function useIdleLogout(active: boolean, onIdle: () => void) {
+  useEffect(() => {
+    if (!active) return;
+    let last = Date.now();
+    const touch = () => {
+      last = Date.now();
+    };
+    ACTIVITY_EVENTS.forEach((name) => window.addEventListener(name, touch, { passive: true }));
+    const timer = window.setInterval(async () => {
+      if (Date.now() - last < IDLE_LOGOUT_MS) return;
+      window.clearInterval(timer);
+      await api.POST("/auth/logout").catch(() => undefined);
+      setAccessToken(null);
+      onIdle();
+    }, 30_000);
+    return () => {
+      window.clearInterval(timer);
+      ACTIVITY_EVENTS.forEach((name) => window.removeEventListener(name, touch));
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [active]);
 }
 
 export function useSession(): Session {

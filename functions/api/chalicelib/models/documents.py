@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from pydantic import Field, StrictBool, StrictStr
 
 from mes.domain.documents import ALLOWED_CONTENT_TYPES, CATEGORIES, HOLDER_MAX_BYTES, rejection_reason
+from mes.services.auth import otp_channels
 
 from .common import Body, Cursor, Download, Limit, Out, WholeNumber, body_config, iso
 
@@ -122,13 +123,16 @@ class SettingsOut(Out):
     emergency: EmergencySettings
     documents_masked_by_default: bool
     otp_channel: str
+    otp_channels: list[Literal["email", "sms"]] = Field(
+        description="the channels a login code may go to: SMS only with a proven mobile (BR-10, BR-11)")
     notifications: NotificationSettings
 
     @classmethod
     def from_domain(cls, espace: Espace) -> SettingsOut:
         s = espace.settings
         return cls(emergency=s.emergency, documents_masked_by_default=s.documents_masked_by_default,  # type: ignore[arg-type]
-                   otp_channel=espace.otp_channel, notifications=s.notifications)  # type: ignore[arg-type]
+                   otp_channel=espace.otp_channel, otp_channels=otp_channels(espace),  # type: ignore[arg-type]
+                   notifications=s.notifications)  # type: ignore[arg-type]
 
 
 class EmergencyPatch(Body):
