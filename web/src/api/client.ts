@@ -59,6 +59,12 @@ export function refreshSession(): Promise<boolean> {
 
 const pending = new Map<string, Request>();
 
+/** A 401 whose problem+json is about the token (`unauthorized`, or no readable code). */
+async function isTokenProblem(response: Response): Promise<boolean> {
+  const code = await response.clone().json().then((body: { code?: unknown }) => body?.code, () => undefined);
+  return typeof code !== "string" || code === "unauthorized";
+}
+
 const authMiddleware: Middleware = {
   onRequest({ request, id }) {
     if (accessToken && !request.headers.has("Authorization")) {
@@ -71,6 +77,9 @@ const authMiddleware: Middleware = {
     const original = pending.get(id);
     pending.delete(id);
     if (response.status !== 401 || !original) return response;
+    // Only a refused token is renewed: a 401 about what the holder typed (a child's code:
+    // `invalid_credentials`) is the answer itself, and a replay would count one more try.
+    if (!(await isTokenProblem(response))) return response;
     if (!(await refreshSession())) {
       accessToken = null;
       expiredListeners.forEach((listener) => listener());
