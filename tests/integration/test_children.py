@@ -118,7 +118,7 @@ def test_the_guardian_attaches_the_child_and_invites_the_other_parent_only_if_ac
     assert (r.status_code, r.json_body["code"]) == (409, "code_used")
     assert aws.espaces.get(child_id).login is None  # no credentials of its own
     me = api.http.get("/espaces/me", headers=guardian["headers"]).json_body
-    assert [c["id"] for c in me["children"]] == [child_id]
+    assert me["children"] == [{"id": child_id, "first_name": child["first_name"]}]  # WEB.md 13: the switch's name
     summary = api.http.get(f"/espaces/{child_id}", headers=guardian["headers"]).json_body
     assert summary["representatives"] == [{"id": guardian["espace_id"], "role": "guardian"}]
 

@@ -54,3 +54,12 @@ def get_espace(repo: EspaceRepository, claims: dict[str, Any], espace_id: str) -
     espace = resolve(repo, claims, espace_id)
     children = repo.children_of(espace.espace_id) if not family.is_managed(espace) else []
     return espace, children
+
+
+def get_summary(repo: EspaceRepository, claims: dict[str, Any], espace_id: str) -> tuple[Espace, list[Espace]]:
+    """GET /espaces/{id}: the espace and the children it manages (BR-16), in the order of
+    `children_of`, read together in one BatchGetItem so that their first names come with the summary
+    (the web page's switch "Espace de PRÉNOM") instead of one request per child."""
+    espace, ids = get_espace(repo, claims, espace_id)
+    found = {child.espace_id: child for child in repo.get_many(ids)} if ids else {}
+    return espace, [found[i] for i in ids if i in found]
