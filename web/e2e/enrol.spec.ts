@@ -44,6 +44,7 @@ test("opposition: identification with the serial's help, the dialog, the receipt
   await oppose.click();
   const dialog = page.getByRole("dialog", { name: "Confirmer votre opposition" });
   await expect(dialog).toBeVisible();
+  await expect(dialog).toHaveCSS("opacity", "1"); // the DSFR fades the dialog in: audit it once shown
   await audit(page, "opposition-dialog");
   await dialog.getByRole("button", { name: "Confirmer", exact: true }).click();
 

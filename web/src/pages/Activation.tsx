@@ -6,6 +6,7 @@ import { useTitle } from "../components/useTitle";
 import { Identification } from "../components/enrol/Identification";
 import { ActivationForm, emptyActivation, type ActivationValues } from "../components/enrol/ActivationForm";
 import { ActivationConfirm } from "../components/enrol/ActivationConfirm";
+import { StepHeading } from "../components/enrol/StepHeading";
 import { TOKEN_EXPIRED, bearer, isExpiredToken } from "../components/enrol/enrolment";
 import { paths } from "../paths";
 
@@ -53,13 +54,13 @@ export default function Activation() {
         )}
         {step.name === "form" && (
           <>
-            <h2 className="fr-h4">Vos coordonnées et vos identifiants de connexion</h2>
+            <StepHeading>Vos coordonnées et vos identifiants de connexion</StepHeading>
             <ActivationForm values={values} onChange={setValues} onSubmit={(v) => request(step.token, v)} />
           </>
         )}
         {step.name === "confirm" && (
           <>
-            <h2 className="fr-h4">Vérification de vos coordonnées</h2>
+            <StepHeading>Vérification de vos coordonnées</StepHeading>
             <ActivationConfirm channels={step.channels} onBack={() => setStep({ name: "form", token: step.token })}
               onConfirm={async (codes) => {
                 const { data, error } = await api.POST("/enrolment/activation/confirm", {
@@ -75,6 +76,7 @@ export default function Activation() {
         )}
         {step.name === "done" && (
           <>
+            <StepHeading>Activation terminée</StepHeading>
             <Alert severity="success" title="Votre espace santé est activé" className="fr-mb-3w"
               description="Connectez-vous avec votre identifiant et votre mot de passe ; un code à usage unique vous sera envoyé à chaque connexion." />
             <Link className="fr-btn" to={paths.login}>Se connecter</Link>

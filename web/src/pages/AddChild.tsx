@@ -5,6 +5,7 @@ import { useNavigate } from "react-router-dom";
 import { api } from "../api/client";
 import { useTitle } from "../components/useTitle";
 import { Identification } from "../components/enrol/Identification";
+import { StepHeading } from "../components/enrol/StepHeading";
 import { useSession } from "../session/session";
 import { paths } from "../paths";
 
@@ -24,6 +25,7 @@ export default function AddChild() {
         <h1>Ajouter un enfant</h1>
         {added ? (
           <>
+            <StepHeading>Enfant ajouté</StepHeading>
             <Alert severity="success" className="fr-mb-3w" title={child ? `L’espace de ${child.firstName} est ajouté` : "L’espace de votre enfant est ajouté"}
               description="Vous pouvez passer d’un espace à l’autre avec les boutons « Espace de … » en haut de la page." />
             <ul className="fr-btns-group fr-btns-group--inline-md">

@@ -7,6 +7,7 @@ import { api } from "../api/client";
 import { FormError, fieldState, useSubmit } from "../components/forms";
 import { useTitle } from "../components/useTitle";
 import { IdentityFields } from "../components/enrol/Identification";
+import { StepHeading } from "../components/enrol/StepHeading";
 import { emptyIdentity, identityBody, type IdentityValues } from "../components/enrol/identity";
 import { paths } from "../paths";
 
@@ -33,7 +34,8 @@ export default function NewCode() {
         <h1>Recevoir un nouveau code provisoire</h1>
         {sent ? (
           <>
-            <Alert severity="info" title="Demande enregistrée" description={sent} className="fr-mb-3w" />
+            <StepHeading>Demande enregistrée</StepHeading>
+            <Alert severity="info" small description={sent} className="fr-mb-3w" />
             <p>Le nouveau code remplace le précédent, qui ne fonctionne plus.</p>
             <ul className="fr-btns-group fr-btns-group--inline-md">
               <li><Link className="fr-btn" to={paths.activation}>Activer mon espace santé</Link></li>

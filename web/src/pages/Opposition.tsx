@@ -6,6 +6,7 @@ import { api, type Schemas } from "../api/client";
 import { FormError, useAction } from "../components/forms";
 import { useTitle } from "../components/useTitle";
 import { Identification } from "../components/enrol/Identification";
+import { StepHeading } from "../components/enrol/StepHeading";
 import { TOKEN_EXPIRED, bearer, downloadReceipt, isExpiredToken } from "../components/enrol/enrolment";
 import { formatDate, formatDateTime } from "../format";
 
@@ -62,6 +63,7 @@ function ConfirmStep({ started, onDone, onExpired }: {
   });
   return (
     <>
+      <StepHeading>Votre opposition</StepHeading>
       <p>
         Vous êtes identifié(e).
         {started.deadline && ` Vous pouvez vous opposer à la création de votre espace santé jusqu’au ${formatDate(started.deadline)}.`}
@@ -89,6 +91,7 @@ function OppositionReceipt({ token, receipt }: { token: string; receipt: Schemas
   });
   return (
     <>
+      <StepHeading>Justificatif d’opposition</StepHeading>
       <Alert severity="success" title="Votre opposition est enregistrée" className="fr-mb-3w"
         description="Votre espace santé ne sera pas créé. Conservez le justificatif ci-dessous." />
       <dl>

@@ -31,7 +31,12 @@ export async function downloadReceipt(token: string, receiptId: string): Promise
   } catch (error) {
     return asProblem(error);
   }
-  if (!response.ok) return asProblem(await response.json().catch(() => null));
+  if (!response.ok) {
+    const body: unknown = await response.json().catch(() => null);
+    if (body && typeof body === "object" && "code" in body && "detail" in body) return body as Problem;
+    return { ...asProblem(null), status: response.status, code: "receipt_unavailable",
+      detail: "Le justificatif n’a pas pu être téléchargé. Réessayez dans quelques instants." };
+  }
   const url = URL.createObjectURL(await response.blob());
   const link = document.createElement("a");
   link.href = url;
