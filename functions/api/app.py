@@ -16,9 +16,11 @@ from chalicelib.routes import exports as export_routes
 from chalicelib.routes import messaging as messaging_routes
 from chalicelib.routes import profile as profile_routes
 from chalicelib.routes import reimbursements as reimbursement_routes
+from chalicelib.routing import BINARY_TYPES
 from mes.observability import logger
 
 app = Chalice(app_name="mes")
+app.api.binary_types = list(BINARY_TYPES)  # only the files the API answers (the opposition receipt's PDF)
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path="requestContext.requestId",
                                                                           clear_state=True)))
 app.register_blueprint(enrolment.bp)

@@ -51,6 +51,12 @@ SEMANTIC_400 = ("create_session", "renew_code", "attach_child", "invite_represen
                 "pro_access_log", "pro_block", "pro_start", "pro_profile", "pro_reveal_document")
 
 
+# Headers an operation needs that no OpenAPI document can state (an `Accept` header parameter is
+# ignored by the specification): a file route answers its bytes only when Accept asks for them first
+# (chalicelib.routing.check_accept), else 406. Every check still runs on these operations.
+OPERATION_HEADERS = {"opposition_receipt": {"Accept": "application/pdf"}}
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -140,6 +146,9 @@ def config_toml(auth: dict[str, str]) -> str:
     for operation_id in SEMANTIC_400:
         lines += ["[[operations]]", f'include-operation-id = "{operation_id}"',
                   "checks.positive_data_acceptance.enabled = false", ""]
+    for operation_id, headers in sorted(OPERATION_HEADERS.items()):
+        values = ", ".join(f'{name} = "{value}"' for name, value in headers.items())
+        lines += ["[[operations]]", f'include-operation-id = "{operation_id}"', f"headers = {{ {values} }}", ""]
     return "\n".join(lines)
 
 

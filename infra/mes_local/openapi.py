@@ -18,6 +18,7 @@ PROBLEM_DESCRIPTIONS = {
     401: "no token, a bad or expired token, or wrong credentials",
     403: "authenticated, but not allowed (blocked, refused, suspended…)",
     404: "does not exist, or belongs to someone else",
+    406: "not_acceptable: a file route asked without its media type first in Accept",
     409: "state conflict",
     410: "expired",
     413: "payload_too_large: the body exceeds 256 KiB",
@@ -115,6 +116,8 @@ def problem_statuses(spec: Any) -> list[int]:
 
 PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait, when it applies", "schema": {"type": "string"}}}
+CONTENT_DISPOSITION = {"Content-Disposition": {"description": 'attachment; filename="…"',
+                                                "schema": {"type": "string"}}}
 SUCCESS_DESCRIPTIONS = {201: "Created", 202: "Accepted", 204: "No Content"}
 
 
@@ -146,6 +149,9 @@ def responses(spec: Any) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": SUCCESS_DESCRIPTIONS.get(spec.status, "OK")}
     if spec.response:
         ok["content"] = {"application/json": {"schema": _schema_ref(spec.response)}}
+    if spec.produces:  # a file (FileAnswer): its bytes, saved under the name Content-Disposition gives
+        ok["content"] = {spec.produces: {"schema": {"type": "string", "format": "binary"}}}
+        ok["headers"] = CONTENT_DISPOSITION
     answers: dict[str, Any] = {str(spec.status): ok}
     for status in problem_statuses(spec):
         answers[str(status)] = {"description": PROBLEM_DESCRIPTIONS.get(status, "problem"),

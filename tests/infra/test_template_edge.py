@@ -135,6 +135,22 @@ def test_access_log_is_json_without_bodies_tokens_or_paths(template: dict[str, A
     assert group["KmsKeyId"] == DATA_KEY_ARN and group["RetentionInDays"] == 90
 
 
+def test_the_api_declares_its_binary_media_types_as_the_app_does(template: dict[str, Any],
+                                                                  transformed: dict[str, Any]) -> None:
+    """The opposition receipt (GET /enrolment/opposition/receipt) is a PDF: API Gateway turns the
+    Lambda's base64 body into bytes only for a BinaryMediaTypes entry ("/" written "~1"); Chalice's
+    binary_types are the same list, so the local server behaves as the stage does."""
+    from chalicelib.routing import BINARY_TYPES, REGISTRY
+    from mes_local.functions import api_app
+
+    declared = template["Resources"]["MesApi"]["Properties"]["BinaryMediaTypes"]
+    assert declared == [t.replace("/", "~1") for t in BINARY_TYPES] == ["application~1pdf"]
+    assert api_app().app.api.binary_types == BINARY_TYPES
+    assert {spec.produces for spec in REGISTRY if spec.produces} == set(BINARY_TYPES)
+    (api,) = _resources(transformed, "AWS::ApiGateway::RestApi").values()
+    assert api["Properties"]["BinaryMediaTypes"] == declared
+
+
 def _public_routes(template: dict[str, Any]) -> set[tuple[str, str]]:
     events = template["Resources"]["ApiFunction"]["Properties"]["Events"].values()
     return {(e["Properties"]["Path"], e["Properties"]["Method"].upper()) for e in events
@@ -152,8 +168,8 @@ def test_throttling_stage_wide_and_tighter_on_enrolment_and_auth(template: dict[
     assert stage_wide["ThrottlingRateLimit"] == {"Ref": "ApiThrottlingRateLimit"}
     assert stage_wide["ThrottlingBurstLimit"] == {"Ref": "ApiThrottlingBurstLimit"}
     routes = _public_routes(template)
-    assert len(routes) == 10 and ("/enrolment/sessions", "POST") in routes and ("/auth/login", "POST") in routes
-    assert ("/auth/otp/resend", "POST") in routes
+    assert len(routes) == 11 and ("/enrolment/sessions", "POST") in routes and ("/auth/login", "POST") in routes
+    assert ("/auth/otp/resend", "POST") in routes and ("/enrolment/opposition/receipt", "GET") in routes
     # API Gateway names a method setting's path with "/" encoded as "~1".
     expected = {("/" + path.replace("/", "~1"), method) for path, method in routes}
     assert set(by_path) == expected

@@ -114,6 +114,7 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/enrolment/codes"): PUBLIC,
     # enrolment token
     ("POST", "/enrolment/opposition"): enrolment_row(),
+    ("GET", "/enrolment/opposition/receipt"): enrolment_row(),
     ("POST", "/enrolment/activation"): enrolment_row(),
     ("POST", "/enrolment/activation/confirm"): enrolment_row(),
     # holder: the espace and its settings

@@ -22,6 +22,7 @@ STATUS = {
     "code_used": 409,
     "deadline_passed": 409,
     "state_conflict": 409,
+    "not_opposed": 409,  # GET /enrolment/opposition/receipt on an espace that is not opposed (BR-07)
     "login_taken": 409,
     "code_expired": 410,
     "code_locked": 429,
@@ -30,11 +31,12 @@ STATUS = {
     "conversation_closed": 409,
     "invalid_attachment": 400,
     "suspended": 403,  # BR-15: the password matched, the espace is suspended by the operator
+    "not_acceptable": 406,  # raised by chalicelib.routing: a file route asked without its media type in Accept
     "payload_too_large": 413,  # raised by chalicelib.bodies before any use case
     "unsupported_media_type": 415,
 }
 
-TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
           409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type",
           429: "Too Many Requests", 500: "Internal Server Error"}
 

@@ -39,6 +39,7 @@ class RouteSpec:
     errors: tuple[int, ...]
     area: str = ""  # the blueprint's module (routes/<area>.py): the OpenAPI tag
     session: str | None = None  # the web session cookie: "issue" (sets it), "renew" (reads and sets), "end"
+    produces: str | None = None  # a file route's media type (its view returns a FileAnswer), else JSON
 
 
 SESSION_COOKIE = "mes_session"
@@ -68,6 +69,30 @@ def session_id_of(request: Any) -> str:
         if name == SESSION_COOKIE and SESSION_ID_CHARS.match(value):
             return value
     return ""
+
+
+@dataclass(frozen=True)
+class FileAnswer:
+    """A file to download: its bytes, media type (one of the app's binary types) and file name."""
+
+    content: bytes
+    media_type: str
+    filename: str
+
+
+BINARY_TYPES = ["application/pdf"]  # = template.yaml MesApi BinaryMediaTypes (as application~1pdf)
+
+
+def check_accept(request: Any, produces: str | None) -> None:
+    """A file route answers its bytes only when the first media type of Accept is the file's: API
+    Gateway returns a binary body only then (else the Lambda's base64 text), Chalice checks it too.
+    Otherwise a 406 problem, before the use case runs."""
+    if produces is None:
+        return
+    first = ((request.headers or {}).get("accept") or "").split(",")[0].split(";")[0].strip().lower()
+    if first != produces:
+        raise BadInput(f"Ce fichier se télécharge au format {produces} : la requête doit l'accepter "
+                       f"(en-tête « Accept: {produces} »).", field=None, status=406, code="not_acceptable")
 
 
 REGISTRY: list[RouteSpec] = []
@@ -105,11 +130,12 @@ def request_ref(request: Any, now: Any) -> Any:
 
 def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type[BaseModel] | None = None,
           response: type[BaseModel] | None = None, query: type[BaseModel] | None = None, status: int = 200,
-          errors: tuple[int, ...] = (), summary: str = "", session: str | None = None) -> Callable:
+          errors: tuple[int, ...] = (), summary: str = "", session: str | None = None,
+          produces: str | None = None) -> Callable:
     def decorator(view: Callable) -> Callable:
         REGISTRY.append(RouteSpec(path, method, view.__name__, auth, body, response, query, status,
                                   summary or (view.__doc__ or "").strip().split("\n")[0], errors,
-                                  view.__module__.rsplit(".", 1)[-1], session))
+                                  view.__module__.rsplit(".", 1)[-1], session, produces))
 
         @functools.wraps(view)
         def wrapper(**params: str) -> Response:
@@ -127,6 +153,7 @@ def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type
                     container = get_container()
                     kwargs["claims"] = authenticate(container.account_deps(), bearer_token(request), audience,
                                                     container.clock())
+                check_accept(request, produces)
                 if body is not None:
                     kwargs["body"] = parse_body(request, body)
                 if query is not None:
@@ -166,6 +193,10 @@ def _with_cookie(response: Response, session_id: str | None) -> Response:
 def _answer(result: Any, status: int) -> Response:
     if isinstance(result, WithSession):
         result = result.body
+    if isinstance(result, FileAnswer):  # personal data: never kept by a cache
+        return Response(body=result.content, status_code=status, headers={
+            "Content-Type": result.media_type, "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{result.filename}"'})
     if result is None:
         return Response(body="", status_code=status)
     payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result

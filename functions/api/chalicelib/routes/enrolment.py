@@ -17,7 +17,7 @@ from ..models.enrolment import (
     SessionResponse,
 )
 from ..models.espaces import EspaceResponse
-from ..routing import get_container, route
+from ..routing import FileAnswer, get_container, route
 
 bp = Blueprint(__name__)
 
@@ -38,6 +38,15 @@ def oppose(claims: dict) -> OppositionResponse:
     c = get_container()
     espace = enrolment.oppose(c.account_deps(), claims, now=c.clock())
     return OppositionResponse.from_domain(espace)
+
+
+@route(bp, "/enrolment/opposition/receipt", "GET", auth="enrolment", produces="application/pdf",
+       errors=(401, 406, 409))
+def opposition_receipt(claims: dict) -> FileAnswer:
+    """Download the opposition receipt as a PDF (BR-07); send `Accept: application/pdf`."""
+    c = get_container()
+    receipt = enrolment.opposition_receipt(c.account_deps(), claims)
+    return FileAnswer(receipt.content, "application/pdf", receipt.filename)
 
 
 @route(bp, "/enrolment/activation", "POST", auth="enrolment", body=ActivationRequest, response=ChallengeResponse,

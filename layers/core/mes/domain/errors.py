@@ -53,6 +53,14 @@ class StateConflict(DomainError):
     detail = "Cette opération n'est pas possible dans l'état actuel de votre profil."
 
 
+class NotOpposed(DomainError):
+    """BR-07: the opposition receipt of an espace that is not (or no longer) opposed."""
+
+    code = "not_opposed"
+    detail = ("Aucune opposition n'est enregistrée pour ce profil Mon espace santé : "
+              "il n'y a pas de justificatif d'opposition à télécharger.")
+
+
 class LoginTaken(DomainError):
     code = "login_taken"
     detail = "Cet identifiant est déjà utilisé. Choisissez-en un autre."

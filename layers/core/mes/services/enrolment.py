@@ -18,6 +18,7 @@ from mes.domain.errors import (
     CodeUsed,
     InvalidCredentials,
     LoginTaken,
+    NotOpposed,
     OtpInvalid,
     OtpLocked,
     RateLimited,
@@ -36,7 +37,7 @@ from mes.domain.identity import (
     validate_password,
 )
 from mes.domain.keys import Keys
-from mes.domain.texts import french_date
+from mes.domain.texts import french_date, opposition_receipt_text
 from mes.ports import (
     Challenge,
     Credential,
@@ -48,7 +49,7 @@ from mes.ports import (
     TokenService,
 )
 
-from . import payloads
+from . import payloads, pdf
 from .retry import retry_on_conflict
 
 ENROLMENT_AUDIENCE = "mes-enrolment"
@@ -179,6 +180,30 @@ def oppose(deps: AccountDeps, claims: dict[str, Any], *, now: datetime) -> Espac
         deps.notifier.send_templated(deps.template_name("opposition-receipt"), contact.email,
                                      {"receipt_id": receipt_id, "at": french_date(now)})
     return espace
+
+
+@dataclass(frozen=True)
+class ReceiptFile:
+    """The opposition receipt as a PDF file and the name it is saved under."""
+
+    content: bytes
+    filename: str
+
+
+def opposition_receipt(deps: AccountDeps, claims: dict[str, Any]) -> ReceiptFile:
+    """BR-07: the proof of an opposition as a PDF, for the enrolment token of the opposed espace.
+    The token's own espace only (its `sub`); any code sequence, since the code that opposed is spent;
+    nothing of the NIR in it. One read."""
+    espace = deps.repo.get(payloads.text(claims, "sub"))
+    if espace is None:
+        raise Unauthorized()
+    if espace.status != Status.OPPOSED or espace.receipt_id is None or espace.opposed_at is None:
+        raise NotOpposed()
+    title, paragraphs = opposition_receipt_text(receipt_id=espace.receipt_id, opposed_at=espace.opposed_at,
+                                                first_name=espace.first_name, last_name=espace.last_name)
+    blocks = [pdf.Block(title, size=16, bold=True, space=0),
+              *(pdf.Block(text, bold=True, space=14) if heading else pdf.Block(text) for heading, text in paragraphs)]
+    return ReceiptFile(pdf.render(blocks, title=title), f"justificatif-opposition-{espace.receipt_id}.pdf")
 
 
 def send_otp(deps: AccountDeps, channel: str, to: str, otp: str) -> None:
