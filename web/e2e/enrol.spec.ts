@@ -61,6 +61,7 @@ test("opposition: identification with the serial's help, the dialog, the receipt
   expect(download.suggestedFilename()).toBe(`justificatif-opposition-${receiptId}.pdf`);
   const bytes = fs.readFileSync(await download.path());
   expect(bytes.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+  expect(bytes.toString("latin1")).toContain(receiptId); // the receipt of this opposition (uncompressed text)
   await expectNothingStored(page, [person.nir, person.code ?? "", person.vitale_serial]);
 });
 

@@ -2,7 +2,7 @@
  * Calls made with the enrolment token (POST /enrolment/sessions gives it; short-lived, only for
  * /enrolment/*). The token lives in the page's React state only: never in storage or the URL.
  */
-import { API_BASE, asProblem, type Problem } from "../../api/client";
+import { api, asProblem, type Problem } from "../../api/client";
 
 export function bearer(token: string) {
   return { Authorization: `Bearer ${token}` };
@@ -22,22 +22,18 @@ export const TOKEN_EXPIRED =
  * an <a download>, the URL revoked afterwards. Returns the problem when the API refused.
  */
 export async function downloadReceipt(token: string, receiptId: string): Promise<Problem | null> {
-  let response: Response;
+  let blob: Blob;
   try {
-    response = await fetch(`${API_BASE}/enrolment/opposition/receipt`, {
+    const { data, error } = await api.GET("/enrolment/opposition/receipt", {
       headers: { Accept: "application/pdf", ...bearer(token) },
-      credentials: "same-origin",
+      parseAs: "blob",
     });
+    if (!data) return isProblem(error) ? error : unavailable;
+    blob = data;
   } catch (error) {
     return asProblem(error);
   }
-  if (!response.ok) {
-    const body: unknown = await response.json().catch(() => null);
-    if (body && typeof body === "object" && "code" in body && "detail" in body) return body as Problem;
-    return { ...asProblem(null), status: response.status, code: "receipt_unavailable",
-      detail: "Le justificatif n’a pas pu être téléchargé. Réessayez dans quelques instants." };
-  }
-  const url = URL.createObjectURL(await response.blob());
+  const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;
   link.download = `justificatif-opposition-${receiptId}.pdf`;
@@ -47,3 +43,12 @@ export async function downloadReceipt(token: string, receiptId: string): Promise
   window.setTimeout(() => URL.revokeObjectURL(url), 1000);
   return null;
 }
+
+function isProblem(body: unknown): body is Problem {
+  return !!body && typeof body === "object" && "code" in body && "detail" in body;
+}
+
+const unavailable: Problem = {
+  type: "about:blank", title: "Erreur", status: 0, code: "receipt_unavailable",
+  detail: "Le justificatif n’a pas pu être téléchargé. Réessayez dans quelques instants.",
+};
