@@ -83,6 +83,12 @@ test("activation: a wrong e-mail beside its field, the codes by e-mail and SMS, 
   const secret = "une phrase de passe pour le test";
   await password.fill(secret);
   await expect(page.getByText("entre 12 et 128 caractères")).toHaveClass(/fr-message--valid/);
+  await page.getByRole("button", { name: "Lire les conditions générales d’utilisation" }).click();
+  const terms = page.getByRole("dialog", { name: "Conditions générales d’utilisation" });
+  await expect(terms).toHaveCSS("opacity", "1");
+  await audit(page, "activation-terms");
+  await terms.getByRole("button", { name: "Fermer" }).click();
+  await expect(terms).toBeHidden();
   await page.getByRole("checkbox", { name: "J’accepte les conditions générales d’utilisation" }).check({ force: true });
   await page.getByRole("button", { name: "Valider" }).click();
   await expect(email).toHaveAccessibleDescription(/adresse e-mail est invalide/);
