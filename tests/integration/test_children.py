@@ -118,7 +118,7 @@ def test_the_guardian_attaches_the_child_and_invites_the_other_parent_only_if_ac
     assert (r.status_code, r.json_body["code"]) == (409, "code_used")
     assert aws.espaces.get(child_id).login is None  # no credentials of its own
     me = api.http.get("/espaces/me", headers=guardian["headers"]).json_body
-    assert [c["id"] for c in me["children"]] == [child_id]
+    assert me["children"] == [{"id": child_id, "first_name": child["first_name"]}]  # WEB.md 13: the switch's name
     summary = api.http.get(f"/espaces/{child_id}", headers=guardian["headers"]).json_body
     assert summary["representatives"] == [{"id": guardian["espace_id"], "role": "guardian"}]
 
@@ -272,3 +272,18 @@ def test_mes_majority_run_invokes_the_handler_at_the_given_time(aws, clock, monk
     assert "handed over: 1" in out and "complete: yes" in out
     (guardian,) = [e for e in aws.espaces.find_by_nir(aws.keys.nir_hmac(parent["nir"])) if e.first_name != "Noé"]
     assert aws.espaces.children_of(guardian.espace_id) == []
+
+
+def test_a_closed_childs_espace_is_no_longer_offered_to_the_guardian(api, aws, household):
+    """WEB.md 13: the switch "Espace de PRÉNOM" lists the espaces the guardian can open; a child's
+    closed espace answers 404 (BR-14), so the summary leaves it out rather than offering a dead switch."""
+    guardian, child = household["guardian"], household["child"]
+    r = attach(api, aws, guardian, child)
+    assert r.status_code == 201, r.body
+    child_id = r.json_body["espace"]["id"]
+    r = api.http.post(f"/espaces/{child_id}/closure", headers=guardian["headers"],
+                      body=json.dumps({"password": "une phrase de passe assez longue", "delete_data": False}))
+    assert r.status_code == 200, r.body
+    assert api.http.get(f"/espaces/{child_id}", headers=guardian["headers"]).status_code == 404
+    me = api.http.get("/espaces/me", headers=guardian["headers"])
+    assert me.status_code == 200 and me.json_body["children"] == []

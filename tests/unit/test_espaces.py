@@ -6,7 +6,7 @@ import pytest
 
 from mes.domain.errors import NotFound
 from mes.domain.espace import Status
-from mes.services.espaces import get_espace, resolve
+from mes.services.espaces import get_espace, get_summary, resolve
 from mes.services.population import import_population
 from tests.fakes import person, rows
 
@@ -29,6 +29,21 @@ def test_given_a_guardian_when_reading_then_own_espace_with_children_and_the_chi
 
     assert own.espace_id == family["Prenom1"] and children == [family["Prenom2"]]
     assert child.guardian_id == family["Prenom1"] and grandchildren == []
+
+
+def test_given_a_guardian_when_reading_the_summary_then_the_children_come_with_their_first_names(system, family):
+    """WEB.md 13: the switch "Espace de PRÉNOM" needs each child's first name; one read of them all."""
+    claims = {"sub": family["Prenom1"]}
+    system.repo.calls.clear()
+
+    own, children = get_summary(system.repo, claims, "me")
+
+    assert own.espace_id == family["Prenom1"]
+    assert [(c.espace_id, c.first_name) for c in children] == [(family["Prenom2"], "Prenom2")]
+    assert system.repo.calls.count("get_many") == 1
+    system.repo.calls.clear()
+    assert get_summary(system.repo, {"sub": family["Prenom3"]}, "me")[1] == []
+    assert "get_many" not in system.repo.calls  # no child, no read
 
 
 @pytest.mark.parametrize("reader, target", [("Prenom3", "Prenom1"), ("Prenom3", "Prenom2"), ("Prenom2", "Prenom1")])

@@ -9,6 +9,11 @@ import { paths } from "./paths";
 // The logged-in pages load on demand: the home page's first load stays small (WEB.md: <= 250 KB).
 const AccessLog = lazy(() => import("./pages/AccessLog"));
 const Settings = lazy(() => import("./pages/Settings"));
+// enrol: identification, opposition, activation, new code (public) and a child (logged in).
+const Opposition = lazy(() => import("./pages/Opposition"));
+const Activation = lazy(() => import("./pages/Activation"));
+const NewCode = lazy(() => import("./pages/NewCode"));
+const AddChild = lazy(() => import("./pages/AddChild"));
 
 function Loading() {
   return <p aria-live="polite">Chargement…</p>;
@@ -34,6 +39,10 @@ export function App() {
         <Route path={paths.login} element={<Login />} />
         <Route path={paths.accessLog} element={<Private><AccessLog /></Private>} />
         <Route path={paths.settings} element={<Private><Settings /></Private>} />
+        <Route path={paths.opposition} element={<Suspense fallback={<Loading />}><Opposition /></Suspense>} />
+        <Route path={paths.activation} element={<Suspense fallback={<Loading />}><Activation /></Suspense>} />
+        <Route path={paths.newCode} element={<Suspense fallback={<Loading />}><NewCode /></Suspense>} />
+        <Route path={paths.addChild} element={<Private><AddChild /></Private>} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </Layout>

@@ -21,9 +21,11 @@ import secrets
 import sys
 import tempfile
 import urllib.request
+from datetime import date, timedelta
 from typing import Any
 
 from mes_local import cli
+from mes_local.population import make_nir
 
 PASSWORD = "une phrase de passe de test 2026"  # noqa: S105 - a throwaway holder of the local stack
 
@@ -45,12 +47,19 @@ def last(to: str, field: str) -> str:
     return values[-1]
 
 
+def minor(row: dict[str, str]) -> dict[str, str]:
+    """A child's birth date (2 to 15 years old: BR-16 attaches minors only) and a NIR that matches it."""
+    rng = random.Random(secrets.randbits(64))  # noqa: S311 - test data
+    birth = date.today() - timedelta(days=rng.randint(2 * 366, 15 * 365))
+    return {"birth_date": birth.isoformat(), "nir": make_nir(rng, birth, row["department"])}
+
+
 def person(guardian: tuple[str, str] | None = None) -> dict[str, Any]:
     seed = random.SystemRandom().randrange(1, 10**9)
     row = next(csv.DictReader(io.StringIO(mes("population", "generate", "--count", "1", "--seed", str(seed)))))
     tag = secrets.token_hex(4)
     if guardian:
-        row.update(email="", mobile="", guardian_nir=guardian[0], guardian_birth_date=guardian[1])
+        row.update(email="", mobile="", guardian_nir=guardian[0], guardian_birth_date=guardian[1], **minor(row))
     else:
         row.update(email=f"e2e.{tag}@example.org", mobile=f"+336{random.SystemRandom().randrange(10**7, 10**8)}")
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as file:

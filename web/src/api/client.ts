@@ -59,15 +59,10 @@ export function refreshSession(): Promise<boolean> {
 
 const pending = new Map<string, Request>();
 
-/** A 401 about what the holder typed (the password re-entered to close the espace, BR-14), not about
- * the token: renewing the session and replaying would count one more failed password (BR-12). */
-async function isCredentialRefusal(response: Response): Promise<boolean> {
-  try {
-    const problem = (await response.clone().json()) as Partial<Problem>;
-    return problem.code === "invalid_credentials";
-  } catch {
-    return false;
-  }
+/** A 401 whose problem+json is about the token (`unauthorized`, or no readable code). */
+async function isTokenProblem(response: Response): Promise<boolean> {
+  const code = await response.clone().json().then((body: { code?: unknown }) => body?.code, () => undefined);
+  return typeof code !== "string" || code === "unauthorized";
 }
 
 const authMiddleware: Middleware = {
@@ -81,7 +76,10 @@ const authMiddleware: Middleware = {
   async onResponse({ response, id }) {
     const original = pending.get(id);
     pending.delete(id);
-    if (response.status !== 401 || !original || (await isCredentialRefusal(response))) return response;
+    if (response.status !== 401 || !original) return response;
+    // Only a refused token is renewed: a 401 about what the holder typed (a child's code:
+    // `invalid_credentials`) is the answer itself, and a replay would count one more try.
+    if (!(await isTokenProblem(response))) return response;
     if (!(await refreshSession())) {
       accessToken = null;
       expiredListeners.forEach((listener) => listener());

@@ -32,14 +32,9 @@ const anonymous: SessionState = { status: "anonymous", espaces: [], espaceId: nu
 async function loadEspaces(): Promise<Pick<SessionState, "espaces" | "summary">> {
   const { data } = await api.GET("/espaces/{espace_id}", { params: { path: { espace_id: "me" } } });
   if (!data) throw new Error("espace");
-  const children = await Promise.all(
-    (data.children ?? []).map(async (child) => {
-      const { data: c } = await api.GET("/espaces/{espace_id}", { params: { path: { espace_id: child.id } } });
-      return c ? [{ id: child.id, firstName: c.identity.first_name, own: false }] : [];
-    }),
-  );
-  // A child's espace that cannot be read (closed, suspended: 404, BR-14/15) is not offered.
-  return { summary: data, espaces: [{ id: data.id, firstName: data.identity.first_name, own: true }, ...children.flat()] };
+  // Each child's first name comes with the summary (ChildRef.first_name): one request in all.
+  const children = (data.children ?? []).map((child) => ({ id: child.id, firstName: child.first_name, own: false }));
+  return { summary: data, espaces: [{ id: data.id, firstName: data.identity.first_name, own: true }, ...children] };
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {

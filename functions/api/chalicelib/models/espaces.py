@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from pydantic import Field
+
 from mes.domain.children import representatives
 
 from .common import Out, iso_or_none
@@ -40,6 +42,7 @@ class Identity(Out):
 
 class ChildRef(Out):
     id: str
+    first_name: str = Field(description="the child's first name, as on file (the page names the espace with it)")
 
 
 class EspaceSettings(Out):
@@ -61,13 +64,13 @@ class EspaceSummary(Out):
     representatives: list[RepresentativeRef] = []  # BR-16: who manages this (child's) espace
 
     @classmethod
-    def from_domain(cls, espace: Espace, children: list[str]) -> EspaceSummary:
+    def from_domain(cls, espace: Espace, children: list[Espace]) -> EspaceSummary:
         """Never the NIR: only what the holder's summary shows."""
         return cls(
             id=espace.espace_id, status=str(espace.status),
             identity=Identity(first_name=espace.first_name, last_name=espace.last_name,
                               birth_date=espace.birth_date.isoformat()),
-            children=[ChildRef(id=i) for i in children],
+            children=[ChildRef(id=c.espace_id, first_name=c.first_name) for c in children],
             settings=EspaceSettings(otp_channel=espace.otp_channel),
             activated_at=iso_or_none(espace.activated_at),
             representatives=[RepresentativeRef(id=i, role=role) for i, role in representatives(espace)],  # type: ignore[arg-type]

@@ -24,13 +24,16 @@ class Acting:
     as_representative: bool = False
 
 
+UNREADABLE = (Status.PURGED, Status.CLOSED, Status.SUSPENDED)
+
+
 def resolve(repo: EspaceRepository, claims: dict[str, Any], espace_id: str) -> Espace:
     own = claims["sub"]
     target = own if espace_id == "me" else espace_id
     espace = repo.get(target)
     if espace is None or (target != own and not family.manages(espace, own)):
         raise NotFound()
-    if espace.status in (Status.PURGED, Status.CLOSED, Status.SUSPENDED):  # BR-14/15: a child's closed espace too
+    if espace.status in UNREADABLE:  # BR-14/15: a child's closed espace too
         raise NotFound()
     return espace
 
@@ -54,3 +57,13 @@ def get_espace(repo: EspaceRepository, claims: dict[str, Any], espace_id: str) -
     espace = resolve(repo, claims, espace_id)
     children = repo.children_of(espace.espace_id) if not family.is_managed(espace) else []
     return espace, children
+
+
+def get_summary(repo: EspaceRepository, claims: dict[str, Any], espace_id: str) -> tuple[Espace, list[Espace]]:
+    """GET /espaces/{id}: the espace and the children it manages (BR-16), in the order of
+    `children_of`, read together in one BatchGetItem so that their first names come with the summary
+    (the web page's switch "Espace de PRÉNOM") instead of one request per child."""
+    espace, ids = get_espace(repo, claims, espace_id)
+    found = {child.espace_id: child for child in repo.get_many(ids)} if ids else {}
+    # A child's espace the guardian cannot open (closed, suspended, purged: 404 from `resolve`) is left out.
+    return espace, [found[i] for i in ids if i in found and found[i].status not in UNREADABLE]
