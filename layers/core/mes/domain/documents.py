@@ -134,6 +134,10 @@ class Document:
     version: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
     hidden_from_representatives: bool = False  # BR-17: asked by a minor to a PS; revealing is irreversible
+    # Who deposited it, as the holder reads it (issue 11, WEB.md 7): a PS's name and profession code from its
+    # token at deposit time (BR-28); None for the holder's own uploads and older deposits.
+    author_name: str | None = None
+    author_profession: str | None = None
 
     @property
     def max_bytes(self) -> int:
