@@ -294,3 +294,25 @@ def test_a_download_link_names_the_file_by_its_id_never_by_the_holders_name_or_t
     assert f'filename="document-{document_id}.pdf"'.lower() in url
     assert "vih" not in url and "serologie" not in url
     assert (r.json_body["title"], r.json_body["filename"]) == ("Sérologie VIH", "serologie-vih.pdf")
+
+
+def test_an_interrupted_upload_is_deleted_and_retried_without_an_orphan(api, aws, camille):
+    """Issue 11, the web page's « Réessayer » (WEB.md 7): an upload whose bytes never arrived leaves a
+    `pending` document that nothing expires and that holds one of the 10 pending slots; the page deletes
+    it (DELETE, an own upload, BR-24) and announces the file again. The slot and the bytes' quota come
+    back at once, and bytes arriving late through the abandoned ticket are removed by the validation
+    (no metadata): no orphan metadata, no orphan object."""
+    first = announce(api, camille, size=len(PDF))
+    abandoned = first.json_body["document"]["id"]
+    assert aws.documents.quota(camille["espace_id"]) == (1, len(PDF))
+    r = api.http.delete(f"/espaces/me/documents/{abandoned}", headers=camille["headers"])
+    assert r.status_code == 204, r.body
+    assert aws.documents.quota(camille["espace_id"]) == (0, 0)
+    retried = add(api, aws, camille, PDF, "application/pdf")
+    flows.upload(first.json_body["upload"], PDF)  # the interrupted request reaches storage after all
+    flows.scan(aws)
+    items = api.http.get("/espaces/me/documents", headers=camille["headers"]).json_body["items"]
+    assert [(d["id"], d["status"]) for d in items] == [(retried, "available")]
+    key = f"documents/{camille['espace_id']}/{abandoned}"
+    assert not aws.client("s3").list_object_versions(Bucket=aws.settings.documents_bucket, Prefix=key).get("Versions")
+    assert aws.documents.quota(camille["espace_id"]) == (0, len(PDF))
