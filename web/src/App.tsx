@@ -8,6 +8,9 @@ import { paths } from "./paths";
 
 // The logged-in pages load on demand: the home page's first load stays small (WEB.md: <= 250 KB).
 const AccessLog = lazy(() => import("./pages/AccessLog"));
+const Documents = lazy(() => import("./pages/Documents"));
+const Messages = lazy(() => import("./pages/Messages"));
+const Conversation = lazy(() => import("./pages/Conversation"));
 
 function Loading() {
   return <p aria-live="polite">Chargement…</p>;
@@ -32,6 +35,9 @@ export function App() {
         <Route path={paths.home} element={<Home />} />
         <Route path={paths.login} element={<Login />} />
         <Route path={paths.accessLog} element={<Private><AccessLog /></Private>} />
+        <Route path={paths.documents} element={<Private><Documents /></Private>} />
+        <Route path={paths.messages} element={<Private><Messages /></Private>} />
+        <Route path={`${paths.messages}/:conversationId`} element={<Private><Conversation /></Private>} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </Layout>
