@@ -85,8 +85,9 @@ function Reply({ espaceId, conversationId, onSent, onClosed }: {
 }) {
   const [body, setBody] = useState("");
   const [sent, setSent] = useState(false);
-  const { errors, busy, submit } = useSubmit(async () => {
+  const { errors, setErrors, busy, submit } = useSubmit(async () => {
     setSent(false);
+    if (!body.trim()) return setErrors({ fields: { body: "Écrivez votre message avant de l’envoyer." }, form: null });
     const { data, error } = await api.POST("/espaces/{espace_id}/conversations/{conversation_id}/messages", {
       params: { path: { espace_id: espaceId, conversation_id: conversationId } }, body: { body, attachments: [] },
     });
