@@ -58,6 +58,7 @@ test("documents: a keyboard-only upload, masking, a professional's deposit with 
   await tabTo(page, page.getByRole("button", { name: "Envoyer" }));
   await page.keyboard.press("Enter");
   await expect(page.getByRole("progressbar", { name: "Envoi du fichier" })).toBeVisible();
+  await audit(page, "documents-uploading");
   release();
   const mine = row(page, title);
   await expect(page.getByText(`« ${title} » a été envoyé. Il est en cours de vérification.`)).toBeVisible();

@@ -59,7 +59,7 @@ export default function Conversation() {
       <h1>{info.subject}</h1>
       <p>{`Avec ${professionalOf(info)}`}</p>
       {cursor && <Button priority="secondary" onClick={() => void load(cursor)}>Afficher les messages précédents</Button>}
-      <ol className="mes-messages">
+      <ol className="mes-messages fr-raw-list">
         {messages.map((m) => (
           <li key={m.id} className={`mes-message mes-message--${m.author}`}>
             <h2 className="fr-h6 fr-mb-1v">

@@ -88,7 +88,7 @@ export default function Documents() {
       {docs.items === null && !docs.failed && <p aria-live="polite">Chargement…</p>}
       {docs.items?.length === 0 && <p>Aucun document pour le moment.</p>}
       {docs.items && docs.items.length > 0 && (
-        <ul className="mes-doc-list">
+        <ul className="mes-doc-list fr-raw-list">
           {docs.items.map((doc) => (
             <DocumentItem key={doc.id} doc={doc} busy={action.busy} onDownload={download} onMask={mask}
               onDelete={(d) => { setTarget(d); deleteDialog.open(); }} />

@@ -47,7 +47,7 @@ export default function Messages() {
       {items === null && !failed && <p aria-live="polite">Chargement…</p>}
       {items?.length === 0 && <p>Aucune conversation pour le moment.</p>}
       {items && items.length > 0 && (
-        <ul className="mes-doc-list">
+        <ul className="mes-doc-list fr-raw-list">
           {items.map((c) => (
             <li key={c.id} className="mes-doc fr-py-2w">
               <h2 className="fr-h6 fr-mb-1v"><Link to={paths.conversation(c.id)}>{c.subject}</Link></h2>

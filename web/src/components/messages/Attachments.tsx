@@ -12,7 +12,7 @@ export function Attachments({ espaceId, conversationId, items, fromProfessional 
 }) {
   if (items.length === 0) return null;
   return (
-    <ul className="mes-attachments">
+    <ul className="mes-attachments fr-raw-list">
       {items.map((a) => (
         <AttachmentRow key={a.document_id} espaceId={espaceId} conversationId={conversationId} attachment={a}
           saveable={fromProfessional} />
