@@ -1,4 +1,4 @@
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
@@ -23,8 +23,18 @@ export default function Documents() {
   const [adding, setAdding] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [target, setTarget] = useState<Doc | null>(null);
-  const addButton = useRef<HTMLButtonElement>(null);
+  const noticeRef = useRef<HTMLDivElement>(null);
+  const [focusNotice, setFocusNotice] = useState(false);
   const docs = useDocuments(espaceId, category);
+  // After an upload or a deletion the control used is gone: the focus goes to what happened.
+  useEffect(() => {
+    if (focusNotice && notice && !adding) noticeRef.current?.focus();
+    setFocusNotice(false);
+  }, [focusNotice, notice, adding]);
+  const tell = (text: string, focus = false) => {
+    setNotice(text);
+    setFocusNotice(focus);
+  };
 
   const action = useAction(async (run: () => Promise<{ error?: unknown } | void>) => run());
   const download = (doc: Doc) => action.run(async () => {
@@ -32,6 +42,7 @@ export default function Documents() {
       params: { path: { espace_id: espaceId, document_id: doc.id } },
     });
     if (data?.download) window.location.assign(data.download.url); // an attachment: the page stays
+    if (data && !data.download) return { error: { code: "not_available", detail: "Ce document n’est pas encore disponible." } };
     return { error };
   });
   const mask = (doc: Doc, masked: boolean) => action.run(async () => {
@@ -40,7 +51,7 @@ export default function Documents() {
     });
     if (data) {
       docs.replaced(data);
-      setNotice(masked ? `« ${data.title} » est masqué aux professionnels.` : `« ${data.title} » n’est plus masqué.`);
+      tell(masked ? `« ${data.title} » est masqué aux professionnels.` : `« ${data.title} » n’est plus masqué.`);
     }
     return { error };
   });
@@ -50,7 +61,7 @@ export default function Documents() {
     });
     if (response.ok) {
       docs.removed(doc.id);
-      setNotice(`« ${doc.title} » a été supprimé.`);
+      tell(`« ${doc.title} » a été supprimé.`, true);
     }
     return { error };
   });
@@ -62,7 +73,7 @@ export default function Documents() {
         <UploadForm espaceId={espaceId} onCancel={() => setAdding(false)} onUploaded={(doc) => {
           docs.added(doc);
           setAdding(false);
-          setNotice(`« ${doc.title} » a été envoyé. Il est en cours de vérification.`);
+          tell(`« ${doc.title} » a été envoyé. Il est en cours de vérification.`, true);
         }} />
       </>
     );
@@ -71,10 +82,10 @@ export default function Documents() {
     <>
       <h1>Documents</h1>
       <p>Les documents de santé de cet espace : les vôtres et ceux déposés par les professionnels de santé.</p>
-      <div aria-live="polite">{notice && <Alert severity="success" small description={notice} className="fr-mb-2w" />}</div>
+      <div aria-live="polite" ref={noticeRef} tabIndex={-1}>{notice && <Alert severity="success" small description={notice} className="fr-mb-2w" />}</div>
       <FormError errors={action.errors} />
       <div className="mes-doc-tools">
-        <Button ref={addButton} iconId="fr-icon-add-line" onClick={() => { setNotice(null); setAdding(true); }}>
+        <Button iconId="fr-icon-add-line" onClick={() => { setNotice(null); setAdding(true); }}>
           Ajouter un document
         </Button>
         <Select label="Catégorie" nativeSelectProps={{ name: "categorie", value: category,
