@@ -87,6 +87,14 @@ test("documents: a keyboard-only upload, masking, a professional's deposit with 
   await expect(deposit.getByRole("button", { name: /^Supprimer/ })).toHaveCount(0);
   await expect(deposit.getByRole("button", { name: /^Masquer aux professionnels/ })).toBeVisible();
 
+  // The filter "Catégorie" asks the API for one category (?category=).
+  await page.getByLabel("Catégorie").selectOption("BIOLOGIE");
+  await expect(page.getByRole("heading", { name: "Documents : Biologie" })).toBeVisible();
+  await expect(deposit).toBeVisible();
+  await expect(row(page, title)).toHaveCount(0);
+  await page.getByLabel("Catégorie").selectOption("");
+  await expect(row(page, title)).toBeVisible();
+
   const downloading = page.waitForEvent("download");
   await deposit.getByRole("button", { name: /^Télécharger/ }).click();
   const download = await downloading;
@@ -100,6 +108,8 @@ test("documents: a keyboard-only upload, masking, a professional's deposit with 
   await page.keyboard.press("Enter");
   const dialog = page.getByRole("dialog", { name: "Supprimer ce document ?" });
   await expect(dialog).toBeVisible();
+  await expect(dialog).toHaveCSS("opacity", "1"); // the DSFR's opening transition is over
+  await page.waitForTimeout(300);
   await audit(page, "documents-delete-dialog");
   await dialog.getByRole("button", { name: "Confirmer" }).click();
   await expect(page.getByText(`« ${title} » a été supprimé.`)).toBeVisible();
