@@ -8,6 +8,7 @@ import json
 import struct
 import urllib.parse
 import zlib
+from datetime import timedelta
 
 import pytest
 
@@ -308,3 +309,55 @@ def test_the_settings_say_which_channels_a_login_code_may_use(api, aws, camille)
     r = api.http.patch("/espaces/me/settings", headers=camille["headers"], body=json.dumps({"otp_channel": "sms"}))
     assert r.status_code == 200 and r.json_body["otp_channel"] == "sms"
     assert r.json_body["otp_channels"] == ["email", "sms"]
+
+
+def test_an_interrupted_upload_is_deleted_and_retried_without_an_orphan(api, aws, camille):
+    """Issue 11, the web page's « Réessayer » (WEB.md 7): an upload whose bytes never arrived leaves a
+    `pending` document that nothing expires and that holds one of the 10 pending slots; the page deletes
+    it (DELETE, an own upload, BR-24) and announces the file again. The slot and the bytes' quota come
+    back at once, and bytes arriving late through the abandoned ticket are removed by the validation
+    (no metadata): no orphan metadata, no orphan object."""
+    first = announce(api, camille, size=len(PDF))
+    abandoned = first.json_body["document"]["id"]
+    assert aws.documents.quota(camille["espace_id"]) == (1, len(PDF))
+    r = api.http.delete(f"/espaces/me/documents/{abandoned}", headers=camille["headers"])
+    assert r.status_code == 204, r.body
+    assert aws.documents.quota(camille["espace_id"]) == (0, 0)
+    retried = add(api, aws, camille, PDF, "application/pdf")
+    flows.upload(first.json_body["upload"], PDF)  # the interrupted request reaches storage after all
+    flows.scan(aws)
+    items = api.http.get("/espaces/me/documents", headers=camille["headers"]).json_body["items"]
+    assert [(d["id"], d["status"]) for d in items] == [(retried, "available")]
+    key = f"documents/{camille['espace_id']}/{abandoned}"
+    assert not aws.client("s3").list_object_versions(Bucket=aws.settings.documents_bucket, Prefix=key).get("Versions")
+    assert aws.documents.quota(camille["espace_id"]) == (0, len(PDF))
+
+
+def test_an_upload_whose_bytes_never_came_is_settled_when_read_after_30_minutes(api, aws, camille):
+    """Issue 11: the page was closed during the upload — nothing expires the `pending` document, which holds
+    one of the 10 pending slots. Read 30 minutes after its announcement without its bytes, it is rejected
+    « Le fichier n'a pas été reçu. » (its slot and bytes back); a younger one, or one whose bytes are there,
+    waits for the validation; bytes arriving after the settlement are deleted by the validation."""
+    def announced(title, minutes_ago):
+        r = announce(api, camille, size=len(PDF), title=title)
+        document = aws.documents.get(camille["espace_id"], r.json_body["document"]["id"])
+        document.created_at -= timedelta(minutes=minutes_ago)  # announced that long ago
+        aws.documents.save(document)
+        return document.document_id, r.json_body["upload"]
+
+    lost, lost_ticket = announced("Perdu", 31)
+    young, _ = announced("Récent", 29)
+    waiting, waiting_ticket = announced("En attente d'analyse", 31)
+    flows.upload(waiting_ticket, PDF)  # there, but not validated yet (no scan run)
+    settled = doc(api, camille, lost).json_body
+    assert (settled["status"], settled["rejection_reason"], settled["download"]) == (
+        "rejected", "Le fichier n'a pas été reçu.", None)
+    assert doc(api, camille, young).json_body["status"] == "pending"
+    assert doc(api, camille, waiting).json_body["status"] == "pending"
+    assert aws.documents.quota(camille["espace_id"]) == (2, 2 * len(PDF))
+    flows.upload(lost_ticket, PDF)  # late bytes (moto does not check the ticket's expiry)
+    flows.scan(aws)
+    assert doc(api, camille, waiting).json_body["status"] == "available"
+    assert doc(api, camille, lost).json_body["status"] == "rejected"
+    key = f"documents/{camille['espace_id']}/{lost}"
+    assert not aws.client("s3").list_object_versions(Bucket=aws.settings.documents_bucket, Prefix=key).get("Versions")

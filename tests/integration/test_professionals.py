@@ -395,3 +395,24 @@ def test_a_retried_read_tells_the_holder_once(api, aws, clock, psc, patient):
     again = {**token(psc, clock, PHARMACIST, "21"), "Idempotency-Key": "list-twice"}
     assert api.http.get(f"/pro/patients/{ins}/documents", headers=again).status_code == 200
     assert len(flows.sent(aws, "patient@example.org", "access-notice")) == before + 2
+
+
+def test_the_holder_reads_who_deposited_a_document(api, aws, clock, psc, patient):
+    """WEB.md 7 (issue 11): a professional's deposit shows its author to the holder — the name and
+    profession its Pro Santé Connect token gave at deposit time (BR-28); the holder's own upload has none."""
+    ins = patient["row"]["nir"]
+    doctor = token(psc, clock, DOCTOR, "10", name="Dr Claire Martin")
+    r = api.http.post(f"/pro/patients/{ins}/documents", headers=doctor, body=json.dumps({
+        "title": "Compte rendu", "category": "CPT_REND", "filename": "cr.pdf",
+        "content_type": "application/pdf", "size": 20}))
+    assert r.status_code == 201, r.body
+    flows.upload(r.json_body["upload"], b"%PDF-1.4\n%%EOF\n")
+    r = api.http.post("/espaces/me/documents", headers=patient["headers"], body=json.dumps({
+        "title": "Ordonnance", "category": "ORD_SOIN", "filename": "o.pdf", "content_type": "application/pdf",
+        "size": 15}))
+    flows.upload(r.json_body["upload"], b"%PDF-1.4\n%%EOF\n")
+    flows.scan(aws)
+    listed = api.http.get("/espaces/me/documents", headers=patient["headers"]).json_body["items"]
+    authors = {d["title"]: (d["author_type"], d["author_name"], d["author_profession"]) for d in listed}
+    assert authors == {"Compte rendu": ("PRACTITIONER", "Dr Claire Martin", "10"),
+                       "Ordonnance": ("PATIENT", None, None)}

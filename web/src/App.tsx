@@ -14,6 +14,9 @@ const Opposition = lazy(() => import("./pages/Opposition"));
 const Activation = lazy(() => import("./pages/Activation"));
 const NewCode = lazy(() => import("./pages/NewCode"));
 const AddChild = lazy(() => import("./pages/AddChild"));
+const Documents = lazy(() => import("./pages/Documents"));
+const Messages = lazy(() => import("./pages/Messages"));
+const Conversation = lazy(() => import("./pages/Conversation"));
 
 function Loading() {
   return <p aria-live="polite">Chargement…</p>;
@@ -43,6 +46,9 @@ export function App() {
         <Route path={paths.activation} element={<Suspense fallback={<Loading />}><Activation /></Suspense>} />
         <Route path={paths.newCode} element={<Suspense fallback={<Loading />}><NewCode /></Suspense>} />
         <Route path={paths.addChild} element={<Private><AddChild /></Private>} />
+        <Route path={paths.documents} element={<Private><Documents /></Private>} />
+        <Route path={paths.messages} element={<Private><Messages /></Private>} />
+        <Route path={`${paths.messages}/:conversationId`} element={<Private><Conversation /></Private>} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </Layout>

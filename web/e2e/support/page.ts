@@ -70,3 +70,12 @@ export async function expectNothingStored(page: Page, secrets: string[]): Promis
     expect(cookies).not.toContain(secret);
   }
 }
+
+/** Keyboard only: presses Tab (at most `max` times) until `target` has the focus. */
+export async function tabTo(page: Page, target: import("@playwright/test").Locator, max = 60): Promise<void> {
+  for (let i = 0; i < max; i += 1) {
+    if (await target.evaluate((element) => element === document.activeElement).catch(() => false)) return;
+    await page.keyboard.press("Tab");
+  }
+  await expect(target, `reached by Tab within ${max} presses`).toBeFocused();
+}

@@ -59,3 +59,26 @@ export async function pro(token: string, method: string, path: string, body?: un
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
   return text ? JSON.parse(text) : null;
 }
+
+/** What a PS's software does after POST /pro/patients/{ins}/documents: the bytes straight to storage with
+ * the presigned POST of the answer (fields first, the file last). */
+export async function presignedUpload(upload: { url: string; fields?: Record<string, string> }, bytes: Buffer,
+  contentType: string): Promise<void> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(upload.fields ?? {})) form.append(name, value);
+  form.append("file", new Blob([new Uint8Array(bytes)], { type: contentType }), "document");
+  const response = await fetch(upload.url, { method: "POST", body: form });
+  if (!response.ok) throw new Error(`upload: ${response.status} ${await response.text()}`);
+}
+
+/** A professional deposits a document in a patient's espace (BR-30: no read consent needed) and sends
+ * its bytes; the local stack's poller validates it. Returns the document's id. */
+export async function proDeposit(token: string, ins: string, doc: { title: string; category: string; bytes: Buffer }):
+  Promise<string> {
+  const answer = await pro(token, "POST", `/pro/patients/${ins}/documents`, {
+    title: doc.title, category: doc.category, filename: "document.pdf", content_type: "application/pdf",
+    size: doc.bytes.length,
+  });
+  await presignedUpload(answer.upload, doc.bytes, "application/pdf");
+  return answer.document.id as string;
+}

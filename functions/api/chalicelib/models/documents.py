@@ -59,6 +59,10 @@ class DocumentOut(Out):
     status: str
     masked: bool
     author_type: str
+    author_name: str | None = Field(None, description="a professional's deposit: its name as its Pro Santé Connect "
+                                                     "token gave it (issue 11)")
+    author_profession: str | None = Field(None, description="a professional's deposit: its profession code "
+                                                           "(RPPS, e.g. 10 médecin)")
     created_at: str
     reject_reason: str | None = Field(None, description="when `status` is `rejected`: too_large, empty, "
                                                         "unknown_type, type_mismatch, malware, unscannable, "
@@ -72,7 +76,8 @@ class DocumentOut(Out):
         """The document's metadata as every reader sees it; subclasses add their fields (`download`)."""
         return cls(id=d.document_id, title=d.title, category=d.category, filename=d.filename,
                    content_type=d.content_type, size=d.size, status=str(d.status), masked=d.masked,
-                   author_type=str(d.author_type), created_at=iso(d.created_at), reject_reason=d.reject_reason,
+                   author_type=str(d.author_type), author_name=d.author_name,
+                   author_profession=d.author_profession, created_at=iso(d.created_at), reject_reason=d.reject_reason,
                    rejection_reason=rejection_reason(d), hidden_from_representatives=d.hidden_from_representatives,
                    **extra)
 

@@ -47,8 +47,10 @@ def list_documents(claims: dict, espace_id: str, query: DocumentListQuery) -> Do
 @route(bp, "/espaces/{espace_id}/documents/{document_id}", "GET", auth="holder", response=DocumentDetail,
        errors=(401, 404))
 def get_document(claims: dict, espace_id: str, document_id: str) -> DocumentDetail:
-    """Metadata, and a short-lived download (as an attachment) once the document is available."""
-    document, download = documents.get_document(get_container().document_deps(), claims, espace_id, document_id)
+    """Metadata, and a short-lived download (as an attachment) once the document is available. An upload
+    still pending 30 minutes after its announcement without its bytes is settled as rejected (issue 11)."""
+    c = get_container()
+    document, download = documents.get_document(c.document_deps(), claims, espace_id, document_id, now=c.clock())
     return DocumentDetail.from_domain(document, download=download)
 
 

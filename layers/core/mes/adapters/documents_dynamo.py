@@ -69,6 +69,8 @@ class DocumentModel(Model):
     size = NumberAttribute(default=0)
     author_type = UnicodeAttribute(null=True)
     author_id = UnicodeAttribute(null=True)
+    author_name = UnicodeAttribute(null=True)
+    author_profession = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute(null=True)
     object_key = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
@@ -115,6 +117,7 @@ class DynamoDocumentRepository:
             espace_id=d.espace_id, document_id=d.document_id, title=d.title, category=d.category,
             espace_category=f"{d.espace_id}#{d.category}", filename=d.filename, content_type=d.content_type,
             size=d.size, author_type=str(d.author_type), author_id=d.author_id, created_at=iso(d.created_at),
+            author_name=d.author_name, author_profession=d.author_profession,
             object_key=d.object_key, status=str(d.status), masked=d.masked, hidden_from_holder=d.hidden_from_holder,
             hidden_until=iso(d.hidden_until) if d.hidden_until else None, hidden_notice_sent=d.hidden_notice_sent,
             hidden_pk=f"hidden#{shard_of(d.document_id, HIDDEN_SHARDS)}" if hidden_due else None, hidden_due=hidden_due,
@@ -128,6 +131,7 @@ class DynamoDocumentRepository:
             espace_id=m.espace_id, document_id=m.document_id, title=m.title or "", category=m.category or "",
             filename=m.filename or "", content_type=m.content_type or "", size=int(m.size or 0),
             author_type=AuthorType(m.author_type), author_id=m.author_id or "",
+            author_name=m.author_name, author_profession=m.author_profession,
             created_at=from_iso(m.created_at), object_key=m.object_key or "",  # type: ignore[arg-type]
             status=DocStatus(m.status), masked=bool(m.masked), hidden_from_holder=bool(m.hidden_from_holder),
             hidden_until=from_iso(m.hidden_until), hidden_notice_sent=bool(m.hidden_notice_sent),

@@ -24,6 +24,10 @@ UPLOAD_URL_TTL = 300  # seconds: a short-lived presigned upload
 DOWNLOAD_URL_TTL = 60
 HIDDEN_NOTICE_AFTER = timedelta(days=14)  # BR-26
 HIDDEN_RELEASE_AFTER = timedelta(days=30)  # BR-26: "one month" [design: 30 days]
+# [design] issue 11: a `pending` document whose bytes never arrived (the page was closed during the
+# upload) is settled as rejected `missing_object` when it is read this long after its announcement:
+# the 5-minute ticket has long expired and a slow 5 MB upload has ended; its pending slot comes back.
+ABANDONED_UPLOAD_AFTER = timedelta(minutes=30)
 MAX_PENDING_UPLOADS = 10  # [design] quota: uploads announced but not yet validated, per espace
 MAX_TOTAL_BYTES = 500_000_000  # [design] quota: declared bytes of pending + available documents
 
@@ -134,6 +138,10 @@ class Document:
     version: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
     hidden_from_representatives: bool = False  # BR-17: asked by a minor to a PS; revealing is irreversible
+    # Who deposited it, as the holder reads it (issue 11, WEB.md 7): a PS's name and profession code from its
+    # token at deposit time (BR-28); None for the holder's own uploads and older deposits.
+    author_name: str | None = None
+    author_profession: str | None = None
 
     @property
     def max_bytes(self) -> int:
@@ -179,6 +187,11 @@ def visible_to_holder(document: Document, as_representative: bool = False) -> bo
         return False
     return (document.status in (DocStatus.PENDING, DocStatus.AVAILABLE)
             or (document.status == DocStatus.REJECTED and uploaded_by_holder(document)))
+
+
+def upload_abandoned(document: Document, now: datetime) -> bool:
+    """Still `pending` well after its ticket expired (ABANDONED_UPLOAD_AFTER): its bytes may never come."""
+    return document.status == DocStatus.PENDING and now - document.created_at > ABANDONED_UPLOAD_AFTER
 
 
 def holder_may_delete(document: Document, espace_id: str) -> None:

@@ -89,13 +89,28 @@ def _holder_document(deps: DocumentDeps, claims: dict, espace_id: str, document_
                                                acting.as_representative)
 
 
-def get_document(deps: DocumentDeps, claims: dict, espace_id: str, document_id: str) -> tuple[Document, dict | None]:
+def get_document(deps: DocumentDeps, claims: dict, espace_id: str, document_id: str,
+                 now: datetime | None = None) -> tuple[Document, dict | None]:
     _, document = _holder_document(deps, claims, espace_id, document_id)
+    if now is not None and rules.upload_abandoned(document, now):
+        document = settle_abandoned(deps, document, now)
     download = None
     if document.status == DocStatus.AVAILABLE:
         download = deps.store.presign_download(document.object_key, rules.download_filename(document), document.content_type,
                                                rules.DOWNLOAD_URL_TTL)
     return document, download
+
+
+def settle_abandoned(deps: DocumentDeps, document: Document, now: datetime) -> Document:
+    """Issue 11: an upload whose bytes never arrived is rejected `missing_object` (« Le fichier n'a pas été
+    reçu. »), which gives its pending slot and bytes back (BR-23 quota) and lets the page say so; bytes that
+    are there are left to the validation. Bytes arriving later still are deleted by it (rejected)."""
+    if deps.store.head(document.object_key) is not None:
+        return document
+    outcome = _finish(deps, document, None, RejectReason.MISSING, 0, now)
+    if outcome.status == "skipped":  # settled meanwhile by the validation
+        return deps.documents.get(document.espace_id, document.document_id) or document
+    return document
 
 
 def set_masked(deps: DocumentDeps, claims: dict, espace_id: str, document_id: str, masked: bool) -> Document:

@@ -125,7 +125,8 @@ def deposit(deps: ProDeps, ps: ProIdentity, ins: str, *, title: str, category: s
     document = Document(
         espace_id=espace.espace_id, document_id=document_id, title=title.strip(), category=category,
         filename=filename, content_type=content_type, size=size, author_type=AuthorType.PRACTITIONER,
-        author_id=ps.rpps, created_at=req.at, object_key=object_key(espace.espace_id, document_id),
+        author_id=ps.rpps, author_name=ps.name, author_profession=ps.profession,
+        created_at=req.at, object_key=object_key(espace.espace_id, document_id),
         masked=espace.settings.documents_masked_by_default and not hidden_from_holder,
         hidden_from_holder=hidden_from_holder,
         hidden_until=req.at + rules.HIDDEN_RELEASE_AFTER if hidden_from_holder else None,
