@@ -16,6 +16,14 @@ async function axeSerious(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
+/** Waits until no CSS transition or animation runs (a dialog fading in has, for a moment, colours
+ * that axe would measure half-transparent). */
+async function settle(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined)));
+  });
+}
+
 async function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
@@ -30,10 +38,12 @@ export async function audit(page: Page, name: string): Promise<void> {
   fs.mkdirSync(E2E.screenshots, { recursive: true });
   const original = page.viewportSize() ?? DESKTOP;
   await page.setViewportSize(DESKTOP);
+  await settle(page);
   const desktop = await axeSerious(page);
   await page.screenshot({ path: path.join(E2E.screenshots, `${name}-desktop.png`), fullPage: true });
   await page.setViewportSize(PHONE);
   await page.waitForTimeout(100);
+  await settle(page);
   const phone = await axeSerious(page);
   const overflow = await horizontalOverflow(page);
   await page.screenshot({ path: path.join(E2E.screenshots, `${name}-360.png`), fullPage: true });
