@@ -88,8 +88,10 @@ WEB_SOURCES := $(shell find web/src web/public -type f -not -path 'web/public/ds
 node:
 	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(APT_INSTALL) nodejs npm; }
 
+# chromium-l10n: the French locale, so that a date field reads jj/mm/aaaa as on a French holder's browser.
 chromium:
-	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }
+	@test -x /usr/bin/chromium && test -f /usr/lib/chromium/locales/fr.pak || \
+	  { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium chromium-l10n; }
 
 $(WEB_STAMP): web/package.json web/package-lock.json
 	@$(MAKE) -s node

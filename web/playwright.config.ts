@@ -25,8 +25,10 @@ export default defineConfig({
     screenshot: "only-on-failure",
     launchOptions: {
       executablePath: process.env.MES_CHROMIUM ?? "/usr/bin/chromium",
+      // The browser's own language (date fields, messages): French, as for the holders (chromium-l10n).
+      env: { ...process.env, LANG: "fr_FR.UTF-8", LANGUAGE: "fr" },
       args: [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--lang=fr-FR",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
       ],
     },
