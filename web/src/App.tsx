@@ -8,6 +8,8 @@ import { paths } from "./paths";
 
 // The logged-in pages load on demand: the home page's first load stays small (WEB.md: <= 250 KB).
 const AccessLog = lazy(() => import("./pages/AccessLog"));
+const Profile = lazy(() => import("./pages/Profile"));
+const Professionals = lazy(() => import("./pages/Professionals"));
 
 function Loading() {
   return <p aria-live="polite">Chargement…</p>;
@@ -32,6 +34,8 @@ export function App() {
         <Route path={paths.home} element={<Home />} />
         <Route path={paths.login} element={<Login />} />
         <Route path={paths.accessLog} element={<Private><AccessLog /></Private>} />
+        <Route path={paths.profile} element={<Private><Profile /></Private>} />
+        <Route path={paths.professionals} element={<Private><Professionals /></Private>} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </Layout>
