@@ -55,7 +55,7 @@ export function EmergencySettings({ espaceId }: { espaceId: string }) {
           {MODES.map(({ mode, label, help }) => (
             <div className="fr-fieldset__element" key={mode}>
               <ToggleSwitch label={label} helperText={help} checked={emergency[mode]} disabled={busy}
-                labelPosition="left" onChange={(checked) => void change(mode, checked, label)} />
+                labelPosition="left" showCheckedHint={false} onChange={(checked) => void change(mode, checked, label)} />
             </div>
           ))}
         </fieldset>
