@@ -25,7 +25,7 @@ function options(type: string, width: number): uPlot.Options {
     cursor: { show: false },
     scales: { x: { time: true } },
     axes: [
-      { values: (_u, splits) => splits.map((s) => shortDate.format(new Date(s * 1000))) },
+      { space: 90, values: (_u, splits) => splits.map((s) => shortDate.format(new Date(s * 1000))) },
       { label: t.unit, size: 60 },
     ],
     series: type === "blood_pressure"

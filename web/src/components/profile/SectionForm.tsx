@@ -31,6 +31,8 @@ export function SectionForm({ def, espaceId, stored, onSaved }: Props) {
         const p = asProblem(error);
         const placed = place(def, p.field);
         setProblem({ placed, message: humanDetail(p.detail, placed) });
+        // The holder is taken to the field to correct (keyboard and screen-reader users too).
+        if (placed.kind === "field") window.setTimeout(() => document.getElementById(`${def.name}-${placed.key}`)?.focus(), 0);
       } else {
         const section = data && typeof data === "object" ? (data as Json) : body;
         onSaved(section);
@@ -120,10 +122,12 @@ function Rows({ part, def, rows, errorAt, rowError, setRows }: {
           </fieldset>
         );
       })}
-      <Button type="button" priority="secondary" iconId="fr-icon-add-line" className="fr-mb-3w"
-        onClick={() => setRows((all) => [...all, toRow(part)])}>
-        {part.add}
-      </Button>
+      <div className="fr-mb-3w">
+        <Button type="button" priority="secondary" iconId="fr-icon-add-line"
+          onClick={() => setRows((all) => [...all, toRow(part)])}>
+          {part.add}
+        </Button>
+      </div>
     </>
   );
 }

@@ -170,7 +170,7 @@ export const SECTIONS: SectionDef[] = [
     intro: "Votre médecin traitant et les professionnels qui vous suivent.",
     parts: [
       { kind: "fields", path: ["referring_doctor"], legend: "Médecin traitant", fields: [
-        { name: "name", label: "Nom du médecin traitant", kind: "text", required: true },
+        { name: "name", label: "Nom du médecin traitant", kind: "text", hint: "à indiquer dès que vous renseignez votre médecin traitant" },
         rpps, phone,
         { name: "address", label: "Adresse du cabinet", kind: "text" },
         { name: "declared_on", label: "Déclaré le", kind: "date" },
