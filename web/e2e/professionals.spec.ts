@@ -82,4 +82,11 @@ test("professionnels de santé and historique des accès: basis, block, administ
   await expect(page.getByRole("checkbox", { name: /^Accès en urgence par le SAMU/ })).not.toBeChecked();
   await expect(page.getByRole("checkbox", { name: /^Accès en urgence par un professionnel/ })).toBeChecked();
   await audit(page, "professionals-emergency");
+  // The refusal applies: a SAMU access is now refused, and the attempt is in the log, with why.
+  await expect(pro(pharmacy, "POST", `${patient}/emergency-access`, { mode: "samu", reason: "Patient inconscient, appel du centre 15" }))
+    .rejects.toThrow(/403 .*"code": ?"emergency_refused"/);
+  await page.getByRole("link", { name: "Historique des accès" }).first().click();
+  await expect(rows.nth(1)).toContainText(pharmacist.name);
+  await expect(rows.nth(1)).toContainText(
+    "Ouverture d’un accès en urgence par le SAMU (refusé : vous avez refusé ce mode d’accès en urgence)");
 });

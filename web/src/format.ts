@@ -85,13 +85,20 @@ const MODES: Record<string, string> = {
   administrator: " — en tant que médecin administrateur",
 };
 
+/** The emergency access itself names its mode without repeating "en urgence". */
+const EMERGENCY_MODES: Record<string, string> = {
+  samu: " par le SAMU",
+  break_glass: " par un professionnel (bris de glace)",
+};
+
 export function actionLabel(action: string, decision: string, mode?: string | null, target?: string | null): string {
   const basis = action === "authorisation" && target && target in BASES ? ` : ${BASES[target].toLowerCase()}` : "";
   const what = action === "read" && mode === "conversation" ? "Téléchargement d’une pièce jointe de la messagerie"
     : `${ACTIONS[action] ?? action}${basis}`;
   const code = decision.startsWith("refused") ? decision.split(":")[1] ?? "" : null;
   const refused = code === null ? "" : ` (${REFUSALS[code] ?? "refusé"})`;
-  return `${what}${(mode && MODES[mode]) ?? ""}${refused}`;
+  const how = action === "emergency" ? EMERGENCY_MODES[mode ?? ""] : MODES[mode ?? ""];
+  return `${what}${how ?? ""}${refused}`;
 }
 
 /** On which basis a professional may read the espace (BR-30, BR-33). */

@@ -5,6 +5,7 @@ import { Table } from "@codegouvfr/react-dsfr/Table";
 import { formatDate } from "../../format";
 import { formatMeasure, measureType, type Measurement } from "./measures";
 
+const AXIS_FONT = "14px Marianne, arial, sans-serif";
 const shortDate = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "short", year: "2-digit" });
 
 function series(type: string, readings: Measurement[]): uPlot.AlignedData {
@@ -25,8 +26,8 @@ function options(type: string, width: number): uPlot.Options {
     cursor: { show: false },
     scales: { x: { time: true } },
     axes: [
-      { space: 90, values: (_u, splits) => splits.map((s) => shortDate.format(new Date(s * 1000))) },
-      { label: t.unit, size: 60 },
+      { space: 100, font: AXIS_FONT, values: (_u, splits) => splits.map((s) => shortDate.format(new Date(s * 1000))) },
+      { label: t.unit, size: 64, font: AXIS_FONT, labelFont: AXIS_FONT },
     ],
     series: type === "blood_pressure"
       ? [{}, line("Systolique", "#000091"), line("Diastolique", "#ce0500")]

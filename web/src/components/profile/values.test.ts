@@ -86,6 +86,9 @@ describe("access-log labels", () => {
     expect(actionLabel("read", "refused:blocked", "refused")).toBe("Consultation d’un document (refusé : professionnel bloqué)");
     expect(actionLabel("list", "allowed", "samu")).toBe("Consultation de la liste des documents — en urgence, par le SAMU");
     expect(actionLabel("authorisation", "allowed", null, "care_team")).toBe("Autorisation d’accès : membre de votre équipe de soins");
+    expect(actionLabel("emergency", "refused:emergency_refused", "samu"))
+      .toBe("Ouverture d’un accès en urgence par le SAMU (refusé : vous avez refusé ce mode d’accès en urgence)");
+    expect(actionLabel("emergency", "allowed", "break_glass")).toBe("Ouverture d’un accès en urgence par un professionnel (bris de glace)");
     expect(actionLabel("read", "allowed", "conversation")).toBe("Téléchargement d’une pièce jointe de la messagerie");
   });
 });
