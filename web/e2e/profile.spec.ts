@@ -112,5 +112,16 @@ test("profil médical: sections saved one at a time, an error next to its field,
   await expect(values).toContainText("71,8 kg");
   await expect(values.getByRole("row").nth(3)).toContainText("72,5 kg");
   await expect(chart).toContainText("la dernière 70,4 kg");
+
+  // Blood pressure: two values in mmHg, two lines on its own chart.
+  await page.getByRole("button", { name: "Ajouter une mesure" }).click();
+  await page.getByLabel("Type de mesure").selectOption("blood_pressure");
+  await expect(page.locator(".mes-unit").first()).toHaveText("mmHg");
+  await page.getByLabel("Pression systolique").fill("135");
+  await page.getByLabel("Pression diastolique").fill("85");
+  await page.getByRole("button", { name: "Enregistrer la mesure" }).click();
+  const pressure = page.getByRole("figure", { name: /^Tension artérielle \(mmHg\) : 1 mesure,/ });
+  await expect(pressure.locator("canvas").first()).toBeVisible();
+  await expect(pressure.getByRole("table")).toContainText("135/85 mmHg");
   await audit(page, "profile-measures");
 });
