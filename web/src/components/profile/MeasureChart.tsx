@@ -5,6 +5,7 @@ import { Table } from "@codegouvfr/react-dsfr/Table";
 import { formatDate } from "../../format";
 import { formatMeasure, measureType, type Measurement } from "./measures";
 
+const WEEK = 7 * 86_400;
 const AXIS_FONT = "14px Marianne, arial, sans-serif";
 const shortDate = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "short", year: "2-digit" });
 
@@ -16,15 +17,24 @@ function series(type: string, readings: Measurement[]): uPlot.AlignedData {
   return [x, readings.map((m) => (m.value === null || m.value === undefined ? null : Number(m.value)))];
 }
 
-function options(type: string, width: number): uPlot.Options {
+/** Readings within a few days (or one alone) are shown on a week around them: uPlot's own span for a
+ * single reading in seconds is wrong (1,000 days). */
+function fixedWeek(x: number[]): [number, number] | null {
+  const min = Math.min(...x);
+  const max = Math.max(...x);
+  return max - min < WEEK ? [(min + max - WEEK) / 2, (min + max + WEEK) / 2] : null;
+}
+
+function options(type: string, width: number, x: number[]): uPlot.Options {
   const t = measureType(type);
+  const week = fixedWeek(x);
   const line = (label: string, stroke: string): uPlot.Series => ({ label, stroke, width: 2, points: { size: 7 } });
   return {
     width,
     height: 220,
-    legend: { show: type === "blood_pressure" },
+    legend: { show: false },
     cursor: { show: false },
-    scales: { x: { time: true } },
+    scales: { x: { time: true, ...(week ? { range: week } : {}) } },
     axes: [
       { space: 100, font: AXIS_FONT, values: (_u, splits) => splits.map((s) => shortDate.format(new Date(s * 1000))) },
       { label: t.unit, size: 64, font: AXIS_FONT, labelFont: AXIS_FONT },
@@ -46,7 +56,8 @@ export function MeasureChart({ type, readings }: { type: string; readings: Measu
     const element = box.current;
     if (!element) return;
     const width = () => Math.max(240, Math.min(element.clientWidth, 640));
-    const plot = new uPlot(options(type, width()), series(type, readings), element);
+    const data = series(type, readings);
+    const plot = new uPlot(options(type, width(), data[0] as number[]), data, element);
     const observer = new ResizeObserver(() => plot.setSize({ width: width(), height: 220 }));
     observer.observe(element);
     return () => {
@@ -62,6 +73,12 @@ export function MeasureChart({ type, readings }: { type: string; readings: Measu
         {`${t.label} (${t.unitLabel}) : ${readings.length} mesure${readings.length > 1 ? "s" : ""}, la dernière ${formatMeasure(last)} le ${formatDate(last.measured_at)}`}
       </figcaption>
       <div ref={box} className="mes-chart" aria-hidden="true" data-testid={`graphique-${type}`} />
+      {type === "blood_pressure" && (
+        <p className="fr-text--sm" aria-hidden="true">
+          <span className="mes-legend mes-legend--high">Systolique (chiffre du haut)</span>
+          <span className="mes-legend mes-legend--low">Diastolique (chiffre du bas)</span>
+        </p>
+      )}
       <div className="mes-table-scroll">
         <Table caption={`Valeurs de la mesure « ${t.label} »`} headers={["Date", "Valeur"]}
           data={[...readings].reverse().map((m) => [formatDate(m.measured_at), formatMeasure(m)])} />
