@@ -82,6 +82,14 @@ test("professionnels de santé and historique des accès: basis, block, administ
   await expect(page.getByRole("checkbox", { name: /^Accès en urgence par le SAMU/ })).not.toBeChecked();
   await expect(page.getByRole("checkbox", { name: /^Accès en urgence par un professionnel/ })).toBeChecked();
   await audit(page, "professionals-emergency");
+  // Withdrawing an authorisation (BR-30): the pharmacist's next read is refused, and it leaves the list.
+  await pharmacistRow.getByRole("button", { name: /^Retirer l’autorisation/ }).click();
+  await expect(page.getByRole("dialog")).toContainText(pharmacist.name);
+  await page.getByRole("dialog").getByRole("button", { name: "Confirmer" }).click();
+  await expect(page.getByRole("status").getByText(`${pharmacist.name} n’a plus d’autorisation`)).toBeVisible();
+  await expect(pharmacistRow).toHaveCount(0);
+  await expect(pro(pharmacy, "GET", `${patient}/documents`)).rejects.toThrow(/403/);
+
   // The refusal applies: a SAMU access is now refused, and the attempt is in the log, with why.
   await expect(pro(pharmacy, "POST", `${patient}/emergency-access`, { mode: "samu", reason: "Patient inconscient, appel du centre 15" }))
     .rejects.toThrow(/403 .*"code": ?"emergency_refused"/);

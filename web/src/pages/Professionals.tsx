@@ -10,10 +10,15 @@ import { basisLabel, formatDate, professionLabel } from "../format";
 import { EmergencySettings } from "../components/professionals/EmergencySettings";
 
 type Professional = Schemas["Professional"];
-type Pending = { kind: "block" | "administrator"; professional: Professional };
+type Pending = { kind: "block" | "administrator" | "withdraw"; professional: Professional };
 
 const confirmModal = createModal({ id: "confirmer-professionnel", isOpenedByDefault: false });
 const PHYSICIAN = "10";
+const TITLES: Record<Pending["kind"], string> = {
+  block: "Bloquer ce professionnel",
+  administrator: "Désigner le médecin administrateur",
+  withdraw: "Retirer l’autorisation d’accès",
+};
 
 function nameOf(p: Professional): string {
   return p.name ?? `Professionnel RPPS ${p.rpps}`;
@@ -38,15 +43,17 @@ export default function Professionals() {
     void load();
   }, [load]);
 
-  const act = async (what: "block" | "unblock" | "administrator", p: Professional) => {
+  const act = async (what: Pending["kind"] | "unblock", p: Professional) => {
     setMessage(null);
     const path = { espace_id: espaceId, rpps: p.rpps };
     const { error } = what === "block" ? await api.PUT("/espaces/{espace_id}/blocks/{rpps}", { params: { path } })
       : what === "unblock" ? await api.DELETE("/espaces/{espace_id}/blocks/{rpps}", { params: { path } })
+      : what === "withdraw" ? await api.DELETE("/espaces/{espace_id}/professionals/{rpps}", { params: { path } })
       : await api.PUT("/espaces/{espace_id}/administrator", { params: { path: { espace_id: espaceId } }, body: { rpps: p.rpps } });
     if (error) return setMessage({ ok: false, text: asProblem(error).detail });
     const done = { block: "est bloqué : il n’a plus accès à votre espace", unblock: "est débloqué",
-      administrator: "est désormais votre médecin administrateur" }[what];
+      administrator: "est désormais votre médecin administrateur",
+      withdraw: "n’a plus d’autorisation : il devra vous redemander votre accord pour consulter vos documents" }[what];
     setMessage({ ok: true, text: `${nameOf(p)} ${done}.` });
     await load();
   };
@@ -73,12 +80,14 @@ export default function Professionals() {
         </ul>
       )}
       <EmergencySettings espaceId={espaceId} />
-      <confirmModal.Component title={pending?.kind === "administrator" ? "Désigner le médecin administrateur" : "Bloquer ce professionnel"}
+      <confirmModal.Component title={TITLES[pending?.kind ?? "block"]}
         buttons={[
           { children: "Annuler", priority: "secondary" },
           { children: "Confirmer", onClick: () => { if (pending) void act(pending.kind, pending.professional); } },
         ]}>
-        {pending?.kind === "administrator"
+        {pending?.kind === "withdraw"
+          ? `${nameOf(pending.professional)} ne pourra plus consulter vos documents. Il pourra vous redemander votre accord ; pour lui interdire tout accès, bloquez-le.`
+          : pending?.kind === "administrator"
           ? `${nameOf(pending.professional)} deviendra votre médecin administrateur : il pourra voir vos documents masqués, consulter l’historique des accès et bloquer un autre professionnel à votre demande. Il remplace le médecin administrateur actuel, s’il y en a un.`
           : `${pending ? nameOf(pending.professional) : "Ce professionnel"} n’aura plus aucun accès à votre espace santé, même avec votre consentement, jusqu’à ce que vous le débloquiez.`}
       </confirmModal.Component>
@@ -108,6 +117,9 @@ function ProfessionalRow({ p, onAsk, onUnblock }: {
           <Button priority="secondary" onClick={() => onUnblock(p)}>Débloquer{who}</Button>
         ) : (
           <Button priority="secondary" onClick={() => onAsk("block", p)}>Bloquer{who}</Button>
+        )}
+        {p.authorisation && (
+          <Button priority="tertiary" onClick={() => onAsk("withdraw", p)}>Retirer l’autorisation{who}</Button>
         )}
         {p.profession === PHYSICIAN && !p.administrator && !p.blocked && (
           <Button priority="tertiary" onClick={() => onAsk("administrator", p)}>Désigner comme médecin administrateur{who}</Button>
