@@ -37,7 +37,7 @@ export default function Profile() {
         « Enregistrer ». Seuls les vaccinations, les directives anticipées, la personne de confiance et les contacts
         d’urgence peuvent être lus par les professionnels de santé que vous autorisez ; le reste n’est visible que par vous.
       </p>
-      <nav className="fr-summary fr-mb-4w" aria-labelledby="sommaire-profil">
+      <nav className="fr-summary mes-summary fr-mb-4w" aria-labelledby="sommaire-profil">
         <h2 className="fr-summary__title" id="sommaire-profil">Rubriques du profil</h2>
         <ol className="fr-summary__list">
           {[...SECTIONS.map((s) => [s.name, s.title]), ["mesures", "Mesures"]].map(([id, title]) => (
