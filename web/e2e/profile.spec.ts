@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { audit, login } from "./support/page";
-import { newHolder } from "./support/stack";
+import { audit, expectNothingStored, login } from "./support/page";
+import { lastSent, newHolder } from "./support/stack";
 
 /** A local date `days` ago, as an <input type="date"> takes it. */
 function daysAgo(days: number): string {
@@ -8,6 +8,12 @@ function daysAgo(days: number): string {
   d.setDate(d.getDate() - days);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
+
+const expired = {
+  status: 401, contentType: "application/problem+json",
+  body: JSON.stringify({ type: "about:blank", title: "Session expirée", status: 401, code: "session_expired",
+    detail: "Votre session a expiré. Reconnectez-vous." }),
+};
 
 const section = (page: Page, name: string) => page.getByRole("form", { name, exact: true });
 const row = (form: Locator, name: string) => form.getByRole("group", { name, exact: true });
@@ -25,7 +31,7 @@ async function addMeasure(page: Page, type: string, value: string, date: string)
   await page.getByRole("button", { name: "Enregistrer la mesure" }).click();
 }
 
-test("profil médical: sections saved one at a time, an error next to its field, weights on a chart", async ({ page }) => {
+test("profil médical: sections saved one at a time, an error next to its field, weights on a chart, an edit kept across an expired session", async ({ page }) => {
   const holder = await newHolder();
   await login(page, holder);
   await page.getByRole("link", { name: "Profil médical" }).first().click();
@@ -124,4 +130,29 @@ test("profil médical: sections saved one at a time, an error next to its field,
   await expect(pressure.locator("canvas").first()).toBeVisible();
   await expect(pressure.getByRole("table")).toContainText("135/85 mmHg");
   await audit(page, "profile-measures");
+
+  // The session expires while a section is being edited (the API answers 401 and the renewal fails):
+  // back to the login, then back here with the unsaved edit, kept in memory only.
+  const person = section(page, "Personne de confiance");
+  await person.getByLabel("Lien avec vous").fill("Sœur aînée");
+  await page.route("**/api/auth/refresh", (route) => route.fulfill(expired));
+  await page.route("**/api/espaces/*/profile/trusted_person", (route) => route.fulfill(expired));
+  await person.getByRole("button", { name: "Enregistrer la section « Personne de confiance »" }).click();
+  await expect(page).toHaveURL(/\/connexion$/);
+  await expect(page.getByText("Votre session a expiré")).toBeVisible();
+  await expectNothingStored(page, ["Sœur aînée", "Revaxis", "Pénicilline"]);
+  await page.unrouteAll();
+  await page.getByLabel("Identifiant").fill(holder.login);
+  await page.getByLabel("Mot de passe").fill(holder.password);
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await expect(page.getByLabel("Code à usage unique")).toBeVisible();
+  await page.getByLabel("Code à usage unique").fill(await lastSent(holder.email, "otp"));
+  await page.getByRole("button", { name: "Valider" }).click();
+  await expect(page).toHaveURL(/\/espace\/profil$/);
+  await expect(person.getByLabel("Lien avec vous")).toHaveValue("Sœur aînée");
+  await expect(person.getByText("Vos modifications non enregistrées de cette rubrique ont été conservées")).toBeVisible();
+  await expect(section(page, "Vaccinations").getByText("Vos modifications non enregistrées")).toHaveCount(0);
+  await save(person, "Personne de confiance");
+  await page.reload();
+  await expect(section(page, "Personne de confiance").getByLabel("Lien avec vous")).toHaveValue("Sœur aînée");
 });

@@ -5,6 +5,7 @@ import { useEspaceId } from "../session/session";
 import { SECTIONS } from "../components/profile/sections";
 import { SectionForm } from "../components/profile/SectionForm";
 import { Measurements } from "../components/profile/Measurements";
+import { openProfile } from "../components/profile/drafts";
 
 type Profile = Schemas["ProfileOut"];
 
@@ -12,6 +13,7 @@ type Profile = Schemas["ProfileOut"];
 export default function Profile() {
   useTitle("Profil médical");
   const espaceId = useEspaceId();
+  useState(openProfile); // once per visit, before the sections read their drafts
   const [profile, setProfile] = useState<Profile | null>(null);
   const [failed, setFailed] = useState(false);
 

@@ -1,9 +1,10 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { api, asProblem } from "../../api/client";
 import { FieldInput } from "./FieldInput";
 import type { FieldsPart, ListPart, SectionDef } from "./sections";
+import { draftKey, draftOf, dropDraft, keepDraft } from "./drafts";
 import { fieldKey, humanDetail, place, toBody, toRow, toState, type FormState, type Placed, type Value } from "./values";
 
 type Json = Record<string, unknown>;
@@ -12,7 +13,11 @@ type Props = { def: SectionDef; espaceId: string; stored: Json | null | undefine
 
 /** One section of the profile, saved on its own with PUT …/profile/{section} (BR-19). */
 export function SectionForm({ def, espaceId, stored, onSaved }: Props) {
-  const [state, setState] = useState<FormState>(() => toState(def, stored));
+  const key = draftKey(espaceId, def.name);
+  const [state, setState] = useState<FormState>(() => draftOf(key) ?? toState(def, stored));
+  // Edited and not saved yet: kept in memory across an expired session (drafts.ts).
+  const [dirty, setDirty] = useState(() => draftOf(key) !== undefined);
+  const [restored] = useState(dirty);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -37,6 +42,7 @@ export function SectionForm({ def, espaceId, stored, onSaved }: Props) {
         const section = data && typeof data === "object" ? (data as Json) : body;
         onSaved(section);
         setState(toState(def, section));
+        setDirty(false);
         setSaved(true);
       }
     } catch (error) {
@@ -46,13 +52,17 @@ export function SectionForm({ def, espaceId, stored, onSaved }: Props) {
     }
   };
 
-  const errorAt = (key: string) => (problem?.placed.key === key ? problem.message : undefined);
-  const setField = (key: string, value: Value) => {
+  useEffect(() => (dirty ? keepDraft(key, state) : dropDraft(key)), [dirty, key, state]);
+
+  const errorAt = (at: string) => (problem?.placed.key === at ? problem.message : undefined);
+  const setField = (at: string, value: Value) => {
     setSaved(false);
-    setState((s) => ({ ...s, fields: { ...s.fields, [key]: value } }));
+    setDirty(true);
+    setState((s) => ({ ...s, fields: { ...s.fields, [at]: value } }));
   };
   const setRows = (path: string, update: (rows: FormState["lists"][string]) => FormState["lists"][string]) => {
     setSaved(false);
+    setDirty(true);
     setState((s) => ({ ...s, lists: { ...s.lists, [path]: update(s.lists[path] ?? []) } }));
   };
 
@@ -61,6 +71,10 @@ export function SectionForm({ def, espaceId, stored, onSaved }: Props) {
       <h2 id={headingId}>{def.title}</h2>
       <p className="fr-text--lg">{def.intro}</p>
       <form aria-labelledby={headingId} onSubmit={save} noValidate>
+        {restored && dirty && (
+          <Alert severity="info" small className="fr-mb-2w"
+            description="Vos modifications non enregistrées de cette rubrique ont été conservées pendant la reconnexion. Pensez à les enregistrer." />
+        )}
         {problem?.placed.kind === "form" && <Alert severity="error" small role="alert" className="fr-mb-2w" description={problem.message} />}
         {def.parts.map((part) => part.kind === "fields"
           ? <Fields key={part.path.join(".") || "fields"} part={part} def={def} state={state} errorAt={errorAt} onChange={setField} />
