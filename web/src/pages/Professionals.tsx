@@ -121,7 +121,7 @@ function ProfessionalRow({ p, onAsk, onUnblock }: {
         {p.authorisation && (
           <Button priority="tertiary" onClick={() => onAsk("withdraw", p)}>Retirer l’autorisation{who}</Button>
         )}
-        {p.profession === PHYSICIAN && !p.administrator && !p.blocked && (
+        {p.profession === PHYSICIAN && p.authorisation !== "occupational_consent" && !p.administrator && !p.blocked && (
           <Button priority="tertiary" onClick={() => onAsk("administrator", p)}>Désigner comme médecin administrateur{who}</Button>
         )}
       </div>
