@@ -1,6 +1,11 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { audit, login } from "./support/page";
 import { newHolder, pro, proToken } from "./support/stack";
+
+/** axe reads colours: let the dialog's opening or closing transition end first. */
+async function settled(page: Page): Promise<void> {
+  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+}
 
 const rpps = () => String(10_000_000_000 + Math.floor(Math.random() * 89_999_999_999));
 
@@ -54,11 +59,14 @@ test("professionnels de santé and historique des accès: basis, block, administ
   const dialog = page.getByRole("dialog");
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText(physician.name);
+  await settled(page);
   await audit(page, "professionals-confirm");
   await dialog.getByRole("button", { name: "Confirmer" }).click();
   await expect(page.getByRole("status").getByText(`${physician.name} est bloqué`)).toBeVisible();
   await expect(doctorRow.getByText("Bloqué", { exact: true })).toBeVisible();
   await expect(pro(doctor, "GET", `${patient}/documents`)).rejects.toThrow(/403 .*"code": ?"blocked"/);
+  await expect(dialog).toBeHidden();
+  await settled(page);
   await audit(page, "professionals-blocked");
   await doctorRow.getByRole("button", { name: /^Débloquer/ }).click();
   await expect(page.getByRole("status").getByText(`${physician.name} est débloqué`)).toBeVisible();
