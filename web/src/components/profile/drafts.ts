@@ -17,7 +17,10 @@ onSessionExpired(() => {
 /** Called once when the profile page opens: keeps the drafts only if the session expired meanwhile. */
 export function openProfile(): void {
   if (!expiredSinceLastVisit) drafts.clear();
-  expiredSinceLastVisit = false;
+  // Reset after this render (React's development mode runs the page's initialiser twice).
+  queueMicrotask(() => {
+    expiredSinceLastVisit = false;
+  });
 }
 
 export const draftKey = (espaceId: string, section: string) => `${espaceId}/${section}`;
