@@ -241,6 +241,25 @@ def test_one_log_record_per_action_under_duplicated_requests(api, aws, clock, ps
     assert len(after) == before + 1
 
 
+def test_only_a_physician_may_be_designated_administrator(api, aws, clock, psc, patient):
+    """BR-32: the administrator is the former DMP "médecin traitant": a physician, as its authorisation
+    recorded its profession — neither another profession nor the occupational physician (BR-33)."""
+    ins = patient["row"]["nir"]
+    assert authorise(api, ins, token(psc, clock, PHARMACIST, "21"), basis="care_team").status_code == 201
+    assert authorise(api, ins, token(psc, clock, OCCUPATIONAL, "10", occupational=True),
+                     basis="occupational_consent").status_code == 201
+    assert authorise(api, ins, token(psc, clock, DOCTOR, "10")).status_code == 201
+    for refused in (PHARMACIST, OCCUPATIONAL):
+        r = api.http.put("/espaces/me/administrator", headers=patient["headers"], body=json.dumps({"rpps": refused}))
+        assert (r.status_code, r.json_body["code"], r.json_body["field"]) == (400, "validation_error", "rpps")
+        assert r.json_body["detail"].startswith("Seul un médecin peut être désigné médecin administrateur")
+    assert api.http.put("/espaces/me/administrator", headers=patient["headers"],
+                        body=json.dumps({"rpps": DOCTOR})).status_code == 204
+    listed = api.http.get("/espaces/me/professionals", headers=patient["headers"]).json_body
+    assert listed["administrator"] == DOCTOR
+    assert [p["rpps"] for p in listed["items"] if p["administrator"]] == [DOCTOR]
+
+
 def test_a_retry_seconds_or_a_day_later_writes_no_second_log_record_or_notice(api, aws, clock, psc, patient):
     """BR-35: the record is keyed on the request (PS + Idempotency-Key), not on its time: a retry that
     arrives 5 s later, or after midnight, finds it; another PS with the same key has its own record."""

@@ -17,6 +17,8 @@ const AddChild = lazy(() => import("./pages/AddChild"));
 const Documents = lazy(() => import("./pages/Documents"));
 const Messages = lazy(() => import("./pages/Messages"));
 const Conversation = lazy(() => import("./pages/Conversation"));
+const Profile = lazy(() => import("./pages/Profile"));
+const Professionals = lazy(() => import("./pages/Professionals"));
 
 function Loading() {
   return <p aria-live="polite">Chargement…</p>;
@@ -49,6 +51,8 @@ export function App() {
         <Route path={paths.documents} element={<Private><Documents /></Private>} />
         <Route path={paths.messages} element={<Private><Messages /></Private>} />
         <Route path={`${paths.messages}/:conversationId`} element={<Private><Conversation /></Private>} />
+        <Route path={paths.profile} element={<Private><Profile /></Private>} />
+        <Route path={paths.professionals} element={<Private><Professionals /></Private>} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </Layout>

@@ -58,7 +58,7 @@ const ACTIONS: Record<string, string> = {
   read: "Consultation d’un document",
   deposit: "Ajout d’un document",
   delete: "Retrait d’un document",
-  emergency: "Accès en urgence",
+  emergency: "Ouverture d’un accès en urgence",
   access_log: "Consultation de l’historique des accès",
   block: "Blocage d’un professionnel",
   reveal: "Rend visible un document",
@@ -66,11 +66,49 @@ const ACTIONS: Record<string, string> = {
   conversation_read: "Lecture d’une conversation",
   message: "Envoi d’un message",
   conversation_close: "Clôture d’une conversation",
+  profile: "Consultation du profil médical (vaccinations, directives anticipées, personne de confiance, contacts d’urgence)",
 };
 
-export function actionLabel(action: string, decision: string, mode?: string | null): string {
-  const what = ACTIONS[action] ?? action;
-  const refused = decision.startsWith("refused") ? " (refusé)" : "";
-  const urgent = mode === "samu" ? " — mode SAMU" : mode === "break_glass" ? " — bris de glace" : "";
-  return `${what}${urgent}${refused}`;
+/** Why an attempt was refused (the access log's `refused:<code>`), as the holder reads it. */
+const REFUSALS: Record<string, string> = {
+  blocked: "refusé : professionnel bloqué",
+  forbidden: "refusé : sans autorisation",
+  not_found: "refusé : introuvable",
+  emergency_refused: "refusé : vous avez refusé ce mode d’accès en urgence",
+};
+
+/** On which ground an allowed access was made (the access log's `mode`); "authorisation" says nothing more. */
+const MODES: Record<string, string> = {
+  samu: " — en urgence, par le SAMU",
+  break_glass: " — en urgence, bris de glace",
+  emergency: " — en urgence",
+  administrator: " — en tant que médecin administrateur",
+};
+
+/** The emergency access itself names its mode without repeating "en urgence". */
+const EMERGENCY_MODES: Record<string, string> = {
+  samu: " par le SAMU",
+  break_glass: " par un professionnel (bris de glace)",
+};
+
+export function actionLabel(action: string, decision: string, mode?: string | null, target?: string | null): string {
+  const basis = action === "authorisation" && target && target in BASES ? ` : ${BASES[target].toLowerCase()}` : "";
+  const what = action === "read" && mode === "conversation" ? "Téléchargement d’une pièce jointe de la messagerie"
+    : `${ACTIONS[action] ?? action}${basis}`;
+  const code = decision.startsWith("refused") ? decision.split(":")[1] ?? "" : null;
+  const refused = code === null ? "" : ` (${REFUSALS[code] ?? "refusé"})`;
+  const how = action === "emergency" ? EMERGENCY_MODES[mode ?? ""] : MODES[mode ?? ""];
+  return `${what}${how ?? ""}${refused}`;
+}
+
+/** On which basis a professional may read the espace (BR-30, BR-33). */
+const BASES: Record<string, string> = {
+  consent: "Votre consentement",
+  care_team: "Membre de votre équipe de soins",
+  occupational_consent: "Médecine du travail, avec votre consentement exprès",
+};
+
+export function basisLabel(basis: string | null | undefined): string {
+  if (!basis) return "Aucune autorisation de lecture";
+  return BASES[basis] ?? basis;
 }

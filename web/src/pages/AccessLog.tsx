@@ -44,7 +44,7 @@ export default function AccessLog() {
               formatDateTime(entry.at),
               entry.name ?? `RPPS ${entry.rpps}`,
               professionLabel(entry.profession),
-              actionLabel(entry.action, entry.decision, entry.mode),
+              actionLabel(entry.action, entry.decision, entry.mode, entry.target),
             ])}
           />
         </div>

@@ -28,6 +28,13 @@ RPPS_PATTERN = re.compile(r"^[0-9]{11}$")
 PROFESSION_PATTERN = re.compile(r"^[0-9]{2}$")
 
 
+def may_be_administrator(profession: str | None, basis: str | None) -> bool:
+    """BR-32: the administrator is the former DMP "médecin traitant", a physician — not an occupational
+    physician (BR-33). A professional the espace knows no profession of yet (no authorisation recorded:
+    the profession only comes from its own token) is not refused."""
+    return profession in (None, PHYSICIAN) and basis != "occupational_consent"
+
+
 def is_rpps(value: object) -> bool:
     """An RPPS number: exactly 11 ASCII digits."""
     return isinstance(value, str) and RPPS_PATTERN.fullmatch(value) is not None

@@ -15,7 +15,7 @@ from mes.domain.documents import AuthorType, DocStatus, Document
 from mes.domain.errors import DomainError, Forbidden, NotFound, StateConflict, ValidationError
 from mes.domain.espace import Espace
 from mes.domain.keys import Keys
-from mes.domain.professionals import ProIdentity
+from mes.domain.professionals import ProIdentity, may_be_administrator
 from mes.ports import AccessRepository, DocumentRepository, DocumentStore, EspaceRepository, Notifier, Page
 
 from .access_log import RequestRef, find_patient, log_access, notify_access, pro_identity
@@ -254,4 +254,10 @@ def holder_block(deps: ProDeps, espace_id: str, rpps: str, blocked: bool, now: d
 
 
 def holder_set_administrator(deps: ProDeps, espace_id: str, rpps: str, now: datetime) -> None:
-    deps.access.set_administrator(espace_id, _check_rpps(rpps), deps.access.administrator(espace_id), now)
+    """BR-32: only a physician (as its authorisation recorded it) may be designated."""
+    rpps = _check_rpps(rpps)
+    known: dict[str, Any] = next((p for p in deps.access.professionals(espace_id) if p["rpps"] == rpps), {})
+    if not may_be_administrator(known.get("profession"), known.get("authorisation")):
+        raise ValidationError("Seul un médecin peut être désigné médecin administrateur (ni un autre professionnel, "
+                              "ni le médecin du travail).", field="rpps")
+    deps.access.set_administrator(espace_id, rpps, deps.access.administrator(espace_id), now)
