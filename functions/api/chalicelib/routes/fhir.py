@@ -41,7 +41,8 @@ def fhir_search_documents(ps: ProIdentity, req: RequestRef, fhir: FhirRequest) -
     return facade.search_documents(deps(), ps, req, fhir)
 
 
-@route(bp, "/fhir/R4/DocumentReference/_search", "POST", auth="pro", media="fhir", errors=(*FHIR_ERRORS, 415))
+@route(bp, "/fhir/R4/DocumentReference/_search", "POST", auth="pro", media="fhir", query=DocumentSearchQuery,
+       errors=(*FHIR_ERRORS, 415))
 def fhir_search_documents_post(ps: ProIdentity, req: RequestRef, fhir: FhirRequest) -> dict[str, Any]:
     """ITI-67 by POST: the criteria in an application/x-www-form-urlencoded body."""
     return facade.search_documents(deps(), ps, req, fhir)
