@@ -305,8 +305,9 @@ def retrieve_document(deps: ProDeps, ps: ProIdentity, document_id: str, req: Req
     if document.status != DocStatus.AVAILABLE:
         raise NotFound("Ce document n'a pas de contenu disponible.")
     if not inline:
-        return document, deps.store.presign_download(document.object_key, rules.download_filename(document),
-                                                     document.content_type, rules.DOWNLOAD_URL_TTL)["url"]
+        link = deps.store.presign_download(document.object_key, rules.download_filename(document),
+                                           document.content_type, rules.DOWNLOAD_URL_TTL)
+        return document, str(link["url"])
     if (document.real_size or document.size) > INLINE_MAX_BYTES:
         raise NotAcceptable()
     return document, deps.store.read_head(document.object_key, INLINE_MAX_BYTES + 1)

@@ -24,7 +24,7 @@ COUNT_MAX = 100
 COUNT_DEFAULT = 50
 SEARCH_PARAMS = ("patient.identifier", "status", "type", "category", "date", "period", "creation",
                  "security-label", "identifier", "_count", "_cursor")
-NIR_VALUE = re.compile(r"^[0-9][0-9AB][0-9]{13}$")
+NIR_VALUE = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}$")  # the key is checked by the use case (BR-01)
 DATE_VALUE = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb)?([0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9:]+)?)?)?)?)$")
 
 
@@ -188,6 +188,11 @@ def _any(tokens: list[Token], codings: list[tuple[str, str]]) -> bool:
     return any(t.matches(s, c) for t in tokens for s, c in codings)
 
 
+def _master(document: Document) -> tuple[str, str]:
+    identifier = master_identifier(document.document_id)
+    return identifier["system"], identifier["value"]
+
+
 def matches(search: DocumentSearch, document: Document, base: str) -> bool:
     """The FHIR criteria on a document the policy already let through (AND of every criterion)."""
     status = codes.fhir_status(document)
@@ -196,8 +201,7 @@ def matches(search: DocumentSearch, document: Document, base: str) -> bool:
         lambda: search.categories is None or document.category in search.categories,
         lambda: not search.types or _any(search.types, [codes.type_coding(document.category, base)]),
         lambda: not search.labels or _any(search.labels, codes.security_labels(document)),
-        lambda: not search.identifiers or _any(search.identifiers, [tuple(master_identifier(  # type: ignore[list-item]
-            document.document_id).values())]),
+        lambda: not search.identifiers or _any(search.identifiers, [_master(document)]),
         lambda: all(d.accepts(document.created_at) for d in (*search.dates, *search.creations)),
         lambda: not search.periods,
     ]
