@@ -371,3 +371,19 @@ def test_the_validator_refuses_what_fhir_refuses():
     assert problems({"resourceType": "DocumentReference", "status": "current"})  # content is 1..*
     assert problems({"resourceType": "Bundle", "type": "searchset", "entry": [{"fullUrl": 3}]})
     assert valid({"resourceType": "Bundle", "type": "searchset"})
+
+
+def test_an_iti67_page_costs_what_the_json_route_costs(api, aws, clock, psc, patient):
+    """fhir.iti67_requests_per_page: patient lookup, grants, one Query, the log record — the JSON
+    route's four DynamoDB requests (the bench measures it on a page of 50 among 200)."""
+    ins = patient["row"]["nir"]
+    for i in range(60):
+        add(aws, patient["espace_id"], clock, "BIOLOGIE", i)
+    ph = token(psc, clock, PHARMACIST, "21")
+    authorise(api, ins, ph)
+    with awscount.counting() as json_route:
+        assert len(api.http.get(f"/pro/patients/{ins}/documents?limit=50", headers=ph).json_body["items"]) == 50
+    with awscount.counting() as facade:
+        bundle = answer(fhir_search(api, ph, f"patient.identifier={INS}|{ins}&status=current&_count=50"))
+    assert len(bundle["entry"]) == 50
+    assert facade.by_service("dynamodb") == json_route.by_service("dynamodb") <= 4
