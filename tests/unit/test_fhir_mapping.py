@@ -104,7 +104,7 @@ def test_search_parameters_parse_and_refuse():
                        ([pairs[0], pairs[1], ("date", "le2026-02-30")], "date"),
                        ([pairs[0], pairs[1], ("type", "http://loinc.org|")], "type"),
                        ([pairs[0], pairs[1], ("patient", "Patient/1")], "patient"),
-                       ([(f"patient.identifier", f"{codes.INS_NIA}|{NIR}"), pairs[1]], "patient.identifier"),
+                       ([("patient.identifier", f"{codes.INS_NIA}|{NIR}"), pairs[1]], "patient.identifier"),
                        ([pairs[0], ("patient.identifier", f"{codes.INS_NIR}|288052A00412353"), pairs[1]],
                         "patient.identifier")):
         with pytest.raises(ValidationError) as caught:
