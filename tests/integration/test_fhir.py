@@ -344,6 +344,12 @@ def test_tokens_metadata_and_errors(api, aws, clock, psc, patient):
     assert answer(r)["implementation"]["url"] == "http://127.0.0.1:8000/fhir/R4"
     r = api.http.get("/fhir/R4/metadata", headers={"Host": "evil host/"})
     assert answer(r)["implementation"]["url"] == BASE
+    # JSON only (FHIR.md §1): XML → 406; JSON among others, or any type, is fine
+    outcome(api.http.get("/fhir/R4/metadata", headers={"Accept": "application/fhir+xml"}), 406, "not_acceptable")
+    outcome(api.http.get(query, headers={**token(psc, clock, PHARMACIST, "21"), "Accept": "application/xml"}), 406,
+            "not_acceptable")
+    for accept in ("application/fhir+xml, application/fhir+json", "*/*", "application/json"):
+        answer(api.http.get("/fhir/R4/metadata", headers={"Accept": accept}))
 
 
 def test_the_holder_sees_the_channel_of_each_access(api, aws, clock, psc, patient):

@@ -65,8 +65,17 @@ def _pairs(request: Any) -> list[tuple[str, str]]:
     return pairs
 
 
+XML = ("application/fhir+xml", "application/xml+fhir", "application/xml", "text/xml")
+
+
 def fhir_request(request: Any, base: str) -> FhirRequest:
-    return FhirRequest(base=base, params=_pairs(request), accept=(request.headers or {}).get("accept", ""))
+    """FHIR.md §1: JSON only — an Accept that names XML types only is a 406."""
+    accept = (request.headers or {}).get("accept", "")
+    kinds = {part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()}
+    if kinds and kinds <= set(XML):
+        raise BadInput("Seul le format application/fhir+json est servi.", "accept", status=406,
+                       code="not_acceptable")
+    return FhirRequest(base=base, params=_pairs(request), accept=accept)
 
 
 def fhir_json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:

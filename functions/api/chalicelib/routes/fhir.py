@@ -20,14 +20,14 @@ from ..models.fhir import DocumentSearchQuery, PatientSearchQuery
 from ..routing import REGISTRY, get_container, route
 
 bp = Blueprint(__name__)
-FHIR_ERRORS = (400, 401, 403, 404)
+FHIR_ERRORS = (400, 401, 403, 404, 406)  # 406: an Accept naming XML only (FHIR.md §1)
 
 
 def deps() -> pro.ProDeps:
     return get_container().pro_deps()
 
 
-@route(bp, "/fhir/R4/metadata", "GET", auth=None, media="fhir", errors=(404,))
+@route(bp, "/fhir/R4/metadata", "GET", auth=None, media="fhir", errors=(406,))
 def fhir_metadata(fhir: FhirRequest) -> dict[str, Any]:
     """The CapabilityStatement, generated from the facade's registered routes (anonymous)."""
     routes = [(spec.method, spec.path) for spec in REGISTRY if spec.media == "fhir"]
@@ -54,7 +54,7 @@ def fhir_read_document(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, docu
     return facade.read_document(deps(), ps, req, fhir, document_id)
 
 
-@route(bp, "/fhir/R4/Binary/{document_id}", "GET", auth="pro", media="fhir", errors=(*FHIR_ERRORS, 406))
+@route(bp, "/fhir/R4/Binary/{document_id}", "GET", auth="pro", media="fhir", errors=FHIR_ERRORS)
 def fhir_retrieve(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, document_id: str) -> Response | dict:
     """ITI-68: 302 to a short-lived presigned GET; a Binary (≤ 4 MB) for Accept: application/fhir+json."""
     return facade.retrieve(deps(), ps, req, fhir, document_id)
