@@ -155,8 +155,8 @@ def _statuses(values: list[str]) -> frozenset[str]:
     return chosen or frozenset()
 
 
-def parse(pairs: list[tuple[str, str]], base: str) -> DocumentSearch:
-    """The ITI-67 parameters (FHIR.md §2). `patient.identifier` and `status` are required."""
+def _grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """The values of each parameter, in order; unknown parameters and missing required ones refused."""
     grouped: dict[str, list[str]] = {}
     for name, value in pairs:
         if name not in SEARCH_PARAMS:
@@ -165,22 +165,31 @@ def parse(pairs: list[tuple[str, str]], base: str) -> DocumentSearch:
     for required in ("patient.identifier", "status"):
         if required not in grouped:
             raise _bad(f"Le paramètre « {required} » est obligatoire.", required)
-    nirs = {patient_nir(v) for v in grouped["patient.identifier"]}
+    return grouped
+
+
+def _one_patient(values: list[str]) -> str:
+    nirs = {patient_nir(v) for v in values}
     if len(nirs) != 1:
         raise _bad("Une recherche porte sur un seul patient.", "patient.identifier")
-    search = DocumentSearch(nir=nirs.pop(), statuses=_statuses(grouped["status"]),
+    return nirs.pop()
+
+
+def parse(pairs: list[tuple[str, str]], base: str) -> DocumentSearch:
+    """The ITI-67 parameters (FHIR.md §2). `patient.identifier` and `status` are required."""
+    grouped = _grouped(pairs)
+    last = {name: values[-1] for name, values in grouped.items()}
+    search = DocumentSearch(nir=_one_patient(grouped["patient.identifier"]), statuses=_statuses(grouped["status"]),
                             echo=[(n, v) for n, v in pairs if n != "_cursor"])
-    search.count = _count(grouped["_count"]) if "_count" in grouped else COUNT_DEFAULT
-    search.cursor = _cursor(grouped["_cursor"][-1]) if "_cursor" in grouped else None
-    search.categories = _categories(grouped["category"], base) if "category" in grouped else None
+    search.count = _count(grouped["_count"]) if "_count" in last else COUNT_DEFAULT
+    search.cursor = _cursor(last["_cursor"]) if "_cursor" in last else None
+    search.categories = _categories(grouped["category"], base) if "category" in last else None
     search.types = _tokens(grouped.get("type", []), "type")
     search.labels = _tokens(grouped.get("security-label", []), "security-label")
     search.identifiers = _tokens(grouped.get("identifier", []), "identifier")
     search.dates = [_date(v, "date") for v in grouped.get("date", [])]
     search.creations = [_date(v, "creation") for v in grouped.get("creation", [])]
-    for value in grouped.get("period", []):
-        _date(value, "period")
-        search.periods = True
+    search.periods = bool([_date(v, "period") for v in grouped.get("period", [])])
     return search
 
 
