@@ -24,6 +24,7 @@ COUNT_MAX = 100
 COUNT_DEFAULT = 50
 SEARCH_PARAMS = ("patient.identifier", "status", "type", "category", "date", "period", "creation",
                  "security-label", "identifier", "_count", "_cursor")
+PARAM_NAME = re.compile(r"^[A-Za-z_.:-]{1,40}$")
 NIR_VALUE = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}$")  # the key is checked by the use case (BR-01)
 DATE_VALUE = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb)?([0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9:]+)?)?)?)?)$")
 
@@ -159,8 +160,9 @@ def _grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     """The values of each parameter, in order; unknown parameters and missing required ones refused."""
     grouped: dict[str, list[str]] = {}
     for name, value in pairs:
-        if name not in SEARCH_PARAMS:
-            raise _bad(f"Paramètre de recherche non pris en charge : « {name[:40]} ».", name[:40])
+        if name not in SEARCH_PARAMS:  # the name is echoed to the client; logged only if it holds no digit
+            raise _bad(f"Paramètre de recherche non pris en charge : « {name[:40]} ».",
+                       name if PARAM_NAME.match(name) else "query")
         grouped.setdefault(name, []).append(value)
     for required in ("patient.identifier", "status"):
         if required not in grouped:
