@@ -144,3 +144,22 @@ def test_the_capability_statement_follows_the_routes():
     assert statement["implementation"]["url"] == BASE and statement["fhirVersion"] == "4.0.1"
     # no SMART `oauth-uris` extension: fhirclient would start an OAuth flow (FHIR.md §1)
     assert "extension" not in statement["rest"][0]["security"]
+
+
+def test_the_facade_needs_no_fhir_library_at_run_time():
+    """fhir.resources and fhirclient are test dependencies: the Lambda code builds plain JSON."""
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    shipped = [*(root / "layers" / "core" / "mes").rglob("*.py"), *(root / "functions").rglob("*.py")]
+    imported = set()
+    for path in shipped:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {(a.name, path.name) for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:  # not chalicelib.fhir
+                imported.add((node.module, path.name))
+    assert not [(m, f) for m, f in imported if m.split(".")[0] in ("fhir", "fhirclient", "fhir_core")]
+    assert ("mes.adapters.fhir.resources", "fhir.py") in imported  # the scan sees the facade's imports
+    for requirements in ("layers/core/requirements.txt", "functions/api/requirements.txt"):
+        assert "fhir" not in (root / requirements).read_text().lower()
