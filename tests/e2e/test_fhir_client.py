@@ -43,7 +43,8 @@ def deposited(stack: Stack):  # noqa: F811
     while time.monotonic() < deadline:
         status, body = stack.http("GET", f"/pro/patients/{nir}/documents?limit=100", token=token)
         if [d["status"] for d in body["items"]] == ["available"] * len(CONTENTS):
-            return {"nir": nir, "token": token, "ids": [d["id"] for d in body["items"]]}
+            return {"nir": nir, "token": token, "ids": [d["id"] for d in body["items"]],
+                    "first": next(d["id"] for d in body["items"] if d["title"] == "Compte rendu 0")}
         time.sleep(0.5)
     pytest.fail(f"the deposits were not validated: {body}\n{stack.logs()}")
 
@@ -87,7 +88,7 @@ def test_raw_pages_validate_and_iti68_redirects_without_the_token(stack: Stack, 
         url = next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None)
         assert url is None or url.startswith(stack.api + "/fhir/R4/")
     assert seen == deposited["ids"]
-    document_id = deposited["ids"][-1]  # the first deposited
+    document_id = deposited["first"]  # ids of one second are not ordered by time: found by title
     r = requests.get(f"{stack.api}/fhir/R4/Binary/{document_id}", headers=headers, allow_redirects=False, timeout=30)
     assert r.status_code == 302 and r.content == b""
     followed = requests.get(f"{stack.api}/fhir/R4/Binary/{document_id}", headers=headers, timeout=30)
