@@ -13,6 +13,7 @@ from chalice import Chalice, ConvertToMiddleware
 from chalicelib.routes import access, auth, children, documents, enrolment, espaces, professionals
 from chalicelib.routes import closure as closure_routes
 from chalicelib.routes import exports as export_routes
+from chalicelib.routes import fhir as fhir_routes
 from chalicelib.routes import messaging as messaging_routes
 from chalicelib.routes import profile as profile_routes
 from chalicelib.routes import reimbursements as reimbursement_routes
@@ -35,6 +36,7 @@ app.register_blueprint(children.bp)
 app.register_blueprint(closure_routes.bp)
 app.register_blueprint(reimbursement_routes.bp)
 app.register_blueprint(export_routes.bp)
+app.register_blueprint(fhir_routes.bp)
 
 
 def _authorize(event: dict[str, Any], audience: str) -> dict[str, Any]:

@@ -289,18 +289,15 @@ def documents_figures(bench: Bench) -> dict[str, Any]:
     return figures
 
 
-def pro_list_requests(bench: Bench) -> dict[str, Any]:
-    """DynamoDB requests for one authorised professional listing (patient lookup, grants, list, log)."""
+def _pro_patient(bench: Bench, container: Any, seed: int = 5) -> tuple[str, Any, dict[str, str]]:
+    """A patient with `pro_documents` available documents and `pro_others` + 1 authorised PS; the NIR,
+    the espace and the headers of the last PS (a médecin)."""
     import random
-
-    from chalice.test import Client
 
     from mes.domain.documents import AuthorType, DocStatus, Document, new_document_id
     from mes.domain.espace import Espace, Status
-    from mes_local.functions import api_app
     from mes_local.population import make_nir
-    container = bench.shared()
-    nir = make_nir(random.Random(5), NOW.date().replace(year=1980), "44")
+    nir = make_nir(random.Random(seed), NOW.date().replace(year=1980), "44")
     espace = Espace(espace_id=str(uuid.uuid4()), nir_hmac=container.keys.nir_hmac(nir),
                     birth_date=NOW.date().replace(year=1980), vitale_hmac="bench", first_name="Bench",
                     last_name="Patient", department="44", status=Status.ACTIVE, email="patient@example.org")
@@ -315,11 +312,57 @@ def pro_list_requests(bench: Bench) -> dict[str, Any]:
     for n in range(bench.sizes.pro_others):
         container.access.put_authorisation(espace.espace_id, f"2{n:010d}", "consent", {}, NOW)
     container.access.put_authorisation(espace.espace_id, "10000000042", "consent", {}, NOW)
-    headers = {"Authorization": f"Bearer {bench.psc.issue('10000000042', '10', now=NOW)}"}
+    return nir, espace, {"Authorization": f"Bearer {bench.psc.issue('10000000042', '10', now=NOW)}"}
+
+
+def pro_list_requests(bench: Bench) -> dict[str, Any]:
+    """DynamoDB requests for one authorised professional listing (patient lookup, grants, list, log)."""
+    from chalice.test import Client
+
+    from mes_local.functions import api_app
+    container = bench.shared()
+    nir, _, headers = _pro_patient(bench, container)
     with Client(api_app().app) as client, awscount.counting() as counter:
         page = client.http.get(f"/pro/patients/{nir}/documents?limit=50", headers=headers).json_body
     assert len(page["items"]) == 50, page
     return {"pro.list_requests": counter.by_service("dynamodb")}
+
+
+def fhir_figures(bench: Bench) -> dict[str, Any]:
+    """The FHIR facade (issue 12), on the same kind of patient as `pro.list_requests`: DynamoDB
+    requests for an ITI-67 page of 50 (the same four: patient, grants, list, log), the bytes an ITI-68
+    retrieve puts through Lambda (a 302 to a presigned GET: 0), and the answers fhir.resources (R4B)
+    or fhirclient (R4) refuse among every answer of the run (metadata, search pages, read, Binary,
+    Patient, errors)."""
+    from chalice.test import Client
+
+    from mes_local.functions import api_app
+    from tests.support.fhir import problems
+    container = bench.shared()
+    nir, espace, headers = _pro_patient(bench, container, seed=6)
+    query = f"/fhir/R4/DocumentReference?patient.identifier=urn:oid:1.2.250.1.213.1.4.8|{nir}&status=current&_count=50"
+    answers = []
+    with Client(api_app().app) as client:
+        with awscount.counting() as counter:
+            first = client.http.get(query, headers=headers)
+        answers.append(first.json_body)
+        assert len(first.json_body["entry"]) == 50, first.json_body
+        document_id = first.json_body["entry"][0]["resource"]["id"]
+        container.client("s3").put_object(Bucket=container.settings.documents_bucket,
+                                          Key=f"documents/{espace.espace_id}/{document_id}", Body=b"%PDF-1.4\n%%EOF\n")
+        with awscount.counting() as retrieve:
+            redirect = client.http.get(f"/fhir/R4/Binary/{document_id}", headers=headers)
+        assert redirect.status_code == 302
+        next_url = next(link["url"] for link in first.json_body["link"] if link["relation"] == "next")
+        for path, extra in ((next_url.split("/fhir/R4", 1)[1], {}), (f"/DocumentReference/{document_id}", {}),
+                            (f"/Binary/{document_id}", {"Accept": "application/fhir+json"}), ("/metadata", {}),
+                            (f"/Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|{nir}", {}),
+                            ("/DocumentReference?status=current", {}), ("/DocumentReference/" + "0" * 32, {})):
+            answers.append(client.http.get("/fhir/R4" + path, headers={**headers, **extra}).json_body)
+    return {"fhir.iti67_requests_per_page": counter.by_service("dynamodb"),
+            "fhir.bytes_through_lambda_on_retrieve": sum(retrieve.object_bytes.values()),
+            "fhir.validation_failures": sum(bool(problems(a)) for a in answers),
+            "fhir.validated_answers": len(answers)}
 
 
 def measurements_requests_per_page(bench: Bench) -> dict[str, Any]:
@@ -463,6 +506,7 @@ FIGURES: list[tuple[str, Figure]] = [
     ("api", cold_import_ratio),
     ("documents", documents_figures),
     ("pro", pro_list_requests),
+    ("fhir", fhir_figures),
     ("measurements", measurements_requests_per_page),
     ("messages", messages_requests_per_page),
     ("autocreate_5k", autocreate_items_read_few_not_due),

@@ -48,7 +48,10 @@ SEMANTIC_400 = ("create_session", "renew_code", "attach_child", "invite_represen
                 "list_reimbursements", "pro_notifications", "pro_read",
                 # {ins} in the path
                 "pro_authorise", "pro_list_documents", "pro_get_document", "pro_deposit", "pro_withdraw",
-                "pro_access_log", "pro_block", "pro_start", "pro_profile", "pro_reveal_document")
+                "pro_access_log", "pro_block", "pro_start", "pro_profile", "pro_reveal_document",
+                # the FHIR facade: an INS in `patient.identifier`/`identifier` (its NIR key), an opaque
+                # `_cursor`, a date the pattern allows but the calendar does not (2026-02-30)
+                "fhir_search_documents", "fhir_search_documents_post", "fhir_search_patients")
 
 
 # Headers an operation needs that no OpenAPI document can state (an `Accept` header parameter is

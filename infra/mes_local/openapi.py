@@ -40,7 +40,11 @@ TAGS = {
     "closure": "Closing one's espace (BR-14)",
     "reimbursements": "Reimbursement history (BR-21)",
     "exports": "Export of all one's data (GDPR)",
+    "fhir": "FHIR R4 facade for professionals (PDSm / IHE MHD: metadata, ITI-67, ITI-68, Patient); "
+            "application/fhir+json, errors as OperationOutcome (FHIR.md)",
 }
+FHIR_JSON = "application/fhir+json"
+FORM = "application/x-www-form-urlencoded"
 
 BEARER = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
 SECURITY_SCHEMES = {
@@ -126,9 +130,10 @@ def _schema_ref(model: Any) -> dict[str, str]:
 
 
 def parameters(spec: Any) -> list[dict[str, Any]]:
-    """The path parameters, in path order, then the query model's fields."""
+    """The path parameters, in path order, then the query model's fields (a FHIR POST search takes
+    them as a form body instead)."""
     params = [path_parameter(p) for p in re.findall(r"{(\w+)}", spec.path)]
-    if spec.query:
+    if spec.query and not (spec.media == "fhir" and spec.method == "POST"):
         params += query_parameters(spec.query)
     return params
 
@@ -144,8 +149,28 @@ def request_body(body: Any) -> dict[str, Any]:
     return {"required": required, "content": {"application/json": media}}
 
 
+def fhir_responses(spec: Any) -> dict[str, Any]:
+    """The FHIR facade: the resource (or a 302 to the document's presigned URL for a Binary), then
+    OperationOutcome for every error status (FHIR.md §1)."""
+    from chalicelib.models.fhir import answer_schema
+
+    ok = {"description": "OK", "content": {FHIR_JSON: {"schema": {"$ref": f"#/components/schemas/{answer_schema(spec.path)}"}}}}
+    answers: dict[str, Any] = {"200": ok}
+    if "/Binary/" in spec.path:
+        answers["302"] = {"description": "the document itself: a short-lived presigned S3 GET (any Accept but "
+                                         "application/fhir+json)",
+                          "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}}}
+    outcome = {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/FhirOperationOutcome"}}}
+    for status in problem_statuses(spec):
+        answers[str(status)] = {"description": PROBLEM_DESCRIPTIONS.get(status, "OperationOutcome"),
+                                "content": outcome}
+    return answers
+
+
 def responses(spec: Any) -> dict[str, Any]:
     """The success answer, then one problem+json answer per status (429 with Retry-After)."""
+    if spec.media == "fhir":
+        return fhir_responses(spec)
     ok: dict[str, Any] = {"description": SUCCESS_DESCRIPTIONS.get(spec.status, "OK")}
     if spec.response:
         ok["content"] = {"application/json": {"schema": _schema_ref(spec.response)}}
@@ -174,6 +199,8 @@ def operation(spec: Any) -> dict[str, Any]:
     op["security"] = [{spec.auth: []}] if spec.auth else [{"session": []}] if spec.session == "renew" else []
     if spec.body:
         op["requestBody"] = request_body(spec.body)
+    if spec.media == "fhir" and spec.method == "POST" and spec.query:
+        op["requestBody"] = {"required": True, "content": {FORM: {"schema": _schema_ref(spec.query)}}}
     op["responses"] = responses(spec)
     return op
 
@@ -183,11 +210,13 @@ def component_schemas(registry: Any) -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema
 
     from chalicelib.models import Problem
+    from chalicelib.models.fhir import FHIR_SCHEMAS
 
     models = {m for spec in registry for m in (spec.body, spec.response) if m is not None} | {Problem}
+    models |= {spec.query for spec in registry if spec.media == "fhir" and spec.method == "POST" and spec.query}
     _, defs = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
-                                 ref_template="#/components/schemas/{model}")
-    return defs["$defs"]
+                                 ref_template="#/components/schemas/{model}", by_alias=True)
+    return {**defs["$defs"], **FHIR_SCHEMAS}
 
 
 def build() -> dict[str, Any]:
@@ -204,7 +233,9 @@ def build() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "mes — Mon espace santé", "version": "0.1.0",
-                 "description": "Errors are application/problem+json with a stable `code` and a French `detail`."},
+                 "description": "Errors are application/problem+json with a stable `code` and a French `detail`; "
+                                "under /fhir/R4, application/fhir+json OperationOutcome with the same code "
+                                "in issue.details.coding (FHIR.md)."},
         "tags": [{"name": name, "description": TAGS.get(name, name)} for name in sorted(used_tags)],
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},

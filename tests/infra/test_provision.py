@@ -37,7 +37,8 @@ def env(stack: dict[str, Any]) -> dict[str, str]:
 
 def test_env_is_the_globals_resolved(stack: dict[str, Any], env: dict[str, str]) -> None:
     assert set(env) == GLOBAL_ENV_NAMES
-    assert all(isinstance(v, str) and v for v in env.values())
+    # PUBLIC_API_URL is empty on purpose: the FHIR facade's links then follow the request's host (FHIR.md §6)
+    assert all(isinstance(v, str) and (v or k == "PUBLIC_API_URL") for k, v in env.items())
     refs = {k: v["ref"] for k, v in stack["resources"].items()}
     assert env == {
         "MES_STAGE": "local",
@@ -54,6 +55,7 @@ def test_env_is_the_globals_resolved(stack: dict[str, Any], env: dict[str, str])
         "PSC_ISSUER": "https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet",
         "PSC_AUDIENCE": "mes",
         "PSC_JWKS": '{"keys": []}',
+        "PUBLIC_API_URL": "",
         "DOCUMENT_SCAN_QUEUE_URL": refs["DocumentScanQueue"],
         "DOCUMENTS_BUCKET": "mes-local-documents-123456789012",
         "LETTERS_BUCKET": "mes-local-letters-123456789012",
@@ -139,6 +141,7 @@ def test_tables_with_their_indexes(moto_session: boto3.session.Session, env: dic
     } == {
         "by_category": ([("espace_category", "HASH"), ("document_id", "RANGE")], "ALL"),
         "by_hidden": ([("hidden_pk", "HASH"), ("hidden_due", "RANGE")], "KEYS_ONLY"),
+        "by_document": ([("doc_ref", "HASH")], "KEYS_ONLY"),  # the FHIR reads by id (issue 12)
     }
     assert ddb.describe_continuous_backups(TableName=env["DOCUMENTS_TABLE"])["ContinuousBackupsDescription"][
         "PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"

@@ -60,7 +60,8 @@ def test_openapi_request_bodies_refuse_unknown_fields():
 
 PUBLIC_ROUTES = {("/enrolment/sessions", "POST"), ("/enrolment/codes", "POST"), ("/auth/login", "POST"),
                  ("/auth/otp", "POST"), ("/auth/otp/resend", "POST"),
-                 ("/auth/refresh", "POST")}  # no bearer token: the HttpOnly session cookie (WEB.md "Session")
+                 ("/auth/refresh", "POST"),  # no bearer token: the HttpOnly session cookie (WEB.md "Session")
+                 ("/fhir/R4/metadata", "GET")}  # the FHIR CapabilityStatement (FHIR.md §1)
 
 
 def test_every_route_has_an_authorisation_rule_and_only_the_listed_ones_are_public():
@@ -71,7 +72,7 @@ def test_every_route_has_an_authorisation_rule_and_only_the_listed_ones_are_publ
     assert {(s.path, s.method) for s in REGISTRY if s.auth is None and s.session == "renew"} == {
         ("/auth/refresh", "POST")}  # the one public route that needs a credential: the session cookie
     for spec in REGISTRY:
-        if spec.path.startswith("/pro/"):
+        if spec.path.startswith("/pro/") or spec.path.startswith("/fhir/") and not spec.path.endswith("/metadata"):
             assert spec.auth == "pro", spec
         elif spec.path.startswith("/espaces/"):
             assert spec.auth == "holder", spec
@@ -121,7 +122,8 @@ def test_every_operation_declares_its_problem_answers():
     spec = build()
     for entry in REGISTRY:
         responses = spec["paths"][entry.path][entry.method.lower()]["responses"]
-        problems = {int(s) for s, r in responses.items() if "application/problem+json" in r.get("content", {})}
+        media = "application/fhir+json" if entry.media == "fhir" else "application/problem+json"
+        problems = {int(s) for s, r in responses.items() if s >= "400" and media in r.get("content", {})}
         assert 500 in problems and any(400 <= s < 500 for s in problems), (entry.path, entry.method)
         assert set(entry.errors) <= problems
         if entry.auth:

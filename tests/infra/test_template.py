@@ -25,7 +25,7 @@ GLOBAL_ENV_NAMES = {
     "IDEMPOTENCY_TABLE", "DOCUMENTS_TABLE", "DOCUMENT_SCAN_QUEUE_URL", "DOCUMENTS_BUCKET", "LETTERS_BUCKET", "POPULATION_BUCKET", "DATA_KEY_ARN",
     "TOKEN_KEY_ID", "APP_SECRET_ARN", "SENDER_EMAIL", "SES_TEMPLATE_PREFIX", "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "ACCESS_TABLE", "ACCESS_LOG_TABLE",
-    "PSC_ISSUER", "PSC_AUDIENCE", "PSC_JWKS", "PROFILES_TABLE",
+    "PSC_ISSUER", "PSC_AUDIENCE", "PSC_JWKS", "PUBLIC_API_URL", "PROFILES_TABLE",
     "REIMBURSEMENTS_TABLE", "REIMBURSEMENTS_BUCKET", "EXPORTS_TABLE", "EXPORTS_BUCKET", "EXPORT_QUEUE_URL",
 }
 GLOBAL_ENV_NAMES |= {"MESSAGES_TABLE"}  # secure messaging (BR-37)
@@ -273,11 +273,12 @@ def test_key_schemas_and_sparse_indexes(template: dict[str, Any]) -> None:
     assert _indexes(template, "DocumentsTable") == {
         "by_category": ([("espace_category", "HASH"), ("document_id", "RANGE")], "ALL"),
         "by_hidden": ([("hidden_pk", "HASH"), ("hidden_due", "RANGE")], "KEYS_ONLY"),
+        "by_document": ([("doc_ref", "HASH")], "KEYS_ONLY"),  # the FHIR reads by id (issue 12)
     }
     # Sparse: the index keys are never part of the table key, so items without them stay out.
     for attribute in ("wave_pk", "wave_sk", "due_pk", "due_at"):
         assert attribute not in dict(keys["EspacesTable"])
-    for attribute in ("hidden_pk", "hidden_due"):
+    for attribute in ("hidden_pk", "hidden_due", "doc_ref"):
         assert attribute not in dict(keys["DocumentsTable"])
     for attribute in ("representative_id", "majority_pk", "majority_at"):
         assert attribute not in dict(keys["EspacesTable"])

@@ -62,6 +62,9 @@ def test_every_figure_on_tiny_sizes_prints_name_value_lines_as_measured(monkeypa
     assert figures["documents.list_requests_per_page"] == "1" and figures["documents.bytes_through_lambda"] == "0"
     assert figures["measurements.requests_per_page"] == figures["messages.requests_per_page"] == "1"
     assert figures["pro.list_requests"] == "4"
+    # the FHIR facade (issue 12): the JSON route's requests, no byte through Lambda, every answer valid
+    assert figures["fhir.iti67_requests_per_page"] == figures["pro.list_requests"]
+    assert figures["fhir.bytes_through_lambda_on_retrieve"] == figures["fhir.validation_failures"] == "0"
     assert float(figures["autocreate.items_read_per_espace"]) <= 1.1  # BR-08: only the due are read
     assert float(figures["retention.items_read_per_item"]) <= 1.1  # BR-14
     assert figures["wave.people"] == str(bench.TINY.wave_people) and figures["retention.items"] == "5"

@@ -186,6 +186,17 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/pro/conversations/{conversation_id}/close"): pro_row(no_auth=404, blocked=404, no_read=404),
     ("GET", "/pro/conversations/{conversation_id}/attachments/{document_id}"):
         pro_row(ps=200, no_auth=404, blocked=404, no_read=404),
+    # the FHIR facade (issue 12): the same decisions as the JSON routes above. Searches name the
+    # victim's INS in their parameters (`fhir_query`), ps_cross included: a PS authorised on another
+    # patient is refused like one without any authorisation; reads by id carry no INS, the
+    # document's own espace decides (404: its existence is not confirmed)
+    ("GET", "/fhir/R4/metadata"): dict.fromkeys((NONE, OWNER, OTHER, ENROLMENT, *PS_KINDS), 200),
+    ("GET", "/fhir/R4/DocumentReference"): {**pro_row(ps=200, no_read=200), PS_CROSS: 403},
+    ("POST", "/fhir/R4/DocumentReference/_search"): {**pro_row(ps=200, no_read=200), PS_CROSS: 403},
+    ("GET", "/fhir/R4/DocumentReference/{document_id}"): {**pro_row(ps=200, no_auth=404, no_read=404), PS_CROSS: 404},
+    ("GET", "/fhir/R4/Binary/{document_id}"): {**pro_row(ps=302, no_auth=404, no_read=404), PS_CROSS: 404},
+    # knowing that an INS has an espace needs no consent (a deposit needs none); a block refuses it
+    ("GET", "/fhir/R4/Patient"): {**pro_row(ps=200, no_auth=200, no_read=200), PS_CROSS: 200},
 }
 
 
@@ -405,6 +416,21 @@ def body_for(method: str, path: str, world: World) -> dict | None:
     return bodies.get((method, path))
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def fhir_query(method: str, path: str, world: World) -> str:
+    """The FHIR searches' parameters, always on the victim's INS (an unauthorised caller's refusal
+    must come from the policy, not from a missing parameter)."""
+    from urllib.parse import urlencode
+    ins = "urn:oid:1.2.250.1.213.1.4.8|" + world.ids["ins"]
+    if path == "/fhir/R4/Patient":
+        return urlencode({"identifier": ins})
+    if path.startswith("/fhir/R4/DocumentReference") and "{" not in path:
+        return urlencode({"patient.identifier": ins, "status": "current"})
+    return ""
+
+
 # -- running the matrix ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Cell:
@@ -454,13 +480,19 @@ def run_matrix(world: World, routes: list[Any] | None = None) -> list[Cell]:
             except SetupFailed as exc:  # an earlier unexpected success broke the victim's world
                 cells.append(Cell(spec.method, spec.path, kind, expected, 0, f"setup failed: {exc}"))
                 continue
-            response = world.api.http.request(spec.method, path, headers=headers,
-                                              body=json.dumps(body).encode() if body is not None else b"")
+            raw = json.dumps(body).encode() if body is not None else b""
+            query = fhir_query(spec.method, spec.path, world)
+            if query and spec.method == "POST":  # ITI-67 by POST: a form body
+                headers, raw = {**headers, "Content-Type": FORM}, query.encode()
+            elif query:
+                path += "?" + query
+            response = world.api.http.request(spec.method, path, headers=headers, body=raw)
             code = None
             if response.status_code >= 400:
                 try:
-                    code = json.loads(response.body or b"{}").get("code")
-                except ValueError:
+                    answer = json.loads(response.body or b"{}")
+                    code = answer.get("code") or answer["issue"][0]["details"]["coding"][0]["code"]
+                except (ValueError, KeyError, IndexError):
                     code = None
             cells.append(Cell(spec.method, spec.path, kind, expected, response.status_code, code))
     return cells

@@ -9,6 +9,12 @@ function daysAgo(days: number): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
 
+/** What the API answers a request whose token has expired (then the renewal fails with `expired`). */
+const tokenRefused = {
+  status: 401, contentType: "application/problem+json",
+  body: JSON.stringify({ type: "about:blank", title: "Unauthorized", status: 401, code: "unauthorized",
+    detail: "Authentification requise." }),
+};
 const expired = {
   status: 401, contentType: "application/problem+json",
   body: JSON.stringify({ type: "about:blank", title: "Session expirée", status: 401, code: "session_expired",
@@ -136,7 +142,7 @@ test("profil médical: sections saved one at a time, an error next to its field,
   const person = section(page, "Personne de confiance");
   await person.getByLabel("Lien avec vous").fill("Sœur aînée");
   await page.route("**/api/auth/refresh", (route) => route.fulfill(expired));
-  await page.route("**/api/espaces/*/profile/trusted_person", (route) => route.fulfill(expired));
+  await page.route("**/api/espaces/*/profile/trusted_person", (route) => route.fulfill(tokenRefused));
   await person.getByRole("button", { name: "Enregistrer la section « Personne de confiance »" }).click();
   await expect(page).toHaveURL(/\/connexion$/);
   await expect(page.getByText("Votre session a expiré")).toBeVisible();

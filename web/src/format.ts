@@ -66,6 +66,7 @@ const ACTIONS: Record<string, string> = {
   conversation_read: "Lecture d’une conversation",
   message: "Envoi d’un message",
   conversation_close: "Clôture d’une conversation",
+  lookup: "Recherche de votre espace par son logiciel",
   profile: "Consultation du profil médical (vaccinations, directives anticipées, personne de confiance, contacts d’urgence)",
 };
 
@@ -111,4 +112,9 @@ const BASES: Record<string, string> = {
 export function basisLabel(basis: string | null | undefined): string {
   if (!basis) return "Aucune autorisation de lecture";
   return BASES[basis] ?? basis;
+}
+
+/** How the professional's software reached the espace (FHIR.md §6: the access log's `channel`). */
+export function channelLabel(channel: string | null | undefined): string {
+  return channel === "fhir" ? " (par l’interface FHIR de son logiciel)" : "";
 }

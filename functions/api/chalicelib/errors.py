@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from chalice import Response
 
@@ -31,7 +32,8 @@ STATUS = {
     "conversation_closed": 409,
     "invalid_attachment": 400,
     "suspended": 403,  # BR-15: the password matched, the espace is suspended by the operator
-    "not_acceptable": 406,  # raised by chalicelib.routing: a file route asked without its media type in Accept
+    "not_acceptable": 406,  # chalicelib.routing: a file route asked without its media type first in Accept;
+    # the FHIR facade: XML asked, or a Binary as application/fhir+json over 4 MB (FHIR.md §2)
     "payload_too_large": 413,  # raised by chalicelib.bodies before any use case
     "unsupported_media_type": 415,
 }
@@ -50,20 +52,24 @@ def problem(status: int, code: str, detail: str, field: str | None = None, heade
                     headers={"Content-Type": "application/problem+json", **(headers or {})})
 
 
-def from_domain(error: DomainError) -> Response:
-    """The problem+json answer of a domain error. A code without a row in STATUS is a programming
-    error: it answers 500 and logs `unmapped domain error` with the code (never a silent 400)."""
+Render = Callable[..., Response]  # (status, code, detail, field=None, headers=None): problem, or the FHIR outcome
+
+
+def from_domain(error: DomainError, render: Render = problem) -> Response:
+    """The problem+json answer of a domain error (or `render`'s: the FHIR facade's OperationOutcome).
+    A code without a row in STATUS is a programming error: it answers 500 and logs `unmapped domain
+    error` with the code (never a silent 400)."""
     try:
         status = STATUS[error.code]
     except KeyError:
         logger.error("unmapped domain error", extra={"code": error.code, "error_type": type(error).__name__})
-        return problem(500, "internal_error", "Une erreur technique est survenue. Réessayez plus tard.")
+        return render(500, "internal_error", "Une erreur technique est survenue. Réessayez plus tard.")
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
     if status >= 400:
         logger.info("request refused", extra={"code": error.code, "status": status, "field": error.field})
-    return problem(status, error.code, error.detail, error.field, headers)
+    return render(status, error.code, error.detail, error.field, headers)
 
 
-def internal_error() -> Response:
+def internal_error(render: Render = problem) -> Response:
     logger.exception("unhandled error")
-    return problem(500, "internal_error", "Une erreur technique est survenue. Réessayez plus tard.")
+    return render(500, "internal_error", "Une erreur technique est survenue. Réessayez plus tard.")

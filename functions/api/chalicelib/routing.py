@@ -20,7 +20,7 @@ from mes.domain.errors import DomainError, Unauthorized
 from mes.settings import ApiSettings
 
 from .bodies import BadInput, parse_body, parse_query
-from .errors import from_domain, internal_error, problem
+from .errors import Render, from_domain, internal_error, problem
 
 AUTHORIZERS = {"holder": "HolderAuth", "enrolment": "EnrolmentAuth", "pro": "ProAuth", None: "NONE"}
 
@@ -40,6 +40,7 @@ class RouteSpec:
     area: str = ""  # the blueprint's module (routes/<area>.py): the OpenAPI tag
     session: str | None = None  # the web session cookie: "issue" (sets it), "renew" (reads and sets), "end"
     produces: str | None = None  # a file route's media type (its view returns a FileAnswer), else JSON
+    media: str = "json"  # "fhir": the FHIR facade (application/fhir+json, OperationOutcome errors)
 
 
 SESSION_COOKIE = "mes_session"
@@ -111,7 +112,7 @@ def bearer_token(request: Any) -> str:
     return token.strip()
 
 
-def request_ref(request: Any, now: Any) -> Any:
+def request_ref(request: Any, now: Any, channel: str = "api") -> Any:
     """One HTTP request's identity for the access log: the client's Idempotency-Key, else API
     Gateway's request id and time (the same on a retried invocation), else a fresh time-ordered id
     (records of the same second stay newest first)."""
@@ -125,49 +126,39 @@ def request_ref(request: Any, now: Any) -> Any:
            or f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}")
     epoch = context.get("requestTimeEpoch")
     at = datetime.fromtimestamp(int(epoch) / 1000, UTC).replace(microsecond=0) if epoch else now
-    return RequestRef(request_id=str(key)[:128], at=at)
+    return RequestRef(request_id=str(key)[:128], at=at, channel=channel)
 
 
 def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type[BaseModel] | None = None,
           response: type[BaseModel] | None = None, query: type[BaseModel] | None = None, status: int = 200,
           errors: tuple[int, ...] = (), summary: str = "", session: str | None = None,
-          produces: str | None = None) -> Callable:
+          produces: str | None = None, media: str = "json") -> Callable:
     def decorator(view: Callable) -> Callable:
-        REGISTRY.append(RouteSpec(path, method, view.__name__, auth, body, response, query, status,
-                                  summary or (view.__doc__ or "").strip().split("\n")[0], errors,
-                                  view.__module__.rsplit(".", 1)[-1], session, produces))
+        spec = RouteSpec(path, method, view.__name__, auth, body, response, query, status,
+                         summary or (view.__doc__ or "").strip().split("\n")[0], errors,
+                         view.__module__.rsplit(".", 1)[-1], session, produces, media)
+        REGISTRY.append(spec)
 
         @functools.wraps(view)
         def wrapper(**params: str) -> Response:
             request = bp.current_request
+            render: Render = problem
             try:
                 kwargs: dict[str, Any] = dict(params)
-                if auth == "pro":
-                    container = get_container()
-                    kwargs["ps"] = container.psc.verify(bearer_token(request), container.clock())
-                    kwargs["req"] = request_ref(request, container.clock())
-                elif auth is not None:
-                    from mes.services.auth import authenticate
-                    from mes.services.enrolment import ENROLMENT_AUDIENCE, HOLDER_AUDIENCE
-                    audience = HOLDER_AUDIENCE if auth == "holder" else ENROLMENT_AUDIENCE
-                    container = get_container()
-                    kwargs["claims"] = authenticate(container.account_deps(), bearer_token(request), audience,
-                                                    container.clock())
-                check_accept(request, produces)
-                if body is not None:
-                    kwargs["body"] = parse_body(request, body)
-                if query is not None:
-                    kwargs["query"] = parse_query(request, query)
-                if session in ("renew", "end"):
-                    kwargs["session_id"] = session_id_of(request)
+                if media == "fhir":  # errors as OperationOutcome from here on (FHIR.md §1)
+                    from .fhir import base_url, fhir_request, outcome_renderer
+                    base = base_url(get_container().api_settings, request.headers or {})
+                    render = outcome_renderer(base)
+                    kwargs["fhir"] = fhir_request(request, base)
+                kwargs.update(_inputs(spec, request))
                 result = view(**kwargs)
             except BadInput as exc:
-                return problem(exc.status, exc.code, exc.detail, exc.field)
+                return render(exc.status, exc.code, exc.detail, exc.field)
             except DomainError as exc:
-                return _with_cookie(from_domain(exc), "" if session == "renew" else None)
+                return _with_cookie(from_domain(exc, render), "" if session == "renew" else None)
             except Exception:  # noqa: BLE001 - one error chain that never leaks internals
-                return internal_error()
-            return _with_cookie(_answer(result, status), _cookie_of(result, session))
+                return internal_error(render)
+            return _with_cookie(_answer(result, status, media), _cookie_of(result, session))
 
         # Any media type reaches the wrapper, which answers 415 in problem+json (Chalice's own check
         # would answer {"Code": "UnsupportedMediaType"} before the view).
@@ -175,6 +166,31 @@ def route(bp: Blueprint, path: str, method: str, *, auth: str | None, body: type
         return wrapper
 
     return decorator
+
+
+def _inputs(spec: RouteSpec, request: Any) -> dict[str, Any]:
+    """The caller (PS identity and request ref, or holder/enrolment claims), the body, the query and
+    the session id, as the view's keyword arguments."""
+    kwargs: dict[str, Any] = {}
+    if spec.auth == "pro":
+        container = get_container()
+        kwargs["ps"] = container.psc.verify(bearer_token(request), container.clock())
+        kwargs["req"] = request_ref(request, container.clock(), "fhir" if spec.media == "fhir" else "api")
+    elif spec.auth is not None:
+        from mes.services.auth import authenticate
+        from mes.services.enrolment import ENROLMENT_AUDIENCE, HOLDER_AUDIENCE
+        audience = HOLDER_AUDIENCE if spec.auth == "holder" else ENROLMENT_AUDIENCE
+        container = get_container()
+        kwargs["claims"] = authenticate(container.account_deps(), bearer_token(request), audience,
+                                        container.clock())
+    check_accept(request, spec.produces)
+    if spec.body is not None:
+        kwargs["body"] = parse_body(request, spec.body)
+    if spec.query is not None and spec.media != "fhir":  # the facade parses its own search parameters
+        kwargs["query"] = parse_query(request, spec.query)
+    if spec.session in ("renew", "end"):
+        kwargs["session_id"] = session_id_of(request)
+    return kwargs
 
 
 def _cookie_of(result: Any, session: str | None) -> str | None:
@@ -190,7 +206,9 @@ def _with_cookie(response: Response, session_id: str | None) -> Response:
     return response
 
 
-def _answer(result: Any, status: int) -> Response:
+def _answer(result: Any, status: int, media: str = "json") -> Response:
+    if isinstance(result, Response):  # the FHIR facade's redirects and resources carry their own headers
+        return result
     if isinstance(result, WithSession):
         result = result.body
     if isinstance(result, FileAnswer):  # personal data: never kept by a cache
@@ -201,5 +219,5 @@ def _answer(result: Any, status: int) -> Response:
         return Response(body="", status_code=status)
     payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
     return Response(body=json.dumps(payload, ensure_ascii=False), status_code=status,
-                    headers={"Content-Type": "application/json"})
+                    headers={"Content-Type": "application/fhir+json" if media == "fhir" else "application/json"})
 

@@ -210,6 +210,9 @@ class DocumentRepository(Protocol):
              as_representative: bool = False) -> Page[Document]:
         """One Query per page, newest first."""
 
+    def espace_of(self, document_id: str) -> str | None:
+        """The espace holding a document, from its id alone (the FHIR reads carry no patient)."""
+
     def quota(self, espace_id: str) -> tuple[int, int]: ...
     def hidden_due(self, shard: int, now: datetime, limit: int,
                    start: PageKey | None) -> Page[tuple[str, str]]: ...

@@ -97,6 +97,9 @@ class ApiSettings(CoreSettings):
     # The web session cookie's Path (WEB.md "Session"): the page calls the API under /api/ on its own
     # origin (CloudFront and the local web server forward /api/*), so the browser sees /api/auth.
     session_cookie_path: str = Field("/api/auth", alias="SESSION_COOKIE_PATH", pattern=r"^/[A-Za-z0-9/_.-]*$")
+    # The FHIR facade's public base `{api}` (FHIR.md §6): its links (`next`, `fullUrl`, attachment
+    # URLs) are absolute on `{api}/fhir/R4`. Unset or empty: the request's own scheme and host (locally).
+    public_api_url: str | None = Field(None, alias="PUBLIC_API_URL", pattern=r"^(https?://[A-Za-z0-9.:-]+(/[A-Za-z0-9/_.-]*)?)?$")
 
 
 class JobSettings(CoreSettings):

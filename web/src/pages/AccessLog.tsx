@@ -4,7 +4,7 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, type Schemas } from "../api/client";
 import { useTitle } from "../components/useTitle";
 import { useEspaceId } from "../session/session";
-import { formatDateTime, professionLabel, actionLabel } from "../format";
+import { formatDateTime, professionLabel, actionLabel, channelLabel } from "../format";
 
 /** WEB.md 11: who (name, profession), what, when — newest first, as the API returns it. */
 export default function AccessLog() {
@@ -44,7 +44,7 @@ export default function AccessLog() {
               formatDateTime(entry.at),
               entry.name ?? `RPPS ${entry.rpps}`,
               professionLabel(entry.profession),
-              actionLabel(entry.action, entry.decision, entry.mode, entry.target),
+              actionLabel(entry.action, entry.decision, entry.mode, entry.target) + channelLabel(entry.channel),
             ])}
           />
         </div>

@@ -3,7 +3,7 @@ administrator (BR-30 to BR-32)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .common import Body, Out, Rpps, body_config
 
@@ -21,6 +21,7 @@ class LogEntry(Out):
     decision: str
     mode: str | None
     target: str | None
+    channel: Literal["api", "fhir"] = "api"  # the FHIR facade's accesses say "fhir" (issue 12)
 
 
 class AccessLog(Out):

@@ -60,6 +60,7 @@ class LogItem(Model):
     decision = UnicodeAttribute()
     mode = UnicodeAttribute(null=True)
     target = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)  # "api" | "fhir"; absent on records older than the FHIR facade
 
 
 @dataclass(frozen=True)
@@ -210,4 +211,4 @@ class DynamoAccessRepository:
         items, last = one_page(result)
         return Page(items=[{"at": i.at, "rpps": i.rpps, "profession": i.profession, "structure": i.structure,
                             "name": i.name, "action": i.action, "decision": i.decision, "mode": i.mode,
-                            "target": i.target} for i in items], next_key=encode_cursor(last))
+                            "target": i.target, "channel": i.channel or "api"} for i in items], next_key=encode_cursor(last))

@@ -58,6 +58,13 @@ class ByHidden(GlobalSecondaryIndex):
     hidden_due = UnicodeAttribute(range_key=True)
 
 
+class ByDocument(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_document"
+        projection = KeysOnlyProjection()
+    doc_ref = UnicodeAttribute(hash_key=True)
+
+
 class DocumentModel(Model):
     espace_id = UnicodeAttribute(hash_key=True)
     document_id = UnicodeAttribute(range_key=True)
@@ -81,6 +88,7 @@ class DocumentModel(Model):
     hidden_from_representatives = BooleanAttribute(null=True)  # BR-17
     hidden_pk = UnicodeAttribute(null=True)
     hidden_due = UnicodeAttribute(null=True)
+    doc_ref = UnicodeAttribute(null=True)  # = document_id on documents (not on quota items): by_document
     reject_reason = UnicodeAttribute(null=True)
     detected_type = UnicodeAttribute(null=True)
     real_size = NumberAttribute(null=True)
@@ -91,6 +99,7 @@ class DocumentModel(Model):
     total_bytes = NumberAttribute(null=True)
     by_category = ByCategory()
     by_hidden = ByHidden()
+    by_document = ByDocument()
 
 
 @cache
@@ -115,7 +124,7 @@ class DynamoDocumentRepository:
             hidden_due = iso(d.hidden_until if d.hidden_notice_sent else notice)
         return self.Doc(
             espace_id=d.espace_id, document_id=d.document_id, title=d.title, category=d.category,
-            espace_category=f"{d.espace_id}#{d.category}", filename=d.filename, content_type=d.content_type,
+            espace_category=f"{d.espace_id}#{d.category}", doc_ref=d.document_id, filename=d.filename, content_type=d.content_type,
             size=d.size, author_type=str(d.author_type), author_id=d.author_id, created_at=iso(d.created_at),
             author_name=d.author_name, author_profession=d.author_profession,
             object_key=d.object_key, status=str(d.status), masked=d.masked, hidden_from_holder=d.hidden_from_holder,
@@ -227,6 +236,12 @@ class DynamoDocumentRepository:
                              filter_condition=flt, last_evaluated_key=start, page_size=limit)
         models, last_key = one_page(result)
         return Page(items=[self._to_domain(m) for m in models], next_key=encode_cursor(last_key))
+
+    def espace_of(self, document_id: str) -> str | None:
+        """The espace holding a document, from its id alone (one Query on the sparse by_document index)."""
+        for item in self.Doc.by_document.query(document_id, limit=1):
+            return str(item.espace_id)
+        return None
 
     def quota(self, espace_id: str) -> tuple[int, int]:
         try:

@@ -40,6 +40,7 @@ class RequestRef:
 
     request_id: str
     at: datetime
+    channel: str = "api"  # "api" (the JSON routes) | "fhir" (the FHIR facade), shown to the holder
 
     def key(self, *parts: str | None) -> str:
         """The request's identity for put-once writes: who asked (RPPS) + Idempotency-Key (or API
@@ -72,7 +73,8 @@ def log_access(deps: AccessLogDeps, espace: Espace, ps: ProIdentity, req: Reques
     created a second document (another target); a plain retry writes nothing. True if this request was
     not logged before: what follows from a new access (the holder's notice) happens once."""
     return deps.access.log(espace.espace_id, req.key(ps.rpps, action, decision, mode, target), req.at, {
-        "rpps": ps.rpps, **pro_identity(ps), "action": action, "decision": decision, "mode": mode, "target": target})
+        "rpps": ps.rpps, **pro_identity(ps), "action": action, "decision": decision, "mode": mode, "target": target,
+        "channel": req.channel})
 
 
 def notify_access(deps: AccessLogDeps, espace: Espace, when: datetime) -> None:

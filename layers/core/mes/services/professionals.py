@@ -23,6 +23,8 @@ from .children import log_for_representatives, require_minor_with_representative
 from .documents import announce, object_key
 from .paging import page_limit
 
+_DOCUMENT_ID = re.compile(r"^[0-9a-f]{32}$")  # rules.new_document_id
+
 
 @dataclass
 class ProDeps:
@@ -89,7 +91,26 @@ def list_documents(deps: ProDeps, ps: ProIdentity, ins: str, *, category: str | 
 
 def get_document(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req: RequestRef
                  ) -> tuple[Document, dict | None]:
-    espace = find_patient(deps, ins)
+    document = read_document(deps, ps, find_patient(deps, ins), document_id, req)
+    download = None
+    if document.status == DocStatus.AVAILABLE:
+        download = deps.store.presign_download(document.object_key, rules.download_filename(document), document.content_type,
+                                               rules.DOWNLOAD_URL_TTL)
+    return document, download
+
+
+def find_document_espace(deps: ProDeps, document_id: str) -> Espace:
+    """The patient of a document known by its id alone (the FHIR reads): 404 when there is no such
+    document or its espace is not one professionals may reach (the same statuses as `find_patient`)."""
+    espace_id = deps.documents.espace_of(document_id) if _DOCUMENT_ID.match(document_id or "") else None
+    espace = deps.espaces.get(espace_id) if espace_id else None
+    if espace is None or espace.status not in policy.READABLE_STATUSES:
+        raise NotFound()
+    return espace
+
+
+def read_document(deps: ProDeps, ps: ProIdentity, espace: Espace, document_id: str, req: RequestRef) -> Document:
+    """One document if this professional may see it (the policy decides), logged as a read (BR-35)."""
     grants = deps.access.grants(espace.espace_id, ps.rpps)
     decision = policy.read_decision(ps, espace, grants, req.at)
     document = deps.documents.get(espace.espace_id, document_id)
@@ -100,11 +121,21 @@ def get_document(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req
         raise NotFound()
     if log_access(deps, espace, ps, req, "read", "allowed", decision.mode, document_id):
         notify_access(deps, espace, req.at)
-    download = None
-    if document.status == DocStatus.AVAILABLE:
-        download = deps.store.presign_download(document.object_key, rules.download_filename(document), document.content_type,
-                                               rules.DOWNLOAD_URL_TTL)
-    return document, download
+    return document
+
+
+def lookup_patient(deps: ProDeps, ps: ProIdentity, ins: str, req: RequestRef) -> Espace | None:
+    """FHIR `Patient?identifier=`: the created or active espace of an INS, or None. Knowing that an
+    espace exists needs no read consent (a deposit needs none either), but a block refuses it; the
+    lookup is logged like every access (BR-35), without a notice (no health data is read)."""
+    try:
+        espace = find_patient(deps, ins)
+    except NotFound:
+        return None
+    if deps.access.grants(espace.espace_id, ps.rpps).blocked:
+        _refuse(deps, espace, ps, req, "lookup", policy.Blocked())
+    log_access(deps, espace, ps, req, "lookup", "allowed")
+    return espace
 
 
 def deposit(deps: ProDeps, ps: ProIdentity, ins: str, *, title: str, category: str, filename: str,
@@ -261,3 +292,30 @@ def holder_set_administrator(deps: ProDeps, espace_id: str, rpps: str, now: date
         raise ValidationError("Seul un médecin peut être désigné médecin administrateur (ni un autre professionnel, "
                               "ni le médecin du travail).", field="rpps")
     deps.access.set_administrator(espace_id, rpps, deps.access.administrator(espace_id), now)
+
+
+
+# --- the FHIR facade's retrieve (ITI-68): the same read, then a link or the bytes -----------------
+INLINE_MAX_BYTES = 4_000_000  # FHIR.md §2: Binary.data only up to 4 MB (a Lambda answer is ≤ 6 MB)
+
+
+class NotAcceptable(DomainError):
+    code = "not_acceptable"
+    detail = ("Document trop volumineux pour être renvoyé en application/fhir+json (4 Mo au plus) : "
+              "demandez son format natif.")
+
+
+def retrieve_document(deps: ProDeps, ps: ProIdentity, document_id: str, req: RequestRef, *, inline: bool
+                      ) -> tuple[Document, str | bytes]:
+    """`read_document` by id, then a short-lived presigned GET (never the bytes through the API), or,
+    when the client asks for a FHIR Binary, the bytes of a document of 4 MB at most (406 beyond)."""
+    document = read_document(deps, ps, find_document_espace(deps, document_id), document_id, req)
+    if document.status != DocStatus.AVAILABLE:
+        raise NotFound("Ce document n'a pas de contenu disponible.")
+    if not inline:
+        link = deps.store.presign_download(document.object_key, rules.download_filename(document),
+                                           document.content_type, rules.DOWNLOAD_URL_TTL)
+        return document, str(link["url"])
+    if (document.real_size or document.size) > INLINE_MAX_BYTES:
+        raise NotAcceptable()
+    return document, deps.store.read_head(document.object_key, INLINE_MAX_BYTES + 1)

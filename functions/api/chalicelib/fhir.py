@@ -1,0 +1,150 @@
+"""What the FHIR facade's routes (routes/fhir.py) share: the request as a FHIR server reads it
+(absolute base, search parameters from the query string or a form body, the Accept header), and
+the answers: application/fhir+json resources, OperationOutcome errors, redirects (FHIR.md §1, §6)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from chalice import Response
+
+from mes.adapters.fhir.resources import FHIR_JSON, operation_outcome
+from mes.settings import ApiSettings
+
+from .bodies import BadInput
+
+PREFIX = "/fhir/R4"
+HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$")
+FORM = "application/x-www-form-urlencoded"
+MAX_PARAMS = 64
+
+
+@dataclass(frozen=True)
+class FhirRequest:
+    base: str  # absolute: "{api}/fhir/R4"
+    params: list[tuple[str, str]]  # search parameters, in order, repeated ones kept
+    accept: str
+
+    @property
+    def wants_fhir_json(self) -> bool:
+        """FHIR.md §6: only an explicit application/fhir+json (or the FHIR JSON short forms) is a
+        request for the Binary resource; none, */* or the document's own type get the redirect."""
+        kinds = [part.split(";")[0].strip().lower() for part in self.accept.split(",")]
+        return any(k in (FHIR_JSON, "application/json+fhir") for k in kinds)
+
+
+def base_url(settings: ApiSettings, headers: dict[str, str]) -> str:
+    """The configured public base, else the request's own scheme and host (locally)."""
+    if settings.public_api_url:
+        return settings.public_api_url.rstrip("/") + PREFIX
+    host = headers.get("host", "")
+    scheme = "https" if headers.get("x-forwarded-proto", "http").lower() == "https" else "http"
+    return f"{scheme}://{host if HOST.match(host) else 'localhost'}{PREFIX}"
+
+
+def _pairs(request: Any) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    query = request.query_params
+    if query:
+        pairs += [(name, value) for name in query for value in query.getlist(name)]
+    if request.method == "POST":
+        content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type != FORM:
+            raise BadInput("Les critères de recherche sont attendus en application/x-www-form-urlencoded.",
+                           "content-type", code="unsupported_media_type", status=415)
+        try:
+            pairs += parse_qsl((request.raw_body or b"").decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            raise BadInput("Le corps de la requête n'est pas de l'UTF-8 valide.", "body") from None
+    if len(pairs) > MAX_PARAMS:
+        raise BadInput(f"{MAX_PARAMS} paramètres de recherche au plus.", "query")
+    return pairs
+
+
+XML = ("application/fhir+xml", "application/xml+fhir", "application/xml", "text/xml")
+
+
+def fhir_request(request: Any, base: str) -> FhirRequest:
+    """FHIR.md §1: JSON only — an Accept that names XML types only is a 406."""
+    accept = (request.headers or {}).get("accept", "")
+    kinds = {part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()}
+    if kinds and kinds <= set(XML):
+        raise BadInput("Seul le format application/fhir+json est servi.", "accept", status=406,
+                       code="not_acceptable")
+    return FhirRequest(base=base, params=_pairs(request), accept=accept)
+
+
+def fhir_json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
+                    headers={"Content-Type": FHIR_JSON, **(headers or {})})
+
+
+def redirect(url: str) -> Response:
+    """ITI-68 native retrieve: 302 to the presigned GET, never the bytes through Lambda."""
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+
+
+def outcome_renderer(base: str) -> Any:
+    """The facade's errors: OperationOutcome with the JSON API's code and French detail (FHIR.md §6)."""
+    def render(status: int, code: str, detail: str, field: str | None = None,
+               headers: dict[str, str] | None = None) -> Response:
+        return fhir_json(operation_outcome(status, code, detail, base, field), status, headers)
+    return render
+
+
+# --- the facade's reads: the professionals' use cases, then the mapping -----------------------------
+def search_documents(deps: Any, ps: Any, req: Any, fhir: FhirRequest) -> dict[str, Any]:
+    """ITI-67: the JSON route's use case lists (policy, log); the FHIR criteria only narrow its page.
+    A page may hold fewer matches than `_count`: `next` goes on while the use case has more."""
+    from mes.adapters.fhir import resources, search
+    from mes.services import professionals as pro
+
+    criteria = search.parse(fhir.params, fhir.base)
+    page = pro.list_documents(deps, ps, criteria.nir, category=criteria.single_category, limit=criteria.count,
+                              cursor=criteria.cursor, req=req)
+    found = [resources.document_reference(d, fhir.base, d.espace_id, criteria.nir) for d in page.items
+             if search.matches(criteria, d, fhir.base)]
+    next_url = search.page_url(fhir.base, criteria, page.next_key) if page.next_key else None
+    return resources.searchset(found, fhir.base, search.page_url(fhir.base, criteria, criteria.cursor), next_url)
+
+
+def read_document(deps: Any, ps: Any, req: Any, fhir: FhirRequest, document_id: str) -> dict[str, Any]:
+    """DocumentReference/{id}: the JSON route's read (policy, log) on the document's own patient;
+    what the facade cannot show (pending, rejected) is not found."""
+    from mes.adapters.fhir import codes, resources
+    from mes.domain.errors import NotFound
+    from mes.services import professionals as pro
+
+    document = pro.read_document(deps, ps, pro.find_document_espace(deps, document_id), document_id, req)
+    if codes.fhir_status(document) is None:
+        raise NotFound()
+    return resources.document_reference(document, fhir.base, document.espace_id)
+
+
+def retrieve(deps: Any, ps: Any, req: Any, fhir: FhirRequest, document_id: str) -> Response | dict[str, Any]:
+    """ITI-68: a 302 to a presigned GET, or a Binary resource when application/fhir+json is asked."""
+    from mes.adapters.fhir import resources
+    from mes.services import professionals as pro
+
+    document, content = pro.retrieve_document(deps, ps, document_id, req, inline=fhir.wants_fhir_json)
+    if isinstance(content, str):
+        return redirect(content)
+    return resources.binary(document, content)
+
+
+def search_patients(deps: Any, ps: Any, req: Any, fhir: FhirRequest) -> dict[str, Any]:
+    """Patient?identifier=: 0 or 1 Patient (a created or active espace), the lookup logged."""
+    from mes.adapters.fhir import resources, search
+    from mes.services import professionals as pro
+
+    names = {name for name, _ in fhir.params}
+    if names - {"identifier"} or len(fhir.params) != 1:
+        raise BadInput("Un seul paramètre est pris en charge : « identifier » (INS du patient).", "identifier")
+    nir = search.patient_nir(fhir.params[0][1], "identifier")
+    espace = pro.lookup_patient(deps, ps, nir, req)
+    found = [resources.patient(espace, nir)] if espace else []
+    return resources.searchset(found, fhir.base, f"{fhir.base}/Patient", None)

@@ -1,0 +1,67 @@
+"""The CapabilityStatement, generated from the facade's registered routes (as openapi.json is from
+the route registry): a route `GET /fhir/R4/X/{id}` declares `read` on X, `GET /fhir/R4/X` (or
+`POST /fhir/R4/X/_search`) `search-type` with X's search parameters."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .resources import FHIR_JSON
+
+PREFIX = "/fhir/R4"
+# Search parameters of each resource type: (name, type, documentation).
+SEARCH_PARAMETERS: dict[str, list[tuple[str, str, str]]] = {
+    "DocumentReference": [
+        ("patient.identifier", "token", "required: urn:oid:1.2.250.1.213.1.4.8|{NIR} (INS-NIR)"),
+        ("status", "token", "required: current | superseded | entered-in-error"),
+        ("type", "token", "LOINC type, or the mes-category code where no LOINC code applies"),
+        ("category", "token", "TRE_A03 class code or mes-category code"),
+        ("date", "date", "when the document was added"),
+        ("period", "date", "the service period: mes documents carry none, so nothing matches"),
+        ("creation", "date", "attachment.creation (when the document was added)"),
+        ("security-label", "token", "TRE_A07 (MASQUE_PS, INVISIBLE_PATIENT, INVISIBLE_REPRESENTANTS_LEGAUX) or v3 N"),
+        ("identifier", "token", "masterIdentifier (urn:ietf:rfc:3986|urn:uuid:…)"),
+        ("_count", "number", "page size, 1 to 100 (50 by default)"),
+    ],
+    "Patient": [("identifier", "token", "required: urn:oid:1.2.250.1.213.1.4.8|{NIR} (INS-NIR)")],
+}
+MHD_RESPONDER = "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentResponder"
+
+
+def _interactions(routes: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for method, path in routes:
+        match = re.fullmatch(re.escape(PREFIX) + r"/([A-Z][A-Za-z]+)(/\{\w+\}|/_search)?", path)
+        if not match:
+            continue
+        kind = "read" if (match.group(2) or "").startswith("/{") else "search-type"
+        if method in ("GET", "POST") and (method == "GET" or kind == "search-type"):
+            found.setdefault(match.group(1), set()).add(kind)
+    return found
+
+
+def capability_statement(routes: Iterable[tuple[str, str]], base: str, date: str) -> dict[str, Any]:
+    """`routes`: (method, path) of every registered route; only those under /fhir/R4 count."""
+    resources = []
+    for resource_type, kinds in sorted(_interactions(routes).items()):
+        entry: dict[str, Any] = {"type": resource_type,
+                                 "interaction": [{"code": k} for k in sorted(kinds)]}
+        if "search-type" in kinds:
+            entry["searchParam"] = [{"name": n, "type": t, "documentation": d}
+                                    for n, t, d in SEARCH_PARAMETERS.get(resource_type, [])]
+        resources.append(entry)
+    return {
+        "resourceType": "CapabilityStatement", "status": "active", "date": date, "kind": "instance",
+        "instantiates": [MHD_RESPONDER], "fhirVersion": "4.0.1", "format": [FHIR_JSON],
+        "implementation": {"description": "mes — façade FHIR R4 (PDSm / IHE MHD), lecture", "url": base},
+        "rest": [{
+            "mode": "server",
+            "documentation": "Jeton Pro Santé Connect (Bearer) sur chaque opération sauf metadata.",
+            "security": {"service": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth"}]}],
+                "description": "Bearer token from Pro Santé Connect, as /pro/* (no SMART endpoints)."},
+            "resource": resources,
+        }],
+    }
