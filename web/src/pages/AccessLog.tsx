@@ -1,8 +1,8 @@
-import { useEffect, useState } from "react";
 import { Table } from "@codegouvfr/react-dsfr/Table";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, type Schemas } from "../api/client";
 import { useTitle } from "../components/useTitle";
+import { usePages } from "../components/usePages";
 import { useEspaceId } from "../session/session";
 import { formatDateTime, professionLabel, actionLabel, channelLabel } from "../format";
 
@@ -10,23 +10,10 @@ import { formatDateTime, professionLabel, actionLabel, channelLabel } from "../f
 export default function AccessLog() {
   useTitle("Historique des accès");
   const espaceId = useEspaceId();
-  const [items, setItems] = useState<Schemas["LogEntry"][] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [failed, setFailed] = useState(false);
-
-  const load = async (after: string | null) => {
-    const { data } = await api.GET("/espaces/{espace_id}/access-log", {
+  const { items, cursor, failed, more } = usePages<Schemas["LogEntry"]>(espaceId, async (after) =>
+    (await api.GET("/espaces/{espace_id}/access-log", {
       params: { path: { espace_id: espaceId }, query: after ? { cursor: after } : {} },
-    });
-    if (!data) return setFailed(true);
-    setItems((previous) => (after && previous ? [...previous, ...data.items] : data.items));
-    setCursor(data.next_cursor ?? null);
-  };
-  useEffect(() => {
-    setItems(null);
-    void load(null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [espaceId]);
+    })).data);
 
   return (
     <>
@@ -49,7 +36,7 @@ export default function AccessLog() {
           />
         </div>
       )}
-      {cursor && <Button priority="secondary" onClick={() => void load(cursor)}>Afficher plus</Button>}
+      {cursor && <Button priority="secondary" onClick={() => void more()}>Afficher plus</Button>}
     </>
   );
 }

@@ -1,9 +1,9 @@
-import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, type Schemas } from "../api/client";
 import { useTitle } from "../components/useTitle";
+import { usePages } from "../components/usePages";
 import { useEspaceId } from "../session/session";
 import { formatDateTime, professionLabel } from "../format";
 import { paths } from "../paths";
@@ -20,23 +20,10 @@ export function professionalOf(c: Conversation): string {
 export default function Messages() {
   useTitle("Messagerie");
   const espaceId = useEspaceId();
-  const [items, setItems] = useState<Conversation[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [failed, setFailed] = useState(false);
-
-  const load = async (after: string | null) => {
-    const { data } = await api.GET("/espaces/{espace_id}/conversations", {
+  const { items, cursor, failed, more } = usePages<Conversation>(espaceId, async (after) =>
+    (await api.GET("/espaces/{espace_id}/conversations", {
       params: { path: { espace_id: espaceId }, query: after ? { cursor: after } : {} },
-    });
-    if (!data) return setFailed(true);
-    setItems((previous) => (after && previous ? [...previous, ...data.items] : data.items));
-    setCursor(data.next_cursor ?? null);
-  };
-  useEffect(() => {
-    setItems(null);
-    void load(null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [espaceId]);
+    })).data);
 
   return (
     <>
@@ -62,7 +49,7 @@ export default function Messages() {
           ))}
         </ul>
       )}
-      {cursor && <Button priority="secondary" onClick={() => void load(cursor)}>Afficher plus de conversations</Button>}
+      {cursor && <Button priority="secondary" onClick={() => void more()}>Afficher plus de conversations</Button>}
     </>
   );
 }
