@@ -1,6 +1,8 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { audit, expectNothingStored, login } from "./support/page";
 import { lastSent, newHolder } from "./support/stack";
+import { E2E } from "./support/env";
+import path from "node:path";
 
 /** A local date `days` ago, as an <input type="date"> takes it. */
 function daysAgo(days: number): string {
@@ -124,6 +126,7 @@ test("profil médical: sections saved one at a time, an error next to its field,
   await expect(values).toContainText("71,8 kg");
   await expect(values.getByRole("row").nth(3)).toContainText("72,5 kg");
   await expect(chart).toContainText("la dernière 70,4 kg");
+  await chart.screenshot({ path: path.join(E2E.screenshots, "profile-weight-chart.png") }); // for the README
 
   // Blood pressure: two values in mmHg, two lines on its own chart.
   await page.getByRole("button", { name: "Ajouter une mesure" }).click();
