@@ -344,6 +344,8 @@ def test_suspension_without_objection_is_closed_automatically_after_six_weeks(ap
     assert_every_holder_route_refused(api, who["headers"])
     r, _ = login(api, aws, who)
     assert r.status_code == 403 and r.json_body["code"] == "suspended"
+    from mes_local import openapi  # the contract says so too (a client must expect this 403)
+    assert "403" in openapi.build()["paths"]["/auth/login"]["post"]["responses"]
 
     assert flows.scheduled("suspension_followup", suspended_at + timedelta(days=42, seconds=-1))["processed"] == 0
     event_id = "followup-2026-04-13"

@@ -21,7 +21,7 @@ bp = Blueprint(__name__)
 
 
 @route(bp, "/auth/login", "POST", auth=None, body=LoginRequest, response=LoginResponse, status=202,
-       errors=(400, 401, 429))
+       errors=(400, 401, 403, 429))
 def login(body: LoginRequest) -> LoginResponse:
     """Check identifier and password; a one-time code is sent on the holder's channel."""
     c = get_container()
