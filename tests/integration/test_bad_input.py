@@ -171,3 +171,18 @@ def test_lone_surrogates_are_refused_even_where_no_constraint_would_catch_them()
     with pytest.raises(BadInput) as refused:
         parse_body(request('{"extra": ' * 20 + "1" + "}" * 20), Free)
     assert refused.value.status == 400 and "imbriqué" in refused.value.detail
+
+
+def test_an_empty_message_says_so_in_french():
+    """WEB.md 9: an empty reply is refused with a sentence a holder reads (not « Valeur invalide… »)."""
+    from mes_local.functions import api_app
+    api_app()  # puts functions/api (chalicelib) on the path
+    from types import SimpleNamespace
+
+    from chalicelib.bodies import BadInput, parse_body
+    from chalicelib.models.messaging import MessageRequest
+
+    request = SimpleNamespace(headers={"content-type": "application/json"}, raw_body=b'{"body": ""}')
+    with pytest.raises(BadInput) as refused:
+        parse_body(request, MessageRequest)
+    assert (refused.value.field, refused.value.detail) == ("body", "« body » ne peut pas être vide.")

@@ -98,6 +98,9 @@ def _validation_detail(exc: PydanticError, field: str, noun: str) -> str:
         return f"{noun} inconnu : « {field} »."
     if kind == "missing":
         return f"{noun} obligatoire manquant : « {field} »."
+    if kind == "string_too_short":
+        least = ctx.get("min_length")
+        return f"« {field} » ne peut pas être vide." if least == 1 else f"« {field} » : {least} caractères au moins."
     if kind == "string_too_long":
         return f"« {field} » : {ctx.get('max_length')} caractères au plus."
     if kind == "too_long":
