@@ -115,7 +115,7 @@ def _entry(entry: Any, index: int) -> tuple[dict[str, Any], str | None]:
         raise _bad("Chaque entrée porte une ressource.", where)
     resource = entry["resource"]
     kind = resource.get("resourceType")
-    request = entry.get("request") if isinstance(entry.get("request"), dict) else {}
+    request: dict[str, Any] = entry["request"] if isinstance(entry.get("request"), dict) else {}
     if kind not in ("Observation", "Device") or request.get("method") != "POST" or request.get("url") != kind:
         raise _bad("Seules des entrées POST Observation (et POST Device) sont acceptées ici.", where + ".request")
     full_url = entry.get("fullUrl")
@@ -124,7 +124,7 @@ def _entry(entry: Any, index: int) -> tuple[dict[str, Any], str | None]:
 
 def _codes(concept: Any) -> set[str]:
     codings = concept.get("coding") if isinstance(concept, dict) else None
-    return {c.get("code") for c in codings or [] if isinstance(c, dict) and c.get("system") == codes.LOINC}
+    return {str(c.get("code")) for c in codings or [] if isinstance(c, dict) and c.get("system") == codes.LOINC}
 
 
 def _subject_nir(resource: dict[str, Any], where: str) -> str:
