@@ -48,7 +48,20 @@ def base_url(settings: ApiSettings, headers: dict[str, str]) -> str:
 
 
 def _is_search(request: Any) -> bool:
-    return str((getattr(request, "context", None) or {}).get("resourcePath", "")).endswith("/_search")
+    """POST {X}/_search takes form parameters; POST {base} (a transaction) has its Bundle as body."""
+    return request.method == "POST" and str((getattr(request, "context", None) or {}).get("resourcePath",
+                                                                                          "")).endswith("/_search")
+
+
+def _form_pairs(request: Any) -> list[tuple[str, str]]:
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != FORM:
+        raise BadInput("Les critères de recherche sont attendus en application/x-www-form-urlencoded.",
+                       "content-type", code="unsupported_media_type", status=415)
+    try:
+        return parse_qsl((request.raw_body or b"").decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise BadInput("Le corps de la requête n'est pas de l'UTF-8 valide.", "body") from None
 
 
 def _pairs(request: Any) -> list[tuple[str, str]]:
@@ -56,15 +69,8 @@ def _pairs(request: Any) -> list[tuple[str, str]]:
     query = request.query_params
     if query:
         pairs += [(name, value) for name in query for value in query.getlist(name)]
-    if request.method == "POST" and _is_search(request):  # a transaction's body is its Bundle
-        content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-        if content_type != FORM:
-            raise BadInput("Les critères de recherche sont attendus en application/x-www-form-urlencoded.",
-                           "content-type", code="unsupported_media_type", status=415)
-        try:
-            pairs += parse_qsl((request.raw_body or b"").decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-        except UnicodeDecodeError:
-            raise BadInput("Le corps de la requête n'est pas de l'UTF-8 valide.", "body") from None
+    if _is_search(request):
+        pairs += _form_pairs(request)
     if len(pairs) > MAX_PARAMS:
         raise BadInput(f"{MAX_PARAMS} paramètres de recherche au plus.", "query")
     return pairs
