@@ -181,7 +181,8 @@ def _quantity(quantity: Any, units: dict[str, float], where: str) -> float:
 
 def _blood_pressure(resource: dict[str, Any], where: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for i, component in enumerate(resource.get("component") or []):
+    components = resource.get("component")
+    for i, component in enumerate(components if isinstance(components, list) else []):
         loinc = _codes(component.get("code") if isinstance(component, dict) else None)
         name = "systolic" if SYSTOLIC in loinc else "diastolic" if DIASTOLIC in loinc else None
         if name:
