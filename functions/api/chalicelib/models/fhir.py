@@ -54,6 +54,14 @@ class PatientIdentifierQuery(Body):
                                description="from the `next` link of the previous page")
 
 
+class ConsentSearchQuery(Body):
+    """Consent: the patient's INS only (no paging: one Consent per professional)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    patient_identifier: str = Field(alias="patient.identifier", max_length=64, pattern=INS_PATTERN,
+                                    description="the patient's INS: urn:oid:1.2.250.1.213.1.4.8|{NIR}")
+
+
 TRANSACTION_EXAMPLE = {"resourceType": "Bundle", "type": "transaction", "entry": [{
     "fullUrl": "urn:uuid:6f1c1f8e-3b8a-4c4e-9a53-0c7e3c2f7a10",
     "resource": {"resourceType": "Observation", "status": "final",

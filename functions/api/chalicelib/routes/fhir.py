@@ -16,7 +16,7 @@ from mes.services.professionals import RequestRef
 
 from .. import fhir as facade
 from ..fhir import FhirRequest
-from ..models.fhir import DocumentSearchQuery, FhirTransactionIn, PatientIdentifierQuery, PatientSearchQuery
+from ..models.fhir import ConsentSearchQuery, DocumentSearchQuery, FhirTransactionIn, PatientIdentifierQuery, PatientSearchQuery
 from ..routing import REGISTRY, get_container, route
 
 bp = Blueprint(__name__)
@@ -88,7 +88,7 @@ def fhir_search_audit_events(ps: ProIdentity, req: RequestRef, fhir: FhirRequest
     return facade.search_audit_events(deps(), ps, req, fhir)
 
 
-@route(bp, "/fhir/R4/Consent", "GET", auth="pro", media="fhir", query=PatientIdentifierQuery, errors=FHIR_ERRORS)
+@route(bp, "/fhir/R4/Consent", "GET", auth="pro", media="fhir", query=ConsentSearchQuery, errors=FHIR_ERRORS)
 def fhir_search_consents(ps: ProIdentity, req: RequestRef, fhir: FhirRequest) -> dict[str, Any]:
     """Authorisations (permit) and blocks (deny) on the patient's espace: the administrator PS only."""
     return facade.search_consents(deps(), ps, req, fhir)
