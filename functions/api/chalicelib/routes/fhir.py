@@ -16,7 +16,13 @@ from mes.services.professionals import RequestRef
 
 from .. import fhir as facade
 from ..fhir import FhirRequest
-from ..models.fhir import ConsentSearchQuery, DocumentSearchQuery, FhirTransactionIn, PatientIdentifierQuery, PatientSearchQuery
+from ..models.fhir import (
+    ConsentSearchQuery,
+    DocumentSearchQuery,
+    FhirTransactionIn,
+    PatientIdentifierQuery,
+    PatientSearchQuery,
+)
 from ..routing import REGISTRY, get_container, route
 
 bp = Blueprint(__name__)
