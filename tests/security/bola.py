@@ -197,6 +197,14 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/fhir/R4/Binary/{document_id}"): {**pro_row(ps=302, no_auth=404, no_read=404), PS_CROSS: 404},
     # knowing that an INS has an espace needs no consent (a deposit needs none); a block refuses it
     ("GET", "/fhir/R4/Patient"): {**pro_row(ps=200, no_auth=200, no_read=200), PS_CROSS: 200},
+    # PCH-01: posting a measurement is a deposit (BR-30: no read consent; a block refuses it); the
+    # body names the victim's INS, so ps_cross posts for her like any PS not blocked
+    ("POST", "/fhir/R4"): {**pro_row(ps=200, no_auth=200, no_read=200), PS_CROSS: 200},
+    # BR-20: measurements are the holder's only: every PS is refused before any parameter
+    ("GET", "/fhir/R4/Observation"): pro_row(ps=403),
+    # BR-32: the access log and the consents are the administrator's (the `ps` column) only
+    ("GET", "/fhir/R4/AuditEvent"): {**pro_row(ps=200), PS_CROSS: 403},
+    ("GET", "/fhir/R4/Consent"): {**pro_row(ps=200), PS_CROSS: 403},
 }
 
 
@@ -412,6 +420,14 @@ def body_for(method: str, path: str, world: World) -> dict | None:
         ("POST", f"{P}/emergency-access"): {"mode": "break_glass", "reason": "Patient inconscient aux urgences"},
         ("POST", f"{P}/conversations"): {"subject": "Bonjour", "body": "Un message."},
         ("POST", "/pro/conversations/{conversation_id}/messages"): {"body": "Bonjour", "attachments": []},
+        ("POST", "/fhir/R4"): {"resourceType": "Bundle", "type": "transaction", "entry": [{
+            "resource": {"resourceType": "Observation", "status": "final",
+                         "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+                         "subject": {"identifier": {"system": "urn:oid:1.2.250.1.213.1.4.8", "value": world.ids["ins"]}},
+                         "effectiveDateTime": "2026-03-01T08:00:00Z",
+                         "valueQuantity": {"value": 70, "unit": "kg", "system": "http://unitsofmeasure.org",
+                                           "code": "kg"}},
+            "request": {"method": "POST", "url": "Observation"}}]},
     }
     return bodies.get((method, path))
 
@@ -426,6 +442,8 @@ def fhir_query(method: str, path: str, world: World) -> str:
     ins = "urn:oid:1.2.250.1.213.1.4.8|" + world.ids["ins"]
     if path == "/fhir/R4/Patient":
         return urlencode({"identifier": ins})
+    if path in ("/fhir/R4/AuditEvent", "/fhir/R4/Consent"):
+        return urlencode({"patient.identifier": ins})
     if path.startswith("/fhir/R4/DocumentReference") and "{" not in path:
         return urlencode({"patient.identifier": ins, "status": "current"})
     return ""

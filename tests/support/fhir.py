@@ -10,7 +10,8 @@ from typing import Any
 TALLY = {"checked": 0, "failures": 0}
 FHIRCLIENT_MODULES = {"CapabilityStatement": "capabilitystatement", "DocumentReference": "documentreference",
                       "OperationOutcome": "operationoutcome", "Bundle": "bundle", "Binary": "binary",
-                      "Patient": "patient"}
+                      "Patient": "patient", "AuditEvent": "auditevent", "Consent": "consent",
+                      "Observation": "observation"}
 
 
 def problems(body: dict[str, Any]) -> list[str]:

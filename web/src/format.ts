@@ -67,6 +67,8 @@ const ACTIONS: Record<string, string> = {
   message: "Envoi d’un message",
   conversation_close: "Clôture d’une conversation",
   lookup: "Recherche de votre espace par son logiciel",
+  measurement: "Ajout d’une mesure (poids, tension, glycémie…)",
+  consent: "Consultation des autorisations et blocages des professionnels",
   profile: "Consultation du profil médical (vaccinations, directives anticipées, personne de confiance, contacts d’urgence)",
 };
 

@@ -36,10 +36,12 @@ STATUS = {
     # the FHIR facade: XML asked, or a Binary as application/fhir+json over 4 MB (FHIR.md §2)
     "payload_too_large": 413,  # raised by chalicelib.bodies before any use case
     "unsupported_media_type": 415,
+    "unsupported_measurement": 422,  # FHIR PCH-01: BMI, HbA1c or another LOINC code mes does not store
+    "unsupported_transaction": 422,  # FHIR POST {base}: a transaction of resources no handler takes
 }
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
-          409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type",
+          409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
           429: "Too Many Requests", 500: "Internal Server Error"}
 
 

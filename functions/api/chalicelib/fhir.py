@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 from chalice import Response
 
 from mes.adapters.fhir.resources import FHIR_JSON, operation_outcome
+from mes.domain.errors import ValidationError
 from mes.settings import ApiSettings
 
 from .bodies import BadInput
@@ -46,20 +47,30 @@ def base_url(settings: ApiSettings, headers: dict[str, str]) -> str:
     return f"{scheme}://{host if HOST.match(host) else 'localhost'}{PREFIX}"
 
 
+def _is_search(request: Any) -> bool:
+    """POST {X}/_search takes form parameters; POST {base} (a transaction) has its Bundle as body."""
+    return request.method == "POST" and str((getattr(request, "context", None) or {}).get("resourcePath",
+                                                                                          "")).endswith("/_search")
+
+
+def _form_pairs(request: Any) -> list[tuple[str, str]]:
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != FORM:
+        raise BadInput("Les critères de recherche sont attendus en application/x-www-form-urlencoded.",
+                       "content-type", code="unsupported_media_type", status=415)
+    try:
+        return parse_qsl((request.raw_body or b"").decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise BadInput("Le corps de la requête n'est pas de l'UTF-8 valide.", "body") from None
+
+
 def _pairs(request: Any) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     query = request.query_params
     if query:
         pairs += [(name, value) for name in query for value in query.getlist(name)]
-    if request.method == "POST":
-        content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-        if content_type != FORM:
-            raise BadInput("Les critères de recherche sont attendus en application/x-www-form-urlencoded.",
-                           "content-type", code="unsupported_media_type", status=415)
-        try:
-            pairs += parse_qsl((request.raw_body or b"").decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-        except UnicodeDecodeError:
-            raise BadInput("Le corps de la requête n'est pas de l'UTF-8 valide.", "body") from None
+    if _is_search(request):
+        pairs += _form_pairs(request)
     if len(pairs) > MAX_PARAMS:
         raise BadInput(f"{MAX_PARAMS} paramètres de recherche au plus.", "query")
     return pairs
@@ -148,3 +159,97 @@ def search_patients(deps: Any, ps: Any, req: Any, fhir: FhirRequest) -> dict[str
     espace = pro.lookup_patient(deps, ps, nir, req)
     found = [resources.patient(espace, nir)] if espace else []
     return resources.searchset(found, fhir.base, f"{fhir.base}/Patient", None)
+
+
+# --- the facade's writes and the administrator's reads (PCH-01, AuditEvent, Consent) ---------------
+def transaction(deps: Any, profiles: Any, ps: Any, req: Any, fhir: FhirRequest, bundle: dict[str, Any]) -> Response:
+    """POST {base}: the transaction's entries decide who handles it. Observations (and Devices):
+    PCH-01 measurements; anything else is not handled here (422)."""
+    from mes.adapters.fhir import observations
+
+    if observations.is_measurements(bundle):
+        return measurements_transaction(deps, profiles, ps, req, fhir, bundle)
+    raise observations.UnsupportedTransaction(
+        "Transaction non prise en charge : seules les mesures (Observation) sont acceptées ici.")
+
+
+def measurements_transaction(deps: Any, profiles: Any, ps: Any, req: Any, fhir: FhirRequest,
+                             bundle: dict[str, Any]) -> Response:
+    """PCH-01: the Observations read into measurement requests, stored by the holder's use case
+    (professional_measurements: same rules, same identity, same access log), 201 each (200 for a retry)."""
+    from mes.adapters.fhir import observations
+    from mes.adapters.fhir.resources import instant
+    from mes.services import profile
+
+    parsed = observations.parse_transaction(bundle)
+    try:
+        stored = profile.professional_measurements(deps, profiles, ps, parsed.nir, [r.data for r in parsed.readings],
+                                                   req)
+    except ValidationError as exc:
+        raise _in_entry(exc, parsed) from None
+    ids = [(observations.observation_id(m.espace_id, m.measurement_id), created) for m, created in stored]
+    return fhir_json(observations.transaction_response(parsed, ids, fhir.base, instant(req.at)))
+
+
+def _in_entry(exc: Any, parsed: Any) -> Any:
+    """`measurement[i].value` → `entry[k].resource.value` (k: the Bundle entry of the i-th reading)."""
+    head, _, rest = (exc.field or "").partition(".")
+    if head.startswith("measurement[") and head.endswith("]"):
+        index = parsed.readings[int(head[12:-1])].index
+        return ValidationError(exc.detail, field=f"entry[{index}].resource.{rest}")
+    return exc
+
+
+def refuse_observation_read() -> None:
+    """FHIR.md §6: a professional reading Observation → 403 before any parameter check (BR-20:
+    measurements are the holder's only)."""
+    from mes.domain.errors import Forbidden
+
+    raise Forbidden("Les mesures sont réservées au titulaire : un professionnel de santé ne les lit pas.")
+
+
+def _patient_params(fhir: FhirRequest, allowed: set[str]) -> dict[str, str]:
+    from mes.adapters.fhir import search
+
+    names = [name for name, _ in fhir.params]
+    if set(names) - allowed or len(names) != len(set(names)) or "patient.identifier" not in names:
+        raise BadInput("Paramètres pris en charge : " + ", ".join(sorted(allowed))
+                       + " (« patient.identifier » obligatoire, une fois chacun).", "patient.identifier")
+    params = dict(fhir.params)
+    params["nir"] = search.patient_nir(params["patient.identifier"])
+    return params
+
+
+def search_audit_events(deps: Any, ps: Any, req: Any, fhir: FhirRequest) -> dict[str, Any]:
+    """AuditEvent?patient.identifier=: GET /pro/patients/{ins}/access-log's use case (administrator
+    only, BR-32), its page as AuditEvents; `_count`/`_cursor` page it like ITI-67."""
+    from urllib.parse import urlencode
+
+    from mes.adapters.fhir import audit, resources
+    from mes.services import professionals as pro
+
+    params = _patient_params(fhir, {"patient.identifier", "_count", "_cursor"})
+    count = params.get("_count")
+    if count is not None and not (count.isdigit() and 1 <= int(count) <= 100):
+        raise BadInput("« _count » doit être un entier de 1 à 100.", "_count")
+    page = pro.admin_access_log(deps, ps, params["nir"], int(count) if count else None, params.get("_cursor"), req)
+    espace = pro.find_patient(deps, params["nir"])
+    events = [audit.audit_event(record, espace.espace_id) for record in page.items]
+    query = {"patient.identifier": params["patient.identifier"], **({"_count": count} if count else {})}
+    self_url = f"{fhir.base}/AuditEvent?{urlencode({**query, **({'_cursor': params['_cursor']} if params.get('_cursor') else {})})}"
+    next_url = f"{fhir.base}/AuditEvent?{urlencode({**query, '_cursor': page.next_key})}" if page.next_key else None
+    return resources.searchset(events, fhir.base, self_url, next_url)
+
+
+def search_consents(deps: Any, ps: Any, req: Any, fhir: FhirRequest) -> dict[str, Any]:
+    """Consent?patient.identifier= [design]: authorisation → permit, block → deny; administrator only."""
+    from urllib.parse import urlencode
+
+    from mes.adapters.fhir import audit, resources
+    from mes.services import professionals as pro
+
+    params = _patient_params(fhir, {"patient.identifier"})
+    espace, professionals = pro.admin_consents(deps, ps, params["nir"], req)
+    found = [c for c in (audit.consent(p, espace.espace_id) for p in professionals) if c is not None]
+    self_url = f"{fhir.base}/Consent?{urlencode({'patient.identifier': params['patient.identifier']})}"
+    return resources.searchset(found, fhir.base, self_url, None)

@@ -16,7 +16,13 @@ from mes.services.professionals import RequestRef
 
 from .. import fhir as facade
 from ..fhir import FhirRequest
-from ..models.fhir import DocumentSearchQuery, PatientSearchQuery
+from ..models.fhir import (
+    ConsentSearchQuery,
+    DocumentSearchQuery,
+    FhirTransactionIn,
+    PatientIdentifierQuery,
+    PatientSearchQuery,
+)
 from ..routing import REGISTRY, get_container, route
 
 bp = Blueprint(__name__)
@@ -64,3 +70,31 @@ def fhir_retrieve(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, document_
 def fhir_search_patients(ps: ProIdentity, req: RequestRef, fhir: FhirRequest) -> dict[str, Any]:
     """The patient of an INS: 0 or 1 Patient (created or active espace), the lookup logged."""
     return facade.search_patients(deps(), ps, req, fhir)
+
+
+@route(bp, "/fhir/R4", "POST", auth="pro", media="fhir", body=FhirTransactionIn,
+       errors=(400, 401, 403, 404, 406, 409, 413, 415, 422))
+def fhir_transaction(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, body: FhirTransactionIn) -> Response:
+    """A transaction Bundle: PCH-01 measurements (Observations, optional PhdDevice); 201 per entry."""
+    c = get_container()
+    return facade.transaction(deps(), c.profiles, ps, req, fhir, body.model_dump(mode="json"))
+
+
+@route(bp, "/fhir/R4/Observation", "GET", auth="pro", media="fhir", errors=(401, 403))
+def fhir_search_observations(ps: ProIdentity, req: RequestRef, fhir: FhirRequest) -> dict[str, Any]:
+    """Always 403 for a professional (BR-20: measurements are the holder's), before any parameter check."""
+    facade.refuse_observation_read()
+    return {}
+
+
+@route(bp, "/fhir/R4/AuditEvent", "GET", auth="pro", media="fhir", query=PatientIdentifierQuery,
+       errors=FHIR_ERRORS)
+def fhir_search_audit_events(ps: ProIdentity, req: RequestRef, fhir: FhirRequest) -> dict[str, Any]:
+    """The patient's access log as AuditEvents: the administrator PS only (BR-32), as the JSON route."""
+    return facade.search_audit_events(deps(), ps, req, fhir)
+
+
+@route(bp, "/fhir/R4/Consent", "GET", auth="pro", media="fhir", query=ConsentSearchQuery, errors=FHIR_ERRORS)
+def fhir_search_consents(ps: ProIdentity, req: RequestRef, fhir: FhirRequest) -> dict[str, Any]:
+    """Authorisations (permit) and blocks (deny) on the patient's espace: the administrator PS only."""
+    return facade.search_consents(deps(), ps, req, fhir)

@@ -167,6 +167,17 @@ def deposit(deps: ProDeps, ps: ProIdentity, ins: str, *, title: str, category: s
     return document, upload
 
 
+def deposit_context(deps: ProDeps, ps: ProIdentity, ins: str, req: RequestRef, action: str) -> Espace:
+    """The patient of a write that needs no read consent (BR-30/33): a block, or an espace that
+    takes no deposit, is refused and logged under `action`."""
+    espace = find_patient(deps, ins)
+    try:
+        policy.may_deposit(espace, deps.access.grants(espace.espace_id, ps.rpps))
+    except DomainError as exc:
+        _refuse(deps, espace, ps, req, action, exc)
+    return espace
+
+
 def withdraw(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req: RequestRef) -> None:
     """BR-24: a professional withdraws only its own deposit: `entered-in-error`, bytes deleted."""
     espace = find_patient(deps, ins)
@@ -237,6 +248,16 @@ def admin_access_log(deps: ProDeps, ps: ProIdentity, ins: str, limit: int | None
     _require_administrator(deps, ps, espace, req, "access_log")
     log_access(deps, espace, ps, req, "access_log", "allowed", "administrator")
     return deps.access.read_log(espace.espace_id, _page(limit), cursor)
+
+
+def admin_consents(deps: ProDeps, ps: ProIdentity, ins: str, req: RequestRef) -> tuple[Espace, list[dict[str, Any]]]:
+    """FHIR `Consent?patient.identifier=` [design]: who holds an authorisation or a block on this
+    espace — the holder's GET /espaces/{id}/professionals — for the administrator only, like the
+    access log (BR-32): another professional's standing is the holder's business."""
+    espace = find_patient(deps, ins)
+    _require_administrator(deps, ps, espace, req, "consent")
+    log_access(deps, espace, ps, req, "consent", "allowed", "administrator")
+    return espace, deps.access.professionals(espace.espace_id)
 
 
 def admin_block(deps: ProDeps, ps: ProIdentity, ins: str, rpps: str, req: RequestRef) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from mes.domain import access as policy
 from mes.domain import measurements as rules
 from mes.domain import profile as sections
+from mes.domain.errors import ValidationError
 from mes.domain.measurements import Measurement
 from mes.domain.professionals import ProIdentity
 from mes.ports import EspaceRepository, Page, ProfileRepository
@@ -51,9 +52,14 @@ def add_measurement(deps: ProfileDeps, claims: dict, espace_id: str, data: dict[
                     now: datetime) -> Measurement:
     """Append one measurement; a retry of the same one answers the stored one (no duplicate)."""
     target = resolve_id(deps.espaces, claims, espace_id)
-    measurement = rules.new_measurement(target, data, now)
-    stored, created = deps.profiles.add_measurement(measurement)
-    return stored if created else rules.replay(stored, measurement)
+    return _store(deps.profiles, rules.new_measurement(target, data, now))[0]
+
+
+def _store(profiles: ProfileRepository, measurement: Measurement) -> tuple[Measurement, bool]:
+    """The one write of a measurement (holder and professional): a conditional put on its
+    (type, measured_at) identity; the same reading again is a retry (the stored one, False)."""
+    stored, created = profiles.add_measurement(measurement)
+    return (stored, True) if created else (rules.replay(stored, measurement), False)
 
 
 def list_measurements(deps: ProfileDeps, claims: dict, espace_id: str, *, type_: str | None, start: str | None,
@@ -80,3 +86,40 @@ def professional_profile(deps: pro.ProDeps, profiles: ProfileRepository, ps: Pro
     if log_access(deps, espace, ps, req, "profile", "allowed", decision.mode):
         notify_access(deps, espace, req.at)
     return {name: stored.get(name) if shown else None for name, shown in visible.items()}
+
+
+def professional_measurements(deps: pro.ProDeps, profiles: ProfileRepository, ps: ProIdentity, ins: str,
+                              readings: list[dict[str, Any]], req: pro.RequestRef) -> list[tuple[Measurement, bool]]:
+    """PCH-01 (FHIR.md §2): a professional posts measurements for a patient. Posting is a deposit
+    (BR-30: no read consent; a block refuses it; BR-20 keeps reading them holder-only). Every
+    reading is validated by the holder's rules and checked against what is stored before the first
+    write, so a refused transaction leaves nothing behind; a retry answers the stored ones (False)."""
+    espace = pro.deposit_context(deps, ps, ins, req, "measurement")
+    measurements = [_validated(espace.espace_id, data, req, i) for i, data in enumerate(readings)]
+    _check_no_conflict(profiles, measurements)
+    stored = [_store(profiles, m) for m in measurements]
+    for measurement, created in stored:
+        if created:
+            log_access(deps, espace, ps, req, "measurement", "allowed", target=measurement.measurement_id)
+    return stored
+
+
+def _validated(espace_id: str, data: dict[str, Any], req: pro.RequestRef, index: int) -> Measurement:
+    try:
+        return rules.new_measurement(espace_id, data, req.at)
+    except ValidationError as exc:
+        raise ValidationError(exc.detail, field=f"measurement[{index}].{exc.field}") from None
+
+
+def _check_no_conflict(profiles: ProfileRepository, measurements: list[Measurement]) -> None:
+    """A reading already stored with another value (or twice in the request, differently) refuses
+    the whole request before any write (one Query per reading)."""
+    seen: dict[tuple[str, Any], Measurement] = {}
+    for m in measurements:
+        previous = seen.setdefault((m.type, m.measured_at), m)
+        if previous is not m:
+            rules.replay(previous, m)
+        found = profiles.measurements(m.espace_id, type_=m.type, start=m.measured_at, end=m.measured_at, limit=1,
+                                      cursor=None).items
+        if found and found[0].measured_at == m.measured_at:
+            rules.replay(found[0], m)

@@ -80,7 +80,7 @@ describe("measurements", () => {
 describe("access-log labels", () => {
   it("name every action the back end logs, the reason of a refusal and the emergency mode", () => {
     for (const action of ["authorisation", "list", "read", "deposit", "delete", "emergency", "access_log", "block",
-      "reveal", "conversation_start", "conversation_read", "message", "conversation_close", "profile"]) {
+      "reveal", "conversation_start", "conversation_read", "message", "conversation_close", "profile", "measurement", "consent"]) {
       expect(actionLabel(action, "allowed")).not.toBe(action);
     }
     expect(actionLabel("read", "refused:blocked", "refused")).toBe("Consultation d’un document (refusé : professionnel bloqué)");

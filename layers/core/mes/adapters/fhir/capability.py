@@ -26,7 +26,13 @@ SEARCH_PARAMETERS: dict[str, list[tuple[str, str, str]]] = {
         ("_count", "number", "page size, 1 to 100 (50 by default)"),
     ],
     "Patient": [("identifier", "token", "required: urn:oid:1.2.250.1.213.1.4.8|{NIR} (INS-NIR)")],
+    "AuditEvent": [("patient.identifier", "token", "required: the patient's INS; the administrator PS only (BR-32)"),
+                   ("_count", "number", "page size, 1 to 100 (50 by default)")],
+    "Consent": [("patient.identifier", "token", "required: the patient's INS; the administrator PS only (BR-32)")],
 }
+# Resource types no professional reads (BR-20: measurements are the holder's; a search is a 403):
+# they are only created, in a transaction (PCH-01).
+CREATE_ONLY = frozenset({"Observation"})
 MHD_RESPONDER = "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentResponder"
 
 
@@ -36,6 +42,9 @@ def _interactions(routes: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
         match = re.fullmatch(re.escape(PREFIX) + r"/([A-Z][A-Za-z]+)(/\{\w+\}|/_search)?", path)
         if not match:
             continue
+        if match.group(1) in CREATE_ONLY:
+            found.setdefault(match.group(1), set()).add("create")
+            continue
         kind = "read" if (match.group(2) or "").startswith("/{") else "search-type"
         if method in ("GET", "POST") and (method == "GET" or kind == "search-type"):
             found.setdefault(match.group(1), set()).add(kind)
@@ -44,6 +53,7 @@ def _interactions(routes: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
 
 def capability_statement(routes: Iterable[tuple[str, str]], base: str, date: str) -> dict[str, Any]:
     """`routes`: (method, path) of every registered route; only those under /fhir/R4 count."""
+    routes = list(routes)
     resources = []
     for resource_type, kinds in sorted(_interactions(routes).items()):
         entry: dict[str, Any] = {"type": resource_type,
@@ -63,5 +73,7 @@ def capability_statement(routes: Iterable[tuple[str, str]], base: str, date: str
                 "system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth"}]}],
                 "description": "Bearer token from Pro Santé Connect, as /pro/* (no SMART endpoints)."},
             "resource": resources,
+            **({"interaction": [{"code": "transaction", "documentation": "PCH-01: Observation (+ PhdDevice)"}]}
+               if ("POST", PREFIX) in routes else {}),
         }],
     }
