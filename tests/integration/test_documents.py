@@ -361,3 +361,29 @@ def test_an_upload_whose_bytes_never_came_is_settled_when_read_after_30_minutes(
     assert doc(api, camille, lost).json_body["status"] == "rejected"
     key = f"documents/{camille['espace_id']}/{lost}"
     assert not aws.client("s3").list_object_versions(Bucket=aws.settings.documents_bucket, Prefix=key).get("Versions")
+
+
+@pytest.mark.xfail(strict=True, reason="hole: a reused upload ticket replaces a validated file")
+@pytest.mark.parametrize("second", [b"<html><body><script>alert(1)</script></body></html>", EICAR])
+def test_a_ticket_reused_after_validation_never_replaces_the_checked_file(api, aws, camille, second):
+    """BR-23: the presigned POST stays usable for its 5 minutes after the validation; a second POST with
+    it writes a new version of the same key, which nobody checked. Downloads serve the validated version
+    only, and the validation deletes every other version of a document that is no longer pending."""
+    import requests
+    r = announce(api, camille, size=len(PDF))
+    ticket, document_id = r.json_body["upload"], r.json_body["document"]["id"]
+    key = f"documents/{camille['espace_id']}/{document_id}"
+    assert flows.upload(ticket, PDF) in (200, 201, 204)
+    flows.scan(aws)
+    assert doc(api, camille, document_id).json_body["status"] == "available"
+    assert flows.upload(ticket, second) in (200, 201, 204)  # S3 accepts it: the policy cannot refuse it
+    flows.scan(aws)
+    got = doc(api, camille, document_id)
+    assert got.json_body["status"] == "available", got.body
+    assert requests.get(got.json_body["download"]["url"], timeout=30).content == PDF
+    versions = aws.client("s3").list_object_versions(Bucket=aws.settings.documents_bucket, Prefix=key)
+    assert len(versions.get("Versions", [])) == 1 and not versions.get("DeleteMarkers")
+    body = aws.client("s3").get_object(Bucket=aws.settings.documents_bucket, Key=key)["Body"].read()
+    assert body == PDF  # the unchecked bytes are not readable, not even as the latest version
+    flows.scan(aws)  # a redelivery changes nothing
+    assert requests.get(doc(api, camille, document_id).json_body["download"]["url"], timeout=30).content == PDF
