@@ -363,7 +363,6 @@ def test_an_upload_whose_bytes_never_came_is_settled_when_read_after_30_minutes(
     assert not aws.client("s3").list_object_versions(Bucket=aws.settings.documents_bucket, Prefix=key).get("Versions")
 
 
-@pytest.mark.xfail(strict=True, reason="hole: a reused upload ticket replaces a validated file")
 @pytest.mark.parametrize("second", [b"<html><body><script>alert(1)</script></body></html>", EICAR])
 def test_a_ticket_reused_after_validation_never_replaces_the_checked_file(api, aws, camille, second):
     """BR-23: the presigned POST stays usable for its 5 minutes after the validation; a second POST with
