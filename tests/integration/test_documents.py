@@ -376,6 +376,8 @@ def test_a_ticket_reused_after_validation_never_replaces_the_checked_file(api, a
     flows.scan(aws)
     assert doc(api, camille, document_id).json_body["status"] == "available"
     assert flows.upload(ticket, second) in (200, 201, 204)  # S3 accepts it: the policy cannot refuse it
+    # before its event is handled, the download already names the validated version
+    assert requests.get(doc(api, camille, document_id).json_body["download"]["url"], timeout=30).content == PDF
     flows.scan(aws)
     got = doc(api, camille, document_id)
     assert got.json_body["status"] == "available", got.body

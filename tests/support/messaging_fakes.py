@@ -181,11 +181,13 @@ class FakeStore:
 class FakeCopier:
     copies: list[tuple[str, str]] = field(default_factory=list)
     fail: bool = False
+    source_versions: list[str | None] = field(default_factory=list)
 
     def copy(self, source_key: str, target_key: str, source_version: str | None = None) -> None:
         if self.fail:
             raise RuntimeError("S3 is down")
         self.copies.append((source_key, target_key))
+        self.source_versions.append(source_version)
 
 
 def available(document: Document) -> Document:
