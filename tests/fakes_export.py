@@ -127,6 +127,6 @@ class FakeObjectReader:
         self.objects = objects
         self.opened: list[str] = []
 
-    def open(self, key: str) -> IO[bytes]:
+    def open(self, key: str, version_id: str | None = None) -> IO[bytes]:
         self.opened.append(key)
         return io.BytesIO(self.objects[key])

@@ -361,3 +361,64 @@ def test_an_upload_whose_bytes_never_came_is_settled_when_read_after_30_minutes(
     assert doc(api, camille, lost).json_body["status"] == "rejected"
     key = f"documents/{camille['espace_id']}/{lost}"
     assert not aws.client("s3").list_object_versions(Bucket=aws.settings.documents_bucket, Prefix=key).get("Versions")
+
+
+@pytest.mark.parametrize("second", [b"<html><body><script>alert(1)</script></body></html>", EICAR])
+def test_a_ticket_reused_after_validation_never_replaces_the_checked_file(api, aws, camille, second):
+    """BR-23: the presigned POST stays usable for its 5 minutes after the validation; a second POST with
+    it writes a new version of the same key, which nobody checked. Downloads serve the validated version
+    only, and the validation deletes every other version of a document that is no longer pending."""
+    import requests
+    r = announce(api, camille, size=len(PDF))
+    ticket, document_id = r.json_body["upload"], r.json_body["document"]["id"]
+    key = f"documents/{camille['espace_id']}/{document_id}"
+    assert flows.upload(ticket, PDF) in (200, 201, 204)
+    flows.scan(aws)
+    assert doc(api, camille, document_id).json_body["status"] == "available"
+    assert flows.upload(ticket, second) in (200, 201, 204)  # S3 accepts it: the policy cannot refuse it
+    # before its event is handled, the download already names the validated version
+    assert requests.get(doc(api, camille, document_id).json_body["download"]["url"], timeout=30).content == PDF
+    flows.scan(aws)
+    got = doc(api, camille, document_id)
+    assert got.json_body["status"] == "available", got.body
+    assert requests.get(got.json_body["download"]["url"], timeout=30).content == PDF
+    versions = aws.client("s3").list_object_versions(Bucket=aws.settings.documents_bucket, Prefix=key)
+    assert len(versions.get("Versions", [])) == 1 and not versions.get("DeleteMarkers")
+    body = aws.client("s3").get_object(Bucket=aws.settings.documents_bucket, Key=key)["Body"].read()
+    assert body == PDF  # the unchecked bytes are not readable, not even as the latest version
+    flows.scan(aws)  # a redelivery changes nothing
+    assert requests.get(doc(api, camille, document_id).json_body["download"]["url"], timeout=30).content == PDF
+
+
+def test_two_validations_at_once_keep_only_the_version_the_winner_checked(api, aws, camille):
+    """BR-23: two writes with the same ticket before any validation, whose events are handled at the same
+    time: the validation that loses the conditional save deletes every version but the winner's."""
+    from mes.services.documents import validate_object
+    r = announce(api, camille, size=len(PDF))
+    document_id = r.json_body["document"]["id"]
+    key = f"documents/{camille['espace_id']}/{document_id}"
+    assert flows.upload(r.json_body["upload"], PDF) in (200, 201, 204)
+    real = aws.documents
+    class Racing:  # the other event's validation saves first, while this one checks its bytes
+        nested = False
+        def __getattr__(self, name):
+            if name != "save" or Racing.nested:
+                return getattr(real, name)
+            def save(document, **kw):
+                Racing.nested = True
+                assert flows.upload(r.json_body["upload"], PDF + b"%other") in (200, 201, 204)
+                assert validate_object(aws.document_deps(), key, aws.clock()).status == "available"
+                return real.save(document, **kw)
+            return save
+    aws.__dict__["documents"] = Racing()
+    try:
+        outcome = validate_object(aws.document_deps(), key, aws.clock())
+    finally:
+        aws.__dict__["documents"] = real
+    assert (outcome.status, outcome.reason) == ("skipped", "already_validated")
+    stored = real.get(camille["espace_id"], document_id)
+    versions = aws.client("s3").list_object_versions(Bucket=aws.settings.documents_bucket, Prefix=key)["Versions"]
+    assert [v["VersionId"] for v in versions] == [stored.object_version]
+    assert aws.client("s3").get_object(Bucket=aws.settings.documents_bucket, Key=key)["Body"].read() == PDF + b"%other"
+    flows.scan(aws)  # both S3 events: nothing changes
+    assert real.get(camille["espace_id"], document_id).version == stored.version

@@ -128,9 +128,11 @@ def test_a_document_deleted_during_the_build_does_not_fail_the_export(api, aws, 
     kept = add_document(api, aws, camille, PDF, "application/pdf", "kept.pdf")
     gone = add_document(api, aws, camille, TXT, "text/plain", "gone.txt")
     export_id = request(api, camille).json_body["export_id"]
-    # the bytes disappear between the listing and the copy (a delete marker on the versioned bucket)
-    aws.client("s3").delete_object(Bucket=aws.settings.documents_bucket,
-                                   Key=f"documents/{camille['espace_id']}/{gone}")
+    # the bytes disappear between the listing and the copy: every version, as the holder's deletion does
+    # (BR-24); a mere delete marker would not hide the validated version the export reads (BR-23)
+    bucket, key = aws.settings.documents_bucket, f"documents/{camille['espace_id']}/{gone}"
+    for v in aws.client("s3").list_object_versions(Bucket=bucket, Prefix=key)["Versions"]:
+        aws.client("s3").delete_object(Bucket=bucket, Key=key, VersionId=v["VersionId"])
     assert run_exports(aws) == {"received": 1, "failed": 0}
     manifest = json.loads(download(status(api, camille, export_id).json_body).read("manifest.json"))
     assert manifest["files"] == [f"documents/{kept}/kept.pdf"]
@@ -218,3 +220,14 @@ def test_the_last_failed_attempt_marks_the_export_failed(api, aws, camille):
     del aws.__dict__["access_log_export"]
     assert invoke("export", event)["batchItemFailures"] == []  # a late redelivery rebuilds nothing
     assert status(api, camille, export_id).json_body["status"] == "failed"
+
+
+def test_the_archive_holds_the_validated_version_not_a_later_unchecked_one(api, aws, camille):
+    """BR-23: bytes written over a validated document (a reused upload ticket) before the validation
+    deletes them are not what the export copies: it reads the version the validation checked."""
+    document_id = add_document(api, aws, camille, PDF, "application/pdf", "bilan.pdf")
+    aws.client("s3").put_object(Bucket=aws.settings.documents_bucket, Key=f"documents/{camille['espace_id']}/"
+                                f"{document_id}", Body=b"<html>unchecked</html>")  # no scan yet
+    export_id = request(api, camille).json_body["export_id"]
+    assert run_exports(aws) == {"received": 1, "failed": 0}
+    assert download(status(api, camille, export_id).json_body).read(f"documents/{document_id}/bilan.pdf") == PDF

@@ -396,3 +396,25 @@ def test_an_iti67_page_costs_what_the_json_route_costs(api, aws, clock, psc, pat
         bundle = answer(fhir_search(api, ph, f"patient.identifier={INS}|{ins}&status=current&_count=50"))
     assert len(bundle["entry"]) == 50
     assert facade.by_service("dynamodb") == json_route.by_service("dynamodb") <= 4
+
+
+def test_iti68_serves_the_validated_version_not_a_later_unchecked_one(api, aws, clock, psc, patient):
+    """BR-23: bytes written over a validated document with a reused upload ticket, before the validation
+    deletes them, are served neither by the 302 nor by the inline Binary."""
+    import base64
+
+    import requests
+    ins, espace_id = patient["row"]["nir"], patient["espace_id"]
+    document_id = add(aws, espace_id, clock, "BIOLOGIE", 1, size=14, real_size=14)
+    key, s3 = f"documents/{espace_id}/{document_id}", aws.client("s3")
+    checked = s3.put_object(Bucket=aws.settings.documents_bucket, Key=key, Body=b"%PDF-1.4 valid")["VersionId"]
+    s3.put_object(Bucket=aws.settings.documents_bucket, Key=key, Body=b"<html>unchecked</html>")
+    document = aws.documents.get(espace_id, document_id)
+    document.object_version = checked
+    aws.documents.save(document)
+    ph = token(psc, clock, PHARMACIST, "21")
+    authorise(api, ins, ph)
+    location = api.http.get(f"/fhir/R4/Binary/{document_id}", headers=ph).headers["Location"]
+    assert requests.get(location, timeout=10).content == b"%PDF-1.4 valid"
+    binary = answer(api.http.get(f"/fhir/R4/Binary/{document_id}", headers={**ph, "Accept": "application/fhir+json"}))
+    assert base64.b64decode(binary["data"]) == b"%PDF-1.4 valid"

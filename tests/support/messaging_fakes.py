@@ -171,19 +171,23 @@ class FakeAccess:
 
 
 class FakeStore:
-    def presign_download(self, key: str, filename: str, content_type: str, ttl: int) -> dict[str, Any]:
-        return {"url": f"https://s3.example/{key}", "expires_in": ttl}
+    def presign_download(self, key: str, filename: str, content_type: str, ttl: int,
+                         version_id: str | None = None) -> dict[str, Any]:
+        return {"url": f"https://s3.example/{key}" + (f"?versionId={version_id}" if version_id else ""),
+                "expires_in": ttl}
 
 
 @dataclass
 class FakeCopier:
     copies: list[tuple[str, str]] = field(default_factory=list)
     fail: bool = False
+    source_versions: list[str | None] = field(default_factory=list)
 
-    def copy(self, source_key: str, target_key: str) -> None:
+    def copy(self, source_key: str, target_key: str, source_version: str | None = None) -> None:
         if self.fail:
             raise RuntimeError("S3 is down")
         self.copies.append((source_key, target_key))
+        self.source_versions.append(source_version)
 
 
 def available(document: Document) -> Document:

@@ -383,3 +383,18 @@ def test_the_cipher_binds_each_ciphertext_to_its_espace_conversation_and_item():
     with pytest.raises(InvalidTag):
         other.decrypt(sealed, "e1", "c1", "c#c1#m#1")
     assert Keys.derive(MASTER_SECRET).messages not in {Keys.derive(MASTER_SECRET).nir, Keys.derive(MASTER_SECRET).otp}
+
+
+def test_an_attachment_is_copied_and_downloaded_at_its_validated_version(world):
+    """BR-23: a later write to the object (a reused upload ticket) is neither copied nor served."""
+    report = world.documents.add(document(author_type=AuthorType.PRACTITIONER, author_id=DOCTOR.rpps,
+                                          object_key="documents/e1/report", object_version="v-checked"))
+    c = messaging.start(world.deps, DOCTOR, NIR, subject="a", body="b", attachments=[report.document_id],
+                        req=world.req())
+    messaging.save_attachment(world.deps, CLAIMS, "me", c.conversation_id, report.document_id, world.clock())
+    assert world.copier.source_versions == ["v-checked"]
+    mine = world.documents.add(document(object_version="v-mine"))
+    messaging.reply(world.deps, CLAIMS, "me", c.conversation_id, body="voici", attachments=[mine.document_id],
+                    now=world.clock())
+    _, download = messaging.pro_attachment(world.deps, DOCTOR, c.conversation_id, mine.document_id, world.req())
+    assert download["url"].endswith("?versionId=v-mine")

@@ -225,26 +225,32 @@ class ObjectHead(TypedDict):
     size: int
     sse: str | None
     kms_key: str | None
+    version_id: str | None  # the S3 VersionId of the latest version (None if the bucket is not versioned)
 
 
 class DocumentStore(Protocol):
-    """The documents bucket: presigned transfers, the header read of the validation, deletion."""
+    """The documents bucket: presigned transfers, the header read of the validation, deletion.
+    `version_id`: one version of the key (the validated one, BR-23); None reads the latest."""
 
     def presign_upload(self, key: str, content_type: str, max_bytes: int, ttl: int) -> JsonDict: ...
-    def presign_download(self, key: str, filename: str, content_type: str, ttl: int) -> JsonDict: ...
+    def presign_download(self, key: str, filename: str, content_type: str, ttl: int,
+                         version_id: str | None = None) -> JsonDict: ...
     def head(self, key: str) -> ObjectHead | None:
-        """Real size and encryption of the object, or None if it is gone."""
+        """Real size, encryption and version of the latest object, or None if it is gone."""
 
-    def read_head(self, key: str, length: int = ...) -> bytes:
+    def read_head(self, key: str, length: int = ..., version_id: str | None = None) -> bytes:
         """Only the first bytes: the validation function never reads a whole document."""
 
-    def tags(self, key: str) -> dict[str, str]: ...
+    def tags(self, key: str, version_id: str | None = None) -> dict[str, str]: ...
     def delete(self, key: str) -> None:
         """Every version: the bytes are gone, not hidden."""
 
+    def delete_other_versions(self, key: str, keep: str) -> int:
+        """Every version of the key but `keep` (and every delete marker); how many were deleted."""
+
 
 class MalwareScanner(Protocol):
-    def verdict(self, store: DocumentStore, key: str, head: bytes) -> str: ...
+    def verdict(self, store: DocumentStore, key: str, head: bytes, version_id: str | None = None) -> str: ...
 
 
 # -- professionals, consent, access log (BR-28 to BR-36) -----------------------------------------
@@ -326,7 +332,7 @@ class AttachmentGrant(TypedDict):
 
 
 class AttachmentCopier(Protocol):
-    def copy(self, source_key: str, target_key: str) -> None:
+    def copy(self, source_key: str, target_key: str, source_version: str | None = None) -> None:
         """Server-side copy; idempotent."""
 
 
@@ -361,7 +367,7 @@ class ExportQueue(Protocol):
 
 
 class ObjectReader(Protocol):
-    def open(self, key: str) -> IO[bytes]:
+    def open(self, key: str, version_id: str | None = None) -> IO[bytes]:
         """FileNotFoundError when the object is gone (deleted since it was listed)."""
 
 

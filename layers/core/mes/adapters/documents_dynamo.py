@@ -93,6 +93,7 @@ class DocumentModel(Model):
     detected_type = UnicodeAttribute(null=True)
     real_size = NumberAttribute(null=True)
     validated_at = UnicodeAttribute(null=True)
+    object_version = UnicodeAttribute(null=True)  # the S3 VersionId the validation checked (BR-23)
     version = NumberAttribute(default=0)
     # quota item only
     pending_uploads = NumberAttribute(null=True)
@@ -131,7 +132,8 @@ class DynamoDocumentRepository:
             hidden_until=iso(d.hidden_until) if d.hidden_until else None, hidden_notice_sent=d.hidden_notice_sent,
             hidden_pk=f"hidden#{shard_of(d.document_id, HIDDEN_SHARDS)}" if hidden_due else None, hidden_due=hidden_due,
             reject_reason=d.reject_reason, detected_type=d.detected_type, real_size=d.real_size,
-            validated_at=iso(d.validated_at) if d.validated_at else None, version=version,
+            validated_at=iso(d.validated_at) if d.validated_at else None, object_version=d.object_version,
+            version=version,
             hidden_from_representatives=True if d.hidden_from_representatives else None)
 
     @staticmethod
@@ -146,7 +148,8 @@ class DynamoDocumentRepository:
             hidden_until=from_iso(m.hidden_until), hidden_notice_sent=bool(m.hidden_notice_sent),
             reject_reason=m.reject_reason, detected_type=m.detected_type,
             real_size=int(m.real_size) if m.real_size is not None else None, validated_at=from_iso(m.validated_at),
-            version=int(m.version or 0), hidden_from_representatives=bool(m.hidden_from_representatives))
+            version=int(m.version or 0), hidden_from_representatives=bool(m.hidden_from_representatives),
+            object_version=m.object_version)
 
     def _quota(self, espace_id: str) -> DocumentModel:
         return self.Doc(espace_id=espace_id, document_id=QUOTA_SK)

@@ -106,12 +106,14 @@ class S3ObjectReader:
     def __init__(self, s3: Any, bucket: str):
         self.s3, self.bucket = s3, bucket
 
-    def open(self, key: str) -> IO[bytes]:
-        """FileNotFoundError when the object is gone (deleted since it was listed)."""
+    def open(self, key: str, version_id: str | None = None) -> IO[bytes]:
+        """FileNotFoundError when the object is gone (deleted since it was listed). `version_id`: the
+        document's validated version (BR-23), None for the latest."""
+        params = {"Bucket": self.bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
         try:
-            return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+            return self.s3.get_object(**params)["Body"]
         except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("NoSuchKey", "404", "NotFound"):
+            if exc.response["Error"]["Code"] in ("NoSuchKey", "NoSuchVersion", "404", "NotFound"):
                 raise FileNotFoundError(key) from exc
             raise
 

@@ -13,9 +13,11 @@ class S3AttachmentCopier:
         self.bucket = bucket
         self.kms_key_arn = kms_key_arn
 
-    def copy(self, source_key: str, target_key: str) -> None:
+    def copy(self, source_key: str, target_key: str, source_version: str | None = None) -> None:
         """Idempotent: copying again overwrites the target with the same bytes. Tags are not copied
-        (`TaggingDirective=REPLACE`, none given): the copy gets its own malware verdict."""
-        self.s3.copy_object(Bucket=self.bucket, Key=target_key, CopySource={"Bucket": self.bucket, "Key": source_key},
+        (`TaggingDirective=REPLACE`, none given): the copy gets its own malware verdict. The source is
+        the original's validated version (BR-23), the latest when None."""
+        source = {"Bucket": self.bucket, "Key": source_key, **({"VersionId": source_version} if source_version else {})}
+        self.s3.copy_object(Bucket=self.bucket, Key=target_key, CopySource=source,
                             MetadataDirective="COPY", TaggingDirective="REPLACE", ServerSideEncryption="aws:kms",
                             SSEKMSKeyId=self.kms_key_arn)

@@ -20,6 +20,11 @@ def ascii_filename(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._ -]", "_", plain)[:120] or "document"
 
 
+def versioned(params: dict[str, Any], version_id: str | None) -> dict[str, Any]:
+    """The request's parameters naming one version of the object, or the latest when None."""
+    return {**params, "VersionId": version_id} if version_id else params
+
+
 class S3DocumentStore:
     def __init__(self, s3: Any, bucket: str, kms_key_arn: str):
         self.s3 = s3
@@ -36,10 +41,11 @@ class S3DocumentStore:
                                                ExpiresIn=ttl)
         return {"method": "POST", "url": post["url"], "fields": post["fields"], "expires_in": ttl}
 
-    def presign_download(self, key: str, filename: str, content_type: str, ttl: int) -> dict[str, Any]:
-        url = self.s3.generate_presigned_url("get_object", ExpiresIn=ttl, Params={
-            "Bucket": self.bucket, "Key": key, "ResponseContentType": content_type,
-            "ResponseContentDisposition": f'attachment; filename="{ascii_filename(filename)}"'})
+    def presign_download(self, key: str, filename: str, content_type: str, ttl: int,
+                         version_id: str | None = None) -> dict[str, Any]:
+        params = {"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type,
+                  "ResponseContentDisposition": f'attachment; filename="{ascii_filename(filename)}"'}
+        url = self.s3.generate_presigned_url("get_object", ExpiresIn=ttl, Params=versioned(params, version_id))
         return {"url": url, "expires_in": ttl}
 
     def head(self, key: str) -> ObjectHead | None:
@@ -50,17 +56,29 @@ class S3DocumentStore:
             if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
+        version = response.get("VersionId")
         return {"size": int(response["ContentLength"]), "sse": response.get("ServerSideEncryption"),
-                "kms_key": response.get("SSEKMSKeyId")}
+                "kms_key": response.get("SSEKMSKeyId"), "version_id": None if version in (None, "null") else version}
 
-    def read_head(self, key: str, length: int = HEAD_BYTES) -> bytes:
+    def read_head(self, key: str, length: int = HEAD_BYTES, version_id: str | None = None) -> bytes:
         """Only the first bytes: the validation function never reads a whole document."""
-        response = self.s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{length - 1}")
+        params = {"Bucket": self.bucket, "Key": key, "Range": f"bytes=0-{length - 1}"}
+        response = self.s3.get_object(**versioned(params, version_id))
         return response["Body"].read(length)
 
-    def tags(self, key: str) -> dict[str, str]:
-        response = self.s3.get_object_tagging(Bucket=self.bucket, Key=key)
+    def tags(self, key: str, version_id: str | None = None) -> dict[str, str]:
+        response = self.s3.get_object_tagging(**versioned({"Bucket": self.bucket, "Key": key}, version_id))
         return {t["Key"]: t["Value"] for t in response.get("TagSet", [])}
+
+    def delete_other_versions(self, key: str, keep: str) -> int:
+        """BR-23: bytes written with a reused upload ticket after the validation are never served."""
+        versions = self.s3.list_object_versions(Bucket=self.bucket, Prefix=key)
+        objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                   for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])
+                   if v["Key"] == key and v["VersionId"] != keep]
+        if objects:
+            self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True})
+        return len(objects)
 
     def delete(self, key: str) -> None:
         """Every version (the bucket is versioned): the bytes are gone, not hidden."""
@@ -77,7 +95,7 @@ class EicarScanner:
     """The local malware-scan port: recognises the standard EICAR test string in the object's first
     bytes (where the EICAR test file puts it)."""
 
-    def verdict(self, store: DocumentStore, key: str, head: bytes) -> str:
+    def verdict(self, store: DocumentStore, key: str, head: bytes, version_id: str | None = None) -> str:
         from mes.domain.documents import EICAR
         return "infected" if EICAR in head else "clean"
 
@@ -93,5 +111,6 @@ class GuardDutyScanner:
     TAG = "GuardDutyMalwareScanStatus"
     VERDICTS = {"NO_THREATS_FOUND": "clean", "THREATS_FOUND": "infected", "UNSUPPORTED": "unscannable"}
 
-    def verdict(self, store: DocumentStore, key: str, head: bytes) -> str:
-        return self.VERDICTS.get(store.tags(key).get(self.TAG, ""), "pending")
+    def verdict(self, store: DocumentStore, key: str, head: bytes, version_id: str | None = None) -> str:
+        """The tag of the version checked (GuardDuty tags each version it scans)."""
+        return self.VERDICTS.get(store.tags(key, version_id).get(self.TAG, ""), "pending")

@@ -142,6 +142,10 @@ class Document:
     # token at deposit time (BR-28); None for the holder's own uploads and older deposits.
     author_name: str | None = None
     author_profession: str | None = None
+    # The S3 VersionId of the bytes the validation checked (BR-23): every read of the object names it, so
+    # a presigned upload reused within its 5 minutes never replaces a checked file. None on documents
+    # validated before it was recorded (read as the latest version).
+    object_version: str | None = None
 
     @property
     def max_bytes(self) -> int:
@@ -226,13 +230,15 @@ def set_hidden_from_representatives(document: Document, hidden: bool) -> bool:
     return True
 
 
-def accept(document: Document, detected: str, real_size: int, now: datetime) -> Document:
+def accept(document: Document, detected: str, real_size: int, now: datetime,
+           object_version: str | None = None) -> Document:
     if document.status != DocStatus.PENDING:
         raise StateConflict()
     document.status = DocStatus.AVAILABLE
     document.detected_type = detected
     document.real_size = real_size
     document.validated_at = now
+    document.object_version = object_version
     return document
 
 

@@ -97,7 +97,7 @@ def get_document(deps: DocumentDeps, claims: dict, espace_id: str, document_id: 
     download = None
     if document.status == DocStatus.AVAILABLE:
         download = deps.store.presign_download(document.object_key, rules.download_filename(document), document.content_type,
-                                               rules.DOWNLOAD_URL_TTL)
+                                               rules.DOWNLOAD_URL_TTL, document.object_version)
     return document, download
 
 
@@ -177,17 +177,34 @@ VERDICT_REASONS: dict[str, RejectReason | None] = {
 
 
 def _settled_outcome(deps: DocumentDeps, key: str, document_id: str, document: Document) -> ScanOutcome | None:
-    """The outcome of a document that is no longer pending (a duplicate event, a redelivery), else None."""
+    """The outcome of a document that is no longer pending (a duplicate event, a redelivery, or bytes
+    written with a reused upload ticket), else None."""
     if document.status == DocStatus.REJECTED:
         deps.store.delete(key)  # a crash may have happened between the status update and the deletion
         return ScanOutcome(document_id, "rejected", document.reject_reason)
     if document.status != DocStatus.PENDING:
+        _keep_validated_version(deps, document)
         return ScanOutcome(document_id, "skipped", str(document.status))
     return None
 
 
-def _malware_reason(deps: DocumentDeps, key: str, head: bytes, document_id: str) -> RejectReason | None:
-    verdict = deps.scanner.verdict(deps.store, key, head)
+def _keep_validated_version(deps: DocumentDeps, document: Document) -> None:
+    """BR-23, the rule of a reused upload ticket: the presigned POST stays usable for its 5 minutes
+    after the validation and S3 cannot refuse a second write to the key, so every ObjectCreated
+    event of a document that is no longer pending deletes each version of its object but the one
+    the validation checked (`object_version`, which every read names). Idempotent: a redelivery
+    finds nothing left to delete. Documents validated before the version was recorded are left
+    as they are (their tickets expired long ago)."""
+    if document.object_version:
+        deleted = deps.store.delete_other_versions(document.object_key, document.object_version)
+        if deleted:
+            logger.warning("unchecked object versions deleted",
+                           extra={"document_id": document.document_id, "deleted": deleted})
+
+
+def _malware_reason(deps: DocumentDeps, key: str, head: bytes, document_id: str,
+                    version: str | None = None) -> RejectReason | None:
+    verdict = deps.scanner.verdict(deps.store, key, head, version)
     if verdict == "pending":
         raise ScanNotReady(document_id)
     if verdict not in VERDICT_REASONS:
@@ -213,18 +230,19 @@ def validate_object(deps: DocumentDeps, key: str, now: datetime) -> ScanOutcome:
     head_info = deps.store.head(key)
     if head_info is None:
         return _finish(deps, document, None, RejectReason.MISSING, 0, now)
-    size = head_info["size"]
-    head = deps.store.read_head(key) if 0 < size <= document.max_bytes else b""
+    size, version = head_info["size"], head_info.get("version_id")
+    # Every check reads the same version, the one recorded if it is accepted (BR-23).
+    head = deps.store.read_head(key, version_id=version) if 0 < size <= document.max_bytes else b""
     detected, reason = rules.check_content(document, head, size)
     if reason is None:
-        reason = _malware_reason(deps, key, head, document_id)
-    return _finish(deps, document, detected, reason, size, now)
+        reason = _malware_reason(deps, key, head, document_id, version)
+    return _finish(deps, document, detected, reason, size, now, version)
 
 
 def _finish(deps: DocumentDeps, document: Document, detected: str | None, reason: RejectReason | None, size: int,
-            now: datetime) -> ScanOutcome:
+            now: datetime, version: str | None = None) -> ScanOutcome:
     if reason is None:
-        rules.accept(document, detected or "", size, now)
+        rules.accept(document, detected or "", size, now, version)
     else:
         rules.reject(document, reason, now, size)
     try:
@@ -233,6 +251,8 @@ def _finish(deps: DocumentDeps, document: Document, detected: str | None, reason
         current = deps.documents.get(document.espace_id, document.document_id)
         if current is None or current.status == DocStatus.PENDING:
             raise
+        if current.status != DocStatus.REJECTED:  # a concurrent event validated another version
+            _keep_validated_version(deps, current)
         return ScanOutcome(document.document_id, "skipped", "already_validated")
     if reason is not None:
         deps.store.delete(document.object_key)

@@ -77,7 +77,7 @@ class DocumentsSection:
                 for d in self._all(espace_id, as_representative)]
 
     def export_files(self, espace_id: str, as_representative: bool = False) -> list:
-        return [(self.path(d), (lambda key=d.object_key: self.reader.open(key)))
+        return [(self.path(d), (lambda key=d.object_key, version=d.object_version: self.reader.open(key, version)))
                 for d in self._all(espace_id, as_representative) if d.status == DocStatus.AVAILABLE]
 
 

@@ -191,7 +191,7 @@ def pro_attachment(deps: MessagingDeps, ps: ProIdentity, conversation_id: str, d
         raise NotFound()
     log_access(deps.pro, espace, ps, req, "read", "allowed", "conversation", document_id)
     download = deps.pro.store.presign_download(document.object_key, doc_rules.download_filename(document), document.content_type,
-                                               doc_rules.DOWNLOAD_URL_TTL)
+                                               doc_rules.DOWNLOAD_URL_TTL, document.object_version)
     return document, download
 
 
@@ -281,7 +281,8 @@ def save_attachment(deps: MessagingDeps, claims: dict, espace_id: str, conversat
         existing = _create_copy(deps, espace, original, copy_id, now)
     if existing.status == DocStatus.PENDING:
         try:
-            deps.copier.copy(original.object_key, existing.object_key)  # again after a crash: same bytes
+            # again after a crash: same bytes (the original's validated version, BR-23)
+            deps.copier.copy(original.object_key, existing.object_key, original.object_version)
         except Exception:
             deps.documents.remove(existing, was_pending=True)
             raise

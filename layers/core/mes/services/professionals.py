@@ -95,7 +95,7 @@ def get_document(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req
     download = None
     if document.status == DocStatus.AVAILABLE:
         download = deps.store.presign_download(document.object_key, rules.download_filename(document), document.content_type,
-                                               rules.DOWNLOAD_URL_TTL)
+                                               rules.DOWNLOAD_URL_TTL, document.object_version)
     return document, download
 
 
@@ -335,8 +335,8 @@ def retrieve_document(deps: ProDeps, ps: ProIdentity, document_id: str, req: Req
         raise NotFound("Ce document n'a pas de contenu disponible.")
     if not inline:
         link = deps.store.presign_download(document.object_key, rules.download_filename(document),
-                                           document.content_type, rules.DOWNLOAD_URL_TTL)
+                                           document.content_type, rules.DOWNLOAD_URL_TTL, document.object_version)
         return document, str(link["url"])
     if (document.real_size or document.size) > INLINE_MAX_BYTES:
         raise NotAcceptable()
-    return document, deps.store.read_head(document.object_key, INLINE_MAX_BYTES + 1)
+    return document, deps.store.read_head(document.object_key, INLINE_MAX_BYTES + 1, document.object_version)
