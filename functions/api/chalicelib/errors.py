@@ -36,10 +36,11 @@ STATUS = {
     # the FHIR facade: XML asked, or a Binary as application/fhir+json over 4 MB (FHIR.md §2)
     "payload_too_large": 413,  # raised by chalicelib.bodies before any use case
     "unsupported_media_type": 415,
+    "unprocessable": 422,  # the FHIR facade's business rules (ITI-65: content, category, labels; FHIR.md §1)
 }
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
-          409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type",
+          409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
           429: "Too Many Requests", 500: "Internal Server Error"}
 
 

@@ -51,7 +51,7 @@ def _pairs(request: Any) -> list[tuple[str, str]]:
     query = request.query_params
     if query:
         pairs += [(name, value) for name in query for value in query.getlist(name)]
-    if request.method == "POST":
+    if request.method == "POST" and _is_search(request):
         content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
         if content_type != FORM:
             raise BadInput("Les critères de recherche sont attendus en application/x-www-form-urlencoded.",
@@ -63,6 +63,11 @@ def _pairs(request: Any) -> list[tuple[str, str]]:
     if len(pairs) > MAX_PARAMS:
         raise BadInput(f"{MAX_PARAMS} paramètres de recherche au plus.", "query")
     return pairs
+
+
+def _is_search(request: Any) -> bool:
+    """POST …/_search carries search parameters in a form body; other POSTs (ITI-65) a resource."""
+    return str((request.context or {}).get("resourcePath") or getattr(request, "path", "")).endswith("/_search")
 
 
 XML = ("application/fhir+xml", "application/xml+fhir", "application/xml", "text/xml")
@@ -148,3 +153,36 @@ def search_patients(deps: Any, ps: Any, req: Any, fhir: FhirRequest) -> dict[str
     espace = pro.lookup_patient(deps, ps, nir, req)
     found = [resources.patient(espace, nir)] if espace else []
     return resources.searchset(found, fhir.base, f"{fhir.base}/Patient", None)
+
+
+# --- the facade's writes: ITI-65 --------------------------------------------------------------------
+MAX_TRANSACTION_BYTES = 4_400_000  # FHIR.md §2: under Lambda's 6 MB payload once base64 and headers count
+
+
+def transaction_body(request: Any) -> Any:
+    """A FHIR JSON body: application/fhir+json (or application/json), ≤ 4.4 MB (413), valid JSON (400)."""
+    content_type = ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in (FHIR_JSON, "application/json"):
+        raise BadInput("Le corps est attendu en application/fhir+json.", "content-type",
+                       code="unsupported_media_type", status=415)
+    raw = request.raw_body or b""
+    if len(raw) > MAX_TRANSACTION_BYTES:
+        raise BadInput(f"Transaction trop volumineuse ({MAX_TRANSACTION_BYTES} octets au plus) : "
+                       "déposez les documents en plusieurs transactions.", None, 413, "payload_too_large")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        raise BadInput("Le corps n'est pas un JSON valide.", "body") from None
+
+
+def transaction(deps: Any, ps: Any, req: Any, fhir: FhirRequest, body: Any) -> Response:
+    """ITI-65: the Bundle checked whole, then the professionals' deposit (policy, pending document, bytes
+    to S3 for the upload's validation, access log `deposit` with channel fhir), all or nothing."""
+    from mes.adapters.fhir import transaction as iti65
+    from mes.services import professionals as pro
+
+    tx = iti65.parse(body, fhir.base, ps.rpps)
+    items = [pro.InlineDeposit(d.title, d.category, d.content_type, d.content, d.master_identifier,
+                               d.hidden_from_holder, d.masked, f"Bundle.entry[{d.binary_index}]") for d in tx.deposits]
+    done = pro.deposit_inline(deps, ps, tx.nir, items, req)
+    return fhir_json(iti65.response(tx, fhir.base, [(doc.document_id, created) for doc, created in done]))

@@ -27,6 +27,13 @@ def deps() -> pro.ProDeps:
     return get_container().pro_deps()
 
 
+@route(bp, "/fhir/R4", "POST", auth="pro", media="fhir", errors=(*FHIR_ERRORS, 413, 415, 422))
+def fhir_transaction(ps: ProIdentity, req: RequestRef, fhir: FhirRequest) -> Response:
+    """ITI-65: a transaction Bundle (List SubmissionSet, DocumentReference, inline Binary), deposited as
+    POST /pro/patients/{ins}/documents deposits, its bytes validated as an upload's; all or nothing."""
+    return facade.transaction(deps(), ps, req, fhir, facade.transaction_body(bp.current_request))
+
+
 @route(bp, "/fhir/R4/metadata", "GET", auth=None, media="fhir", errors=(406,))
 def fhir_metadata(fhir: FhirRequest) -> dict[str, Any]:
     """The CapabilityStatement, generated from the facade's registered routes (anonymous)."""

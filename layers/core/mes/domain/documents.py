@@ -142,6 +142,8 @@ class Document:
     # token at deposit time (BR-28); None for the holder's own uploads and older deposits.
     author_name: str | None = None
     author_profession: str | None = None
+    # FHIR ITI-65: "<author>|<masterIdentifier>" digest; created with the document, one per author (idempotency)
+    deposit_key: str | None = None
 
     @property
     def max_bytes(self) -> int:
