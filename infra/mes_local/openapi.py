@@ -23,6 +23,7 @@ PROBLEM_DESCRIPTIONS = {
     410: "expired",
     413: "payload_too_large: the body exceeds 256 KiB",
     415: "unsupported_media_type: the body must be application/json",
+    422: "unprocessable: well-formed, against a business rule (FHIR facade: content type, category, labels)",
     429: "rate limited, locked or over quota (Retry-After when it applies)",
     500: "internal_error: a technical error, nothing leaked",
 }
@@ -201,6 +202,9 @@ def operation(spec: Any) -> dict[str, Any]:
         op["requestBody"] = request_body(spec.body)
     if spec.media == "fhir" and spec.method == "POST" and spec.query:
         op["requestBody"] = {"required": True, "content": {FORM: {"schema": _schema_ref(spec.query)}}}
+    if spec.media == "fhir" and spec.method == "POST" and spec.path == "/fhir/R4":  # ITI-65: a transaction Bundle
+        op["requestBody"] = {"required": True, "content": {FHIR_JSON: {
+            "schema": {"$ref": "#/components/schemas/FhirTransaction"}}}}
     op["responses"] = responses(spec)
     return op
 

@@ -197,6 +197,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/fhir/R4/Binary/{document_id}"): {**pro_row(ps=302, no_auth=404, no_read=404), PS_CROSS: 404},
     # knowing that an INS has an espace needs no consent (a deposit needs none); a block refuses it
     ("GET", "/fhir/R4/Patient"): {**pro_row(ps=200, no_auth=200, no_read=200), PS_CROSS: 200},
+    # ITI-65 (a bundle on the victim's INS, authored by the caller: `iti65_body`): a deposit needs no
+    # read consent (BR-30), a block refuses it (BR-31), as POST /pro/patients/{ins}/documents
+    ("POST", "/fhir/R4"): {**pro_row(ps=200, no_auth=200, no_read=200), PS_CROSS: 200},
 }
 
 
@@ -419,6 +422,34 @@ def body_for(method: str, path: str, world: World) -> dict | None:
 FORM = "application/x-www-form-urlencoded"
 
 
+def iti65_body(world: World, headers: dict) -> dict:
+    """An ITI-65 transaction on the victim's INS whose contained author is the caller (the token's
+    idNatPs, read without checking: the API checks it), so that a refusal comes from the policy."""
+    import base64
+
+    import jwt
+    token = headers.get("Authorization", " ").split(" ", 1)[1]
+    try:
+        id_nat_ps = str(jwt.decode(token, options={"verify_signature": False}).get("SubjectNameID", "8"))
+    except jwt.PyJWTError:  # a holder's or no token: any author
+        id_nat_ps = "8" + DOCTOR
+    subject = {"reference": "Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|" + world.ids["ins"]}
+    rpps = id_nat_ps[1:]
+    document = {"resourceType": "DocumentReference", "status": "current",
+                "contained": [{"resourceType": "Practitioner", "id": "ps",
+                               "identifier": [{"system": "urn:oid:1.2.250.1.71.4.2.1", "value": "8" + rpps}]}],
+                "masterIdentifier": {"system": "urn:ietf:rfc:3986", "value": "urn:oid:1.2.250.1.999.1.1"},
+                "type": {"coding": [{"system": "http://loinc.org", "code": "11502-2"}]},
+                "category": [{"coding": [{"system": "https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/"
+                                                    "TRE-A03-ClasseDocument", "code": "10"}]}],
+                "subject": subject, "author": [{"reference": "#ps"}],
+                "content": [{"attachment": {"contentType": "application/pdf", "url": "urn:uuid:b", "title": "Bilan"}}]}
+    binary = {"resourceType": "Binary", "contentType": "application/pdf", "data": base64.b64encode(PDF).decode()}
+    return {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:d", "request": {"method": "POST", "url": "DocumentReference"}, "resource": document},
+        {"fullUrl": "urn:uuid:b", "request": {"method": "POST", "url": "Binary"}, "resource": binary}]}
+
+
 def fhir_query(method: str, path: str, world: World) -> str:
     """The FHIR searches' parameters, always on the victim's INS (an unauthorised caller's refusal
     must come from the policy, not from a missing parameter)."""
@@ -480,6 +511,8 @@ def run_matrix(world: World, routes: list[Any] | None = None) -> list[Cell]:
             except SetupFailed as exc:  # an earlier unexpected success broke the victim's world
                 cells.append(Cell(spec.method, spec.path, kind, expected, 0, f"setup failed: {exc}"))
                 continue
+            if (spec.method, spec.path) == ("POST", "/fhir/R4"):
+                body = iti65_body(world, headers)
             raw = json.dumps(body).encode() if body is not None else b""
             query = fhir_query(spec.method, spec.path, world)
             if query and spec.method == "POST":  # ITI-67 by POST: a form body

@@ -171,7 +171,7 @@ def transaction_body(request: Any) -> Any:
                        "déposez les documents en plusieurs transactions.", None, 413, "payload_too_large")
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadInput("Le corps n'est pas un JSON valide.", "body") from None
 
 

@@ -55,7 +55,14 @@ FHIR_SCHEMAS: dict[str, dict[str, Any]] = {
     "FhirDocumentReference": _resource("DocumentReference", ["id", "status", "content"]),
     "FhirBinary": _resource("Binary", ["id", "contentType", "data"]),
     "FhirOperationOutcome": _resource("OperationOutcome", ["issue"], {"issue": {"type": "array", "minItems": 1}}),
+    # ITI-65 (POST /fhir/R4): the transaction Bundle in, its transaction-response out
+    "FhirTransaction": _resource("Bundle", ["type", "entry"], {
+        "type": {"const": "transaction"}, "entry": {"type": "array", "minItems": 1, "maxItems": 100,
+                                                    "items": {"type": "object"}}}),
+    "FhirTransactionResponse": _resource("Bundle", ["type", "entry"], {
+        "type": {"const": "transaction-response"}, "entry": {"type": "array", "items": {"type": "object"}}}),
 }
+TRANSACTION_PATH = "/fhir/R4"
 
 
 def answer_schema(path: str) -> str:
@@ -63,6 +70,8 @@ def answer_schema(path: str) -> str:
     a search → a Bundle."""
     if path.endswith("/metadata"):
         return "FhirCapabilityStatement"
+    if path == TRANSACTION_PATH:
+        return "FhirTransactionResponse"
     if path.endswith("}"):
         return "Fhir" + path.split("/")[-2]
     return "FhirBundle"

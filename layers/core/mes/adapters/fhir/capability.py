@@ -28,6 +28,7 @@ SEARCH_PARAMETERS: dict[str, list[tuple[str, str, str]]] = {
     "Patient": [("identifier", "token", "required: urn:oid:1.2.250.1.213.1.4.8|{NIR} (INS-NIR)")],
 }
 MHD_RESPONDER = "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentResponder"
+MHD_RECIPIENT = "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentRecipient"
 
 
 def _interactions(routes: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
@@ -43,7 +44,10 @@ def _interactions(routes: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
 
 
 def capability_statement(routes: Iterable[tuple[str, str]], base: str, date: str) -> dict[str, Any]:
-    """`routes`: (method, path) of every registered route; only those under /fhir/R4 count."""
+    """`routes`: (method, path) of every registered route; only those under /fhir/R4 count. `POST
+    /fhir/R4` (ITI-65) is the system-level `transaction` interaction of an MHD Document Recipient."""
+    routes = list(routes)
+    transaction = ("POST", PREFIX) in routes
     resources = []
     for resource_type, kinds in sorted(_interactions(routes).items()):
         entry: dict[str, Any] = {"type": resource_type,
@@ -54,7 +58,7 @@ def capability_statement(routes: Iterable[tuple[str, str]], base: str, date: str
         resources.append(entry)
     return {
         "resourceType": "CapabilityStatement", "status": "active", "date": date, "kind": "instance",
-        "instantiates": [MHD_RESPONDER], "fhirVersion": "4.0.1", "format": [FHIR_JSON],
+        "instantiates": [MHD_RESPONDER, *([MHD_RECIPIENT] if transaction else [])], "fhirVersion": "4.0.1", "format": [FHIR_JSON],
         "implementation": {"description": "mes — façade FHIR R4 (PDSm / IHE MHD), lecture", "url": base},
         "rest": [{
             "mode": "server",
@@ -63,5 +67,7 @@ def capability_statement(routes: Iterable[tuple[str, str]], base: str, date: str
                 "system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth"}]}],
                 "description": "Bearer token from Pro Santé Connect, as /pro/* (no SMART endpoints)."},
             "resource": resources,
+            **({"interaction": [{"code": "transaction", "documentation": "ITI-65 Provide Document Bundle"}]}
+               if transaction else {}),
         }],
     }

@@ -45,6 +45,15 @@ class Transaction:
     list_index: int | None
 
 
+def _list(value: Any) -> list[Any]:
+    """A FHIR array as sent, or nothing (a client's wrong shape is never a crash)."""
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> JsonDict:
+    return value if isinstance(value, dict) else {}
+
+
 def _bad(detail: str, field: str) -> ValidationError:
     return ValidationError(detail, field=field)
 
@@ -57,7 +66,7 @@ def parse(body: Any, base: str, rpps: str) -> Transaction:
     """The ITI-65 Bundle, checked whole (nothing is written before this returns)."""
     entries = _entries(body)
     kinds = [e["resource"]["resourceType"] for e in entries]
-    binaries = {e.get("fullUrl"): i for i, e in enumerate(entries) if kinds[i] == "Binary"}
+    binaries = {e["fullUrl"]: i for i, e in enumerate(entries) if kinds[i] == "Binary" and isinstance(e.get("fullUrl"), str)}
     deposits, nirs = [], set()
     for i, entry in enumerate(entries):
         if kinds[i] == "DocumentReference":
@@ -98,7 +107,7 @@ def _entries(body: Any) -> list[JsonDict]:
 
 
 def _subject_nir(resource: JsonDict, field: str) -> str:
-    reference = (resource.get("subject") or {}).get("reference") if isinstance(resource.get("subject"), dict) else None
+    reference = _dict(resource.get("subject")).get("reference")
     if not isinstance(reference, str) or not reference.startswith(PATIENT_QUERY):
         raise _missing(f"subject ({PATIENT_QUERY}{codes.INS_NIR}|<NIR>)", field)
     return patient_nir(reference[len(PATIENT_QUERY):], field)
@@ -111,11 +120,12 @@ def _document(resource: JsonDict, i: int, entries: list[JsonDict], binaries: dic
     _check_author(resource, at, rpps)
     if resource.get("relatesTo"):
         raise Unprocessable("Le remplacement d'un document (relatesTo) n'est pas pris en charge.", field=f"{at}.relatesTo")
-    master = (resource.get("masterIdentifier") or {}).get("value") if isinstance(resource.get("masterIdentifier"), dict) else None
+    master = _dict(resource.get("masterIdentifier")).get("value")
     if not isinstance(master, str) or not master.strip() or len(master) > 256:
         raise _missing("masterIdentifier.value", f"{at}.masterIdentifier")
     attachment = _attachment(resource, at)
-    binary_index = binaries.get(attachment.get("url"))
+    url = attachment.get("url")
+    binary_index = binaries.get(url) if isinstance(url, str) else None
     if binary_index is None:
         raise _missing("content[0].attachment.url (le fullUrl d'un Binary de la transaction)", f"{at}.content")
     content_type, content = _binary(entries[binary_index]["resource"], binary_index)
@@ -128,20 +138,20 @@ def _document(resource: JsonDict, i: int, entries: list[JsonDict], binaries: dic
 
 def _check_author(resource: JsonDict, at: str, rpps: str) -> None:
     """FHIR.md §6: the contained Practitioner author is the token's professional (idNatPs "8" + RPPS)."""
-    authors = resource.get("author")
-    reference = authors[0].get("reference") if isinstance(authors, list) and authors and isinstance(authors[0], dict) else None
-    contained = {c.get("id"): c for c in resource.get("contained") or [] if isinstance(c, dict)}
+    authors = _list(resource.get("author"))
+    reference = _dict(authors[0]).get("reference") if authors else None
+    contained = {c.get("id"): c for c in _list(resource.get("contained")) if isinstance(c, dict) and isinstance(c.get("id"), str)}
     author = contained.get(reference[1:]) if isinstance(reference, str) and reference.startswith("#") else None
     if author is None or author.get("resourceType") != "Practitioner":
         raise _missing("author (un Practitioner contenu)", f"{at}.author")
-    ids = {i.get("value") for i in author.get("identifier") or [] if isinstance(i, dict) and i.get("system") == codes.ID_NAT_PS}
+    ids = {i.get("value") for i in _list(author.get("identifier")) if isinstance(i, dict) and i.get("system") == codes.ID_NAT_PS}
     if ids != {"8" + rpps}:
         raise Forbidden("L'auteur déclaré n'est pas le professionnel authentifié.")
 
 
 def _attachment(resource: JsonDict, at: str) -> JsonDict:
-    content = resource.get("content")
-    attachment = content[0].get("attachment") if isinstance(content, list) and len(content) == 1 and isinstance(content[0], dict) else None
+    content = _list(resource.get("content"))
+    attachment = _dict(content[0]).get("attachment") if len(content) == 1 else None
     if not isinstance(attachment, dict):
         raise _missing("content[0].attachment", f"{at}.content")
     title = attachment.get("title")
@@ -164,8 +174,8 @@ def _binary(resource: JsonDict, i: int) -> tuple[str, bytes]:
 
 def _labels(resource: JsonDict, at: str) -> tuple[bool, bool]:
     """(hidden from the holder, masked): TRE_A07 INVISIBLE_PATIENT / MASQUE_PS, or v3 N; both → 422."""
-    found = {(c.get("system"), c.get("code")) for label in resource.get("securityLabel") or [] if isinstance(label, dict)
-             for c in label.get("coding") or [] if isinstance(c, dict)}
+    found = {(str(c.get("system")), str(c.get("code"))) for label in _list(resource.get("securityLabel"))
+             for c in _list(_dict(label).get("coding")) if isinstance(c, dict)}
     known = {(codes.TRE_A07, codes.HIDDEN_FROM_HOLDER), (codes.TRE_A07, codes.MASKED), (codes.V3_CONFIDENTIALITY, codes.NORMAL)}
     if found - known:
         raise Unprocessable("Étiquette de confidentialité non prise en charge (N, MASQUE_PS ou INVISIBLE_PATIENT).",
@@ -179,8 +189,8 @@ def _labels(resource: JsonDict, at: str) -> tuple[bool, bool]:
 
 def _codings(value: Any) -> list[tuple[Any, Any]]:
     concepts = value if isinstance(value, list) else [value]
-    return [(c.get("system"), c.get("code")) for concept in concepts if isinstance(concept, dict)
-            for c in concept.get("coding") or [] if isinstance(c, dict)]
+    return [(c.get("system"), c.get("code")) for concept in concepts
+            for c in _list(_dict(concept).get("coding")) if isinstance(c, dict) and isinstance(c.get("code"), str)]
 
 
 def category_of(resource: JsonDict, base: str, at: str = "DocumentReference") -> str:
