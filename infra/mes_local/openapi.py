@@ -191,6 +191,13 @@ def responses(spec: Any) -> dict[str, Any]:
     return answers
 
 
+def fhir_request_body(spec: Any) -> dict[str, Any]:
+    """A FHIR POST: ITI-67's criteria as a form, or ITI-65's transaction Bundle (POST /fhir/R4)."""
+    if spec.query:
+        return {"required": True, "content": {FORM: {"schema": _schema_ref(spec.query)}}}
+    return {"required": True, "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/FhirTransaction"}}}}
+
+
 def operation(spec: Any) -> dict[str, Any]:
     op: dict[str, Any] = {"operationId": operation_id(spec), "summary": spec.summary,
                           "tags": [spec.area or "api"], "responses": {}}
@@ -200,11 +207,8 @@ def operation(spec: Any) -> dict[str, Any]:
     op["security"] = [{spec.auth: []}] if spec.auth else [{"session": []}] if spec.session == "renew" else []
     if spec.body:
         op["requestBody"] = request_body(spec.body)
-    if spec.media == "fhir" and spec.method == "POST" and spec.query:
-        op["requestBody"] = {"required": True, "content": {FORM: {"schema": _schema_ref(spec.query)}}}
-    if spec.media == "fhir" and spec.method == "POST" and spec.path == "/fhir/R4":  # ITI-65: a transaction Bundle
-        op["requestBody"] = {"required": True, "content": {FHIR_JSON: {
-            "schema": {"$ref": "#/components/schemas/FhirTransaction"}}}}
+    if spec.media == "fhir" and spec.method == "POST" and (spec.query or spec.path == "/fhir/R4"):
+        op["requestBody"] = fhir_request_body(spec)
     op["responses"] = responses(spec)
     return op
 

@@ -52,17 +52,22 @@ def _pairs(request: Any) -> list[tuple[str, str]]:
     if query:
         pairs += [(name, value) for name in query for value in query.getlist(name)]
     if request.method == "POST" and _is_search(request):
-        content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-        if content_type != FORM:
-            raise BadInput("Les critères de recherche sont attendus en application/x-www-form-urlencoded.",
-                           "content-type", code="unsupported_media_type", status=415)
-        try:
-            pairs += parse_qsl((request.raw_body or b"").decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-        except UnicodeDecodeError:
-            raise BadInput("Le corps de la requête n'est pas de l'UTF-8 valide.", "body") from None
+        pairs += _form_pairs(request)
     if len(pairs) > MAX_PARAMS:
         raise BadInput(f"{MAX_PARAMS} paramètres de recherche au plus.", "query")
     return pairs
+
+
+def _form_pairs(request: Any) -> list[tuple[str, str]]:
+    """POST …/_search: the criteria in an application/x-www-form-urlencoded body (else 415)."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != FORM:
+        raise BadInput("Les critères de recherche sont attendus en application/x-www-form-urlencoded.",
+                       "content-type", code="unsupported_media_type", status=415)
+    try:
+        return parse_qsl((request.raw_body or b"").decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise BadInput("Le corps de la requête n'est pas de l'UTF-8 valide.", "body") from None
 
 
 def _is_search(request: Any) -> bool:

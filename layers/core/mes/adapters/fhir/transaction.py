@@ -66,15 +66,22 @@ def parse(body: Any, base: str, rpps: str) -> Transaction:
     """The ITI-65 Bundle, checked whole (nothing is written before this returns)."""
     entries = _entries(body)
     kinds = [e["resource"]["resourceType"] for e in entries]
-    binaries = {e["fullUrl"]: i for i, e in enumerate(entries) if kinds[i] == "Binary" and isinstance(e.get("fullUrl"), str)}
-    deposits, nirs = [], set()
-    for i, entry in enumerate(entries):
-        if kinds[i] == "DocumentReference":
-            nir, deposit = _document(entry["resource"], i, entries, binaries, base, rpps)
-            nirs.add(nir)
-            deposits.append(deposit)
-        elif kinds[i] == "List":
-            nirs.add(_subject_nir(entry["resource"], f"Bundle.entry[{i}].resource.subject"))
+    binaries = _binaries(entries, kinds)
+    lists = [i for i, k in enumerate(kinds) if k == "List"]
+    nirs = {_subject_nir(entries[i]["resource"], f"Bundle.entry[{i}].resource.subject") for i in lists}
+    deposits = [_document(entries[i]["resource"], i, entries, binaries, base, rpps)
+                for i, kind in enumerate(kinds) if kind == "DocumentReference"]
+    nirs |= {nir for nir, _ in deposits}
+    _check_whole([d for _, d in deposits], nirs, binaries, lists)
+    return Transaction(nirs.pop(), [d for _, d in deposits], kinds, next(iter(lists), None))
+
+
+def _binaries(entries: list[JsonDict], kinds: list[str]) -> dict[str, int]:
+    """fullUrl → index of every Binary entry (what attachment.url points at)."""
+    return {e["fullUrl"]: i for i, e in enumerate(entries) if kinds[i] == "Binary" and isinstance(e.get("fullUrl"), str)}
+
+
+def _check_whole(deposits: list[DepositEntry], nirs: set[str], binaries: dict[str, int], lists: list[int]) -> None:
     if not deposits:
         raise _missing("au moins une DocumentReference", "Bundle.entry")
     if len(nirs) != 1:
@@ -82,10 +89,8 @@ def parse(body: Any, base: str, rpps: str) -> Transaction:
     used = {d.binary_index for d in deposits}
     if used != set(binaries.values()) or len(used) != len(deposits):
         raise Unprocessable("Chaque Binary est le contenu d'une et une seule DocumentReference.", field="Bundle.entry")
-    lists = [i for i, k in enumerate(kinds) if k == "List"]
     if len(lists) > 1:
         raise Unprocessable("Une seule List SubmissionSet par transaction.", field="Bundle.entry")
-    return Transaction(nirs.pop(), deposits, kinds, lists[0] if lists else None)
 
 
 def _entries(body: Any) -> list[JsonDict]:
@@ -95,15 +100,18 @@ def _entries(body: Any) -> list[JsonDict]:
     if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_ENTRIES:
         raise _bad(f"Bundle.entry : de 1 à {MAX_ENTRIES} entrées.", "Bundle.entry")
     for i, entry in enumerate(entries):
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        kind = resource.get("resourceType") if isinstance(resource, dict) else None
-        request = entry.get("request") if isinstance(entry, dict) else None
-        if kind not in ("List", "DocumentReference", "Binary"):
-            raise _bad("Une transaction ITI-65 ne contient que List, DocumentReference et Binary.",
-                       f"Bundle.entry[{i}].resource")
-        if not isinstance(request, dict) or request.get("method") != "POST" or request.get("url") != kind:
-            raise _bad(f"Bundle.entry[{i}].request : « POST {kind} » attendu.", f"Bundle.entry[{i}].request")
+        _check_entry(i, _dict(entry))
     return entries
+
+
+def _check_entry(i: int, entry: JsonDict) -> None:
+    kind = _dict(entry.get("resource")).get("resourceType")
+    request = _dict(entry.get("request"))
+    if kind not in ("List", "DocumentReference", "Binary"):
+        raise _bad("Une transaction ITI-65 ne contient que List, DocumentReference et Binary.",
+                   f"Bundle.entry[{i}].resource")
+    if request.get("method") != "POST" or request.get("url") != kind:
+        raise _bad(f"Bundle.entry[{i}].request : « POST {kind} » attendu.", f"Bundle.entry[{i}].request")
 
 
 def _subject_nir(resource: JsonDict, field: str) -> str:
@@ -138,15 +146,20 @@ def _document(resource: JsonDict, i: int, entries: list[JsonDict], binaries: dic
 
 def _check_author(resource: JsonDict, at: str, rpps: str) -> None:
     """FHIR.md §6: the contained Practitioner author is the token's professional (idNatPs "8" + RPPS)."""
-    authors = _list(resource.get("author"))
-    reference = _dict(authors[0]).get("reference") if authors else None
-    contained = {c.get("id"): c for c in _list(resource.get("contained")) if isinstance(c, dict) and isinstance(c.get("id"), str)}
-    author = contained.get(reference[1:]) if isinstance(reference, str) and reference.startswith("#") else None
+    author = _contained_author(resource)
     if author is None or author.get("resourceType") != "Practitioner":
         raise _missing("author (un Practitioner contenu)", f"{at}.author")
     ids = {i.get("value") for i in _list(author.get("identifier")) if isinstance(i, dict) and i.get("system") == codes.ID_NAT_PS}
     if ids != {"8" + rpps}:
         raise Forbidden("L'auteur déclaré n'est pas le professionnel authentifié.")
+
+
+def _contained_author(resource: JsonDict) -> JsonDict | None:
+    authors = _list(resource.get("author"))
+    reference = _dict(authors[0]).get("reference") if authors else None
+    if not isinstance(reference, str) or not reference.startswith("#"):
+        return None
+    return next((c for c in _list(resource.get("contained")) if isinstance(c, dict) and c.get("id") == reference[1:]), None)
 
 
 def _attachment(resource: JsonDict, at: str) -> JsonDict:
@@ -201,21 +214,25 @@ def category_of(resource: JsonDict, base: str, at: str = "DocumentReference") ->
     chosen = {code for system, code in categories if system == mes_system and code in CATEGORIES}
     if len(chosen) == 1:
         return chosen.pop()
-    candidates = set(CATEGORIES)
-    classes = [code for system, code in categories if system == codes.TRE_A03]
-    for code in classes:
-        candidates &= codes.categories_of_class(str(code))
-    by_type: set[str] = set()
-    for system, code in _codings(resource.get("type")):
-        by_type |= codes.categories_of_type(system, str(code), base)
-    if not classes and not by_type:
-        raise _missing("type et category", f"{at}.category")
-    if by_type:
-        candidates &= by_type
+    candidates = _from_class_and_type(categories, _codings(resource.get("type")), base, at)
     if len(candidates) != 1:
         raise Unprocessable("La catégorie du document ne peut pas être déduite de son type et de sa classe : "
                             f"ajoutez un codage {mes_system}.", field=f"{at}.category")
     return candidates.pop()
+
+
+def _from_class_and_type(categories: list[tuple[Any, Any]], types: list[tuple[Any, Any]], base: str,
+                         at: str) -> set[str]:
+    candidates = set(CATEGORIES)
+    classes = [str(code) for system, code in categories if system == codes.TRE_A03]
+    for code in classes:
+        candidates &= codes.categories_of_class(code)
+    by_type: set[str] = set()
+    for system, code in types:
+        by_type |= codes.categories_of_type(system, str(code), base)
+    if not classes and not by_type:
+        raise _missing("type et category", f"{at}.category")
+    return candidates & by_type if by_type else candidates
 
 
 def response(tx: Transaction, base: str, results: list[tuple[str, bool]]) -> JsonDict:
