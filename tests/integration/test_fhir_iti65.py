@@ -227,3 +227,19 @@ def test_the_bundle_of_fhir_md_section_4_is_accepted(api, aws, clock, psc, patie
     sent = copy.deepcopy(bundle(nir, document(1, nir, rpps="10101201234", labels=["INVISIBLE_PATIENT"])))
     body = answer(post(api, lab, sent))
     assert [e["response"]["status"] for e in body["entry"]] == ["201 Created"] * 3
+
+
+def test_requests_per_document_are_constant(api, aws, clock, psc, patient):
+    """fhir.iti65_requests_per_document: each more document in a transaction costs the same AWS
+    four requests (deposit-marker GetItem, the document + quota + marker TransactWriteItems, the S3
+    PutObject, the access-log record), whatever the Bundle's size; the patient lookup and the grants
+    (two requests) are paid once per transaction."""
+    from mes_instrument import awscount
+    nir, lab = patient["row"]["nir"], token(psc, clock)
+    with awscount.counting() as one:
+        answer(post(api, lab, bundle(nir, document(1, nir))))
+    with awscount.counting() as three:
+        answer(post(api, lab, bundle(nir, document(2, nir), document(3, nir), document(4, nir))))
+    per_document = (three.total - one.total) / 2
+    print(f"fhir.iti65_requests_per_document: {per_document:g} (one-document transaction: {one.total})")
+    assert (per_document, one.total) == (4, 6), (one.requests, three.requests)
