@@ -192,9 +192,16 @@ def responses(spec: Any) -> dict[str, Any]:
 
 
 def fhir_request_body(spec: Any) -> dict[str, Any]:
-    """A FHIR POST: ITI-67's criteria as a form, or ITI-65's transaction Bundle (POST /fhir/R4)."""
+    """A FHIR POST or PATCH: ITI-67's criteria as a form, a JSON Patch, or ITI-65's transaction Bundle
+    (POST /fhir/R4: the only other FHIR POST)."""
     if spec.query:
         return {"required": True, "content": {FORM: {"schema": _schema_ref(spec.query)}}}
+    if spec.method == "PATCH":  # FHIR.md §2: one JSON Patch operation on /status or /securityLabel/0
+        return {"required": True, "content": {"application/json-patch+json": {"schema": {
+            "type": "array", "minItems": 1, "maxItems": 1, "items": {
+                "type": "object", "required": ["op", "path"],
+                "properties": {"op": {"enum": ["replace", "add"]}, "path": {"enum": ["/status", "/securityLabel/0"]},
+                               "value": {}}}}}}}
     return {"required": True, "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/FhirTransaction"}}}}
 
 
@@ -207,7 +214,7 @@ def operation(spec: Any) -> dict[str, Any]:
     op["security"] = [{spec.auth: []}] if spec.auth else [{"session": []}] if spec.session == "renew" else []
     if spec.body:
         op["requestBody"] = request_body(spec.body)
-    if spec.media == "fhir" and spec.method == "POST" and (spec.query or spec.path == "/fhir/R4"):
+    if spec.media == "fhir" and spec.method in ("POST", "PATCH"):
         op["requestBody"] = fhir_request_body(spec)
     op["responses"] = responses(spec)
     return op

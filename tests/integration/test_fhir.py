@@ -332,7 +332,8 @@ def test_tokens_metadata_and_errors(api, aws, clock, psc, patient):
     assert capability["fhirVersion"] == "4.0.1" and capability["format"] == ["application/fhir+json"]
     assert capability["implementation"]["url"] == BASE
     resources = {r["type"]: sorted(i["code"] for i in r["interaction"]) for r in capability["rest"][0]["resource"]}
-    assert resources == {"Binary": ["read"], "DocumentReference": ["read", "search-type"], "Patient": ["search-type"]}
+    assert resources == {"Binary": ["read"], "DocumentReference": ["patch", "read", "search-type"],
+                         "Patient": ["search-type"]}
     # generated from the routes: every FHIR route is in it, and nothing else
     from chalicelib.routing import REGISTRY
     assert {s.path.split("/")[3] for s in REGISTRY if s.media == "fhir" and s.path != "/fhir/R4"} - {"metadata"} == set(resources)

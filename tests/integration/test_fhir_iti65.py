@@ -243,3 +243,48 @@ def test_requests_per_document_are_constant(api, aws, clock, psc, patient):
     per_document = (three.total - one.total) / 2
     print(f"fhir.iti65_requests_per_document: {per_document:g} (one-document transaction: {one.total})")
     assert (per_document, one.total) == (4, 6), (one.requests, three.requests)
+
+
+def patch(api, headers, document_id, operations, content_type="application/json-patch+json"):
+    return api.http.request("PATCH", f"/fhir/R4/DocumentReference/{document_id}",
+                            headers={**headers, "Content-Type": content_type}, body=json.dumps(operations))
+
+
+def test_the_author_withdraws_and_relabels_its_deposit_by_patch(api, aws, clock, psc, patient):
+    """FHIR.md §2/§6: /status → entered-in-error is the JSON route's withdraw (bytes deleted, `delete`
+    logged); /securityLabel/0 MASQUE_PS ⇄ N; INVISIBLE_PATIENT → N shows it to the holder now; a PS
+    who may see it but is not its author → 403; another path → 405."""
+    nir, lab = patient["row"]["nir"], token(psc, clock)
+    body = answer(post(api, lab, bundle(nir, document(1, nir, labels=["INVISIBLE_PATIENT"]), document(2, nir))))
+    hidden_id, plain_id = (body["entry"][i]["response"]["location"].rsplit("/", 1)[1] for i in (1, 3))
+    flows.scan(aws)
+    assert [d["id"] for d in api.http.get("/espaces/me/documents", headers=patient["headers"]).json_body["items"]] == [plain_id]
+    normal = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "N"}]}
+    masked = {"coding": [{"system": TRE_A07, "code": "MASQUE_PS"}]}
+    shown = answer(patch(api, lab, hidden_id, [{"op": "replace", "path": "/securityLabel/0", "value": normal}]))
+    assert shown["securityLabel"] == [normal]
+    listed = api.http.get("/espaces/me/documents", headers=patient["headers"]).json_body["items"]
+    assert sorted(d["id"] for d in listed) == sorted([hidden_id, plain_id])
+    relabelled = answer(patch(api, lab, plain_id, [{"op": "replace", "path": "/securityLabel/0", "value": masked}]))
+    assert relabelled["securityLabel"] == [masked] and aws.documents.get(patient["espace_id"], plain_id).masked
+    # a physician the holder authorised sees the unmasked one, cannot patch it (403), nor a masked one (404)
+    doctor = token(psc, clock, "10000000006")
+    assert api.http.post(f"/pro/patients/{nir}/authorisations", headers={**doctor, "Content-Type": "application/json"},
+                         body=json.dumps({"basis": "consent"})).status_code == 201
+    withdraw = [{"op": "replace", "path": "/status", "value": "entered-in-error"}]
+    outcome(patch(api, doctor, hidden_id, withdraw), 403, "forbidden")
+    outcome(patch(api, doctor, plain_id, withdraw), 404, "not_found")
+    # other paths, values, media types
+    outcome(patch(api, lab, hidden_id, [{"op": "replace", "path": "/description", "value": "x"}]), 405,
+            "patch_not_supported")
+    outcome(patch(api, lab, hidden_id, [{"op": "replace", "path": "/status", "value": "superseded"}]), 422,
+            "unprocessable")
+    outcome(patch(api, lab, hidden_id, withdraw, "application/json"), 415, "unsupported_media_type")
+    # the withdraw: entered-in-error, bytes gone, logged as the JSON route's `delete` with channel fhir
+    withdrawn = answer(patch(api, lab, hidden_id, withdraw))
+    assert withdrawn["status"] == "entered-in-error"
+    assert aws.documents.get(patient["espace_id"], hidden_id).status == "entered-in-error"
+    assert f"documents/{patient['espace_id']}/{hidden_id}" not in stored(aws, patient["espace_id"])[1]
+    log = api.http.get("/espaces/me/access-log", headers=patient["headers"]).json_body["items"]
+    assert (log[0]["action"], log[0]["decision"], log[0]["channel"], log[0]["target"]) == (
+        "delete", "allowed", "fhir", hidden_id)

@@ -200,6 +200,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # ITI-65 (a bundle on the victim's INS, authored by the caller: `iti65_body`): a deposit needs no
     # read consent (BR-30), a block refuses it (BR-31), as POST /pro/patients/{ins}/documents
     ("POST", "/fhir/R4"): {**pro_row(ps=200, no_auth=200, no_read=200), PS_CROSS: 200},
+    # PATCH on the victim's own upload: a PS who may see it but is not its author → 403 (FHIR.md §6),
+    # one who may not see it → 404, a blocked one → 403
+    ("PATCH", "/fhir/R4/DocumentReference/{document_id}"): {**pro_row(ps=403, no_auth=404, no_read=404), PS_CROSS: 404},
 }
 
 
@@ -513,6 +516,9 @@ def run_matrix(world: World, routes: list[Any] | None = None) -> list[Cell]:
                 continue
             if (spec.method, spec.path) == ("POST", "/fhir/R4"):
                 body = iti65_body(world, headers)
+            if (spec.method, spec.path) == ("PATCH", "/fhir/R4/DocumentReference/{document_id}"):
+                headers = {**headers, "Content-Type": "application/json-patch+json"}
+                body = [{"op": "replace", "path": "/status", "value": "entered-in-error"}]  # type: ignore[assignment]
             raw = json.dumps(body).encode() if body is not None else b""
             query = fhir_query(spec.method, spec.path, world)
             if query and spec.method == "POST":  # ITI-67 by POST: a form body

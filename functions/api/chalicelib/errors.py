@@ -36,6 +36,7 @@ STATUS = {
     # the FHIR facade: XML asked, or a Binary as application/fhir+json over 4 MB (FHIR.md §2)
     "payload_too_large": 413,  # raised by chalicelib.bodies before any use case
     "unsupported_media_type": 415,
+    "patch_not_supported": 405,  # FHIR PATCH of an element other than /status or /securityLabel/0 (FHIR.md §6)
     "unprocessable": 422,  # the FHIR facade's business rules (ITI-65: content, category, labels; FHIR.md §1)
 }
 

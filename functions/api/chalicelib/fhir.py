@@ -191,3 +191,36 @@ def transaction(deps: Any, ps: Any, req: Any, fhir: FhirRequest, body: Any) -> R
                                d.hidden_from_holder, d.masked, f"Bundle.entry[{d.binary_index}]") for d in tx.deposits]
     done = pro.deposit_inline(deps, ps, tx.nir, items, req)
     return fhir_json(iti65.response(tx, fhir.base, [(doc.document_id, created) for doc, created in done]))
+
+
+# --- PATCH DocumentReference/{id} -------------------------------------------------------------------
+JSON_PATCH = "application/json-patch+json"
+
+
+def patch_body(request: Any) -> Any:
+    """An application/json-patch+json body (415 otherwise), small (the JSON routes' limit), valid JSON."""
+    from .bodies import MAX_BODY_BYTES
+    content_type = ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != JSON_PATCH:
+        raise BadInput(f"Le corps est attendu en {JSON_PATCH}.", "content-type", code="unsupported_media_type",
+                       status=415)
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadInput("Le corps de la requête est trop volumineux.", None, 413, "payload_too_large")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BadInput("Le corps n'est pas un JSON valide.", "body") from None
+
+
+def patch_document(deps: Any, ps: Any, req: Any, fhir: FhirRequest, document_id: str, body: Any) -> dict[str, Any]:
+    """`/status` → the JSON route's withdraw; `/securityLabel/0` → the author's relabel; the resource back."""
+    from mes.adapters.fhir import patch, resources
+    from mes.services import professionals as pro
+
+    path, value = patch.parse(body)
+    if path == patch.STATUS:
+        document = pro.withdraw_by_id(deps, ps, document_id, req)
+    else:
+        document = pro.relabel_deposit(deps, ps, document_id, value, req)
+    return resources.document_reference(document, fhir.base, document.espace_id)

@@ -61,6 +61,14 @@ def fhir_read_document(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, docu
     return facade.read_document(deps(), ps, req, fhir, document_id)
 
 
+@route(bp, "/fhir/R4/DocumentReference/{document_id}", "PATCH", auth="pro", media="fhir",
+       errors=(*FHIR_ERRORS, 405, 409, 413, 415, 422))
+def fhir_patch_document(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, document_id: str) -> dict[str, Any]:
+    """The author's own deposit: /status → entered-in-error (withdraw), /securityLabel/0 MASQUE_PS ⇄ N."""
+    body = facade.patch_body(bp.current_request)
+    return facade.patch_document(deps(), ps, req, fhir, document_id, body)
+
+
 @route(bp, "/fhir/R4/Binary/{document_id}", "GET", auth="pro", media="fhir", errors=FHIR_ERRORS)
 def fhir_retrieve(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, document_id: str) -> Response | dict:
     """ITI-68: 302 to a short-lived presigned GET; a Binary (≤ 4 MB) for Accept: application/fhir+json."""

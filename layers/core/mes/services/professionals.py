@@ -174,12 +174,16 @@ def withdraw(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req: Re
     if document is None or document.author_type == AuthorType.PATIENT or document.author_id != ps.rpps:
         log_access(deps, espace, ps, req, "delete", "refused:not_found", target=document_id)
         raise NotFound()
+    _withdraw(deps, ps, espace, document, req)
+
+
+def _withdraw(deps: ProDeps, ps: ProIdentity, espace: Espace, document: Document, req: RequestRef) -> None:
     if document.status == DocStatus.ENTERED_IN_ERROR:
         return
     document.status = DocStatus.ENTERED_IN_ERROR
     deps.documents.save(document)
     deps.store.delete(document.object_key)
-    log_access(deps, espace, ps, req, "delete", "allowed", target=document_id)
+    log_access(deps, espace, ps, req, "delete", "allowed", target=document.document_id)
 
 
 def open_emergency(deps: ProDeps, ps: ProIdentity, ins: str, mode: str, reason: str, req: RequestRef) -> datetime:
@@ -420,3 +424,45 @@ def _undo(deps: ProDeps, documents: list[Document]) -> None:
     for document in documents:
         deps.store.delete(document.object_key)
         deps.documents.remove(document, was_pending=True)
+
+
+# --- the FHIR facade's PATCH DocumentReference/{id}: the author's own deposit --------------------
+def author_document(deps: ProDeps, ps: ProIdentity, document_id: str, req: RequestRef, action: str
+                    ) -> tuple[Espace, Document]:
+    """The author's own deposit (BR-24). FHIR.md §6: a document this PS may see but did not write →
+    403; one it may not see → 404 (its existence is not confirmed); a blocked PS → 403 `blocked`."""
+    espace = find_document_espace(deps, document_id)
+    grants = deps.access.grants(espace.espace_id, ps.rpps)
+    if grants.blocked:
+        _refuse(deps, espace, ps, req, action, policy.Blocked())
+    document = deps.documents.get(espace.espace_id, document_id)
+    if document is not None and document.author_type != AuthorType.PATIENT and document.author_id == ps.rpps:
+        return espace, document
+    decision = policy.read_decision(ps, espace, grants, req.at)
+    if document is not None and policy.visible_to_professional(ps, document, decision):
+        _refuse(deps, espace, ps, req, action, Forbidden("Seul l'auteur d'un document peut le modifier."))
+    log_access(deps, espace, ps, req, action, "refused:not_found", target=document_id)
+    raise NotFound()
+
+
+def withdraw_by_id(deps: ProDeps, ps: ProIdentity, document_id: str, req: RequestRef) -> Document:
+    """PATCH /status → entered-in-error: the JSON route's withdraw (BR-24: bytes deleted)."""
+    espace, document = author_document(deps, ps, document_id, req, "delete")
+    _withdraw(deps, ps, espace, document, req)
+    return document
+
+
+def relabel_deposit(deps: ProDeps, ps: ProIdentity, document_id: str, label: str, req: RequestRef) -> Document:
+    """PATCH /securityLabel/0 on the author's own deposit (FHIR.md §2): `MASQUE_PS` masks it from other
+    professionals (never one hidden from the holder: BR-25/26), `N` unmasks it and shows a document
+    hidden from the holder now rather than at its release (BR-26)."""
+    espace, document = author_document(deps, ps, document_id, req, "update")
+    if document.status == DocStatus.ENTERED_IN_ERROR:
+        raise StateConflict("Ce document a été retiré.")
+    if label == "MASQUE_PS":
+        rules.set_masked(document, True)
+    else:
+        document.masked, document.hidden_from_holder, document.hidden_until = False, False, None
+    deps.documents.save(document)
+    log_access(deps, espace, ps, req, "update", "allowed", target=document_id)
+    return document

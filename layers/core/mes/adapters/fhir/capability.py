@@ -38,7 +38,8 @@ def _interactions(routes: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
         if not match:
             continue
         kind = "read" if (match.group(2) or "").startswith("/{") else "search-type"
-        if method in ("GET", "POST") and (method == "GET" or kind == "search-type"):
+        kind = {("PATCH", "read"): "patch", ("POST", "search-type"): kind, ("GET", kind): kind}.get((method, kind), "")
+        if kind:
             found.setdefault(match.group(1), set()).add(kind)
     return found
 
