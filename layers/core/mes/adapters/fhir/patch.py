@@ -38,7 +38,7 @@ def parse(body: Any) -> tuple[str, str]:
 
 def _label(value: Any) -> str:
     codings = value.get("coding") if isinstance(value, dict) else None
-    found = [LABELS.get((c.get("system"), c.get("code"))) for c in codings if isinstance(c, dict)] \
+    found = [LABELS.get((str(c.get("system")), str(c.get("code")))) for c in codings if isinstance(c, dict)] \
         if isinstance(codings, list) else []
     if len(found) != 1 or found[0] is None:
         raise Unprocessable("Étiquette attendue : MASQUE_PS (TRE_A07) ou N (v3-Confidentiality).", field="value")
