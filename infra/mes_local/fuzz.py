@@ -51,7 +51,11 @@ SEMANTIC_400 = ("create_session", "renew_code", "attach_child", "invite_represen
                 "pro_access_log", "pro_block", "pro_start", "pro_profile", "pro_reveal_document",
                 # the FHIR facade: an INS in `patient.identifier`/`identifier` (its NIR key), an opaque
                 # `_cursor`, a date the pattern allows but the calendar does not (2026-02-30)
-                "fhir_search_documents", "fhir_search_documents_post", "fhir_search_patients")
+                "fhir_search_documents", "fhir_search_documents_post", "fhir_search_patients",
+                # ITI-65: the Bundle's resources (FHIR R4 itself is not one JSON Schema), the subject's
+                # NIR key, a contained author equal to the token's RPPS, base64 bytes whose content
+                # matches the declared type (BR-23)
+                "fhir_transaction")
 
 
 # Headers an operation needs that no OpenAPI document can state (an `Accept` header parameter is

@@ -27,7 +27,7 @@ def deps() -> pro.ProDeps:
     return get_container().pro_deps()
 
 
-@route(bp, "/fhir/R4", "POST", auth="pro", media="fhir", errors=(*FHIR_ERRORS, 413, 415, 422))
+@route(bp, "/fhir/R4", "POST", auth="pro", media="fhir", errors=(*FHIR_ERRORS, 409, 413, 415, 422, 429))
 def fhir_transaction(ps: ProIdentity, req: RequestRef, fhir: FhirRequest) -> Response:
     """ITI-65: a transaction Bundle (List SubmissionSet, DocumentReference, inline Binary), deposited as
     POST /pro/patients/{ins}/documents deposits, its bytes validated as an upload's; all or nothing."""
