@@ -60,7 +60,7 @@ def capability_statement(routes: Iterable[tuple[str, str]], base: str, date: str
     return {
         "resourceType": "CapabilityStatement", "status": "active", "date": date, "kind": "instance",
         "instantiates": [MHD_RESPONDER, *([MHD_RECIPIENT] if transaction else [])], "fhirVersion": "4.0.1", "format": [FHIR_JSON],
-        "implementation": {"description": "mes — façade FHIR R4 (PDSm / IHE MHD), lecture", "url": base},
+        "implementation": {"description": "mes — façade FHIR R4 (PDSm / IHE MHD), lecture et dépôt", "url": base},
         "rest": [{
             "mode": "server",
             "documentation": "Jeton Pro Santé Connect (Bearer) sur chaque opération sauf metadata.",
