@@ -56,6 +56,9 @@ SEMANTIC_400 = ("create_session", "renew_code", "attach_child", "invite_represen
                 # a FHIR transaction (PCH-01): its entries are whole FHIR resources whose LOINC/UCUM
                 # codes, NIR key, instants and the dispatch on their resourceType (422 for what no
                 # handler takes) are checked by mes.adapters.fhir, not restated as JSON Schema
+                # ITI-65: the Bundle's resources (FHIR R4 itself is not one JSON Schema), the subject's
+                # NIR key, a contained author equal to the token's RPPS, base64 bytes whose content
+                # matches the declared type (BR-23)
                 "fhir_transaction")
 
 

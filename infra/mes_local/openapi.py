@@ -23,6 +23,7 @@ PROBLEM_DESCRIPTIONS = {
     410: "expired",
     413: "payload_too_large: the body exceeds 256 KiB",
     415: "unsupported_media_type: the body must be application/json",
+    422: "unprocessable: well-formed, against a business rule (FHIR facade: content type, category, labels)",
     429: "rate limited, locked or over quota (Retry-After when it applies)",
     500: "internal_error: a technical error, nothing leaked",
 }
@@ -190,6 +191,37 @@ def responses(spec: Any) -> dict[str, Any]:
     return answers
 
 
+def _label_value(system: str, code: str) -> dict[str, Any]:
+    return {"type": "object", "required": ["coding"], "properties": {"coding": {
+        "type": "array", "minItems": 1, "maxItems": 1, "items": {
+            "type": "object", "required": ["system", "code"],
+            "properties": {"system": {"const": system}, "code": {"const": code}}}}}}
+
+
+def _patch_operation(path: str, value: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": ["op", "path", "value"],
+            "properties": {"op": {"enum": ["replace", "add"]}, "path": {"const": path}, "value": value}}
+
+
+# FHIR.md §2/§6: one operation — /status → entered-in-error, or /securityLabel/0 MASQUE_PS | N
+JSON_PATCH_SCHEMA = {"type": "array", "minItems": 1, "maxItems": 1, "items": {"oneOf": [
+    _patch_operation("/status", {"const": "entered-in-error"}),
+    _patch_operation("/securityLabel/0", {"oneOf": [
+        _label_value("https://mos.esante.gouv.fr/NOS/TRE_A07-StatutVisibiliteDocument/FHIR/TRE-A07-StatutVisibiliteDocument",
+                     "MASQUE_PS"),
+        _label_value("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "N")]})]}}
+
+
+def fhir_request_body(spec: Any) -> dict[str, Any]:
+    """A FHIR POST or PATCH: ITI-67's criteria as a form, a JSON Patch, or ITI-65's transaction Bundle
+    (POST /fhir/R4: the only other FHIR POST)."""
+    if spec.query:
+        return {"required": True, "content": {FORM: {"schema": _schema_ref(spec.query)}}}
+    if spec.method == "PATCH":  # FHIR.md §2: one JSON Patch operation on /status or /securityLabel/0
+        return {"required": True, "content": {"application/json-patch+json": {"schema": JSON_PATCH_SCHEMA}}}
+    return {"required": True, "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/FhirTransaction"}}}}
+
+
 def operation(spec: Any) -> dict[str, Any]:
     op: dict[str, Any] = {"operationId": operation_id(spec), "summary": spec.summary,
                           "tags": [spec.area or "api"], "responses": {}}
@@ -199,8 +231,8 @@ def operation(spec: Any) -> dict[str, Any]:
     op["security"] = [{spec.auth: []}] if spec.auth else [{"session": []}] if spec.session == "renew" else []
     if spec.body:
         op["requestBody"] = request_body(spec.body)
-    if spec.media == "fhir" and spec.method == "POST" and spec.query:
-        op["requestBody"] = {"required": True, "content": {FORM: {"schema": _schema_ref(spec.query)}}}
+    if spec.media == "fhir" and spec.method in ("POST", "PATCH"):
+        op["requestBody"] = fhir_request_body(spec)
     op["responses"] = responses(spec)
     return op
 

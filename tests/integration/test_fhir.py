@@ -332,13 +332,15 @@ def test_tokens_metadata_and_errors(api, aws, clock, psc, patient):
     assert capability["fhirVersion"] == "4.0.1" and capability["format"] == ["application/fhir+json"]
     assert capability["implementation"]["url"] == BASE
     resources = {r["type"]: sorted(i["code"] for i in r["interaction"]) for r in capability["rest"][0]["resource"]}
-    assert resources == {"Binary": ["read"], "DocumentReference": ["read", "search-type"], "Patient": ["search-type"],
-                         "AuditEvent": ["search-type"], "Consent": ["search-type"], "Observation": ["create"]}
-    assert capability["rest"][0]["interaction"][0]["code"] == "transaction"
+    assert resources == {"Binary": ["read"], "DocumentReference": ["patch", "read", "search-type"],
+                         "Patient": ["search-type"], "AuditEvent": ["search-type"], "Consent": ["search-type"],
+                         "Observation": ["create"]}
     # generated from the routes: every FHIR route is in it, and nothing else
     from chalicelib.routing import REGISTRY
     assert {s.path.split("/")[3] for s in REGISTRY if s.media == "fhir" and s.path != "/fhir/R4"} - {"metadata"} == set(
         resources)
+    assert capability["rest"][0]["interaction"] == [{
+        "code": "transaction", "documentation": "ITI-65 Provide Document Bundle; PCH-01: Observation (+ PhdDevice)"}]
     params = {p["name"] for r in capability["rest"][0]["resource"] for p in r.get("searchParam", [])}
     assert {"patient.identifier", "status", "type", "category", "date", "period", "creation", "security-label",
             "identifier", "_count"} <= params

@@ -205,6 +205,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # BR-32: the access log and the consents are the administrator's (the `ps` column) only
     ("GET", "/fhir/R4/AuditEvent"): {**pro_row(ps=200), PS_CROSS: 403},
     ("GET", "/fhir/R4/Consent"): {**pro_row(ps=200), PS_CROSS: 403},
+    # PATCH on the victim's own upload: a PS who may see it but is not its author → 403 (FHIR.md §6),
+    # one who may not see it → 404, a blocked one → 403
+    ("PATCH", "/fhir/R4/DocumentReference/{document_id}"): {**pro_row(ps=403, no_auth=404, no_read=404), PS_CROSS: 404},
 }
 
 
@@ -420,19 +423,39 @@ def body_for(method: str, path: str, world: World) -> dict | None:
         ("POST", f"{P}/emergency-access"): {"mode": "break_glass", "reason": "Patient inconscient aux urgences"},
         ("POST", f"{P}/conversations"): {"subject": "Bonjour", "body": "Un message."},
         ("POST", "/pro/conversations/{conversation_id}/messages"): {"body": "Bonjour", "attachments": []},
-        ("POST", "/fhir/R4"): {"resourceType": "Bundle", "type": "transaction", "entry": [{
-            "resource": {"resourceType": "Observation", "status": "final",
-                         "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
-                         "subject": {"identifier": {"system": "urn:oid:1.2.250.1.213.1.4.8", "value": world.ids["ins"]}},
-                         "effectiveDateTime": "2026-03-01T08:00:00Z",
-                         "valueQuantity": {"value": 70, "unit": "kg", "system": "http://unitsofmeasure.org",
-                                           "code": "kg"}},
-            "request": {"method": "POST", "url": "Observation"}}]},
     }
     return bodies.get((method, path))
 
 
 FORM = "application/x-www-form-urlencoded"
+
+
+def iti65_body(world: World, headers: dict) -> dict:
+    """An ITI-65 transaction on the victim's INS whose contained author is the caller (the token's
+    idNatPs, read without checking: the API checks it), so that a refusal comes from the policy."""
+    import base64
+
+    import jwt
+    token = headers.get("Authorization", " ").split(" ", 1)[1]
+    try:
+        id_nat_ps = str(jwt.decode(token, options={"verify_signature": False}).get("SubjectNameID", "8"))
+    except jwt.PyJWTError:  # a holder's or no token: any author
+        id_nat_ps = "8" + DOCTOR
+    subject = {"reference": "Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|" + world.ids["ins"]}
+    rpps = id_nat_ps[1:]
+    document = {"resourceType": "DocumentReference", "status": "current",
+                "contained": [{"resourceType": "Practitioner", "id": "ps",
+                               "identifier": [{"system": "urn:oid:1.2.250.1.71.4.2.1", "value": "8" + rpps}]}],
+                "masterIdentifier": {"system": "urn:ietf:rfc:3986", "value": "urn:oid:1.2.250.1.999.1.1"},
+                "type": {"coding": [{"system": "http://loinc.org", "code": "11502-2"}]},
+                "category": [{"coding": [{"system": "https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/"
+                                                    "TRE-A03-ClasseDocument", "code": "10"}]}],
+                "subject": subject, "author": [{"reference": "#ps"}],
+                "content": [{"attachment": {"contentType": "application/pdf", "url": "urn:uuid:b", "title": "Bilan"}}]}
+    binary = {"resourceType": "Binary", "contentType": "application/pdf", "data": base64.b64encode(PDF).decode()}
+    return {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:d", "request": {"method": "POST", "url": "DocumentReference"}, "resource": document},
+        {"fullUrl": "urn:uuid:b", "request": {"method": "POST", "url": "Binary"}, "resource": binary}]}
 
 
 def fhir_query(method: str, path: str, world: World) -> str:
@@ -498,6 +521,11 @@ def run_matrix(world: World, routes: list[Any] | None = None) -> list[Cell]:
             except SetupFailed as exc:  # an earlier unexpected success broke the victim's world
                 cells.append(Cell(spec.method, spec.path, kind, expected, 0, f"setup failed: {exc}"))
                 continue
+            if (spec.method, spec.path) == ("POST", "/fhir/R4"):
+                body = iti65_body(world, headers)
+            if (spec.method, spec.path) == ("PATCH", "/fhir/R4/DocumentReference/{document_id}"):
+                headers = {**headers, "Content-Type": "application/json-patch+json"}
+                body = [{"op": "replace", "path": "/status", "value": "entered-in-error"}]  # type: ignore[assignment]
             raw = json.dumps(body).encode() if body is not None else b""
             query = fhir_query(spec.method, spec.path, world)
             if query and spec.method == "POST":  # ITI-67 by POST: a form body

@@ -76,6 +76,23 @@ def _pairs(request: Any) -> list[tuple[str, str]]:
     return pairs
 
 
+def _form_pairs(request: Any) -> list[tuple[str, str]]:
+    """POST …/_search: the criteria in an application/x-www-form-urlencoded body (else 415)."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != FORM:
+        raise BadInput("Les critères de recherche sont attendus en application/x-www-form-urlencoded.",
+                       "content-type", code="unsupported_media_type", status=415)
+    try:
+        return parse_qsl((request.raw_body or b"").decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise BadInput("Le corps de la requête n'est pas de l'UTF-8 valide.", "body") from None
+
+
+def _is_search(request: Any) -> bool:
+    """POST …/_search carries search parameters in a form body; other POSTs (ITI-65) a resource."""
+    return str((request.context or {}).get("resourcePath") or getattr(request, "path", "")).endswith("/_search")
+
+
 XML = ("application/fhir+xml", "application/xml+fhir", "application/xml", "text/xml")
 
 
@@ -162,15 +179,14 @@ def search_patients(deps: Any, ps: Any, req: Any, fhir: FhirRequest) -> dict[str
 
 
 # --- the facade's writes and the administrator's reads (PCH-01, AuditEvent, Consent) ---------------
-def transaction(deps: Any, profiles: Any, ps: Any, req: Any, fhir: FhirRequest, bundle: dict[str, Any]) -> Response:
-    """POST {base}: the transaction's entries decide who handles it. Observations (and Devices):
-    PCH-01 measurements; anything else is not handled here (422)."""
+def transaction(deps: Any, profiles: Any, ps: Any, req: Any, fhir: FhirRequest, bundle: Any) -> Response:
+    """POST {base}: the transaction's entries decide who handles it. Observations (and Devices): PCH-01
+    measurements; otherwise ITI-65 (List, DocumentReference, Binary; anything else is refused there)."""
     from mes.adapters.fhir import observations
 
-    if observations.is_measurements(bundle):
+    if isinstance(bundle, dict) and observations.is_measurements(bundle):
         return measurements_transaction(deps, profiles, ps, req, fhir, bundle)
-    raise observations.UnsupportedTransaction(
-        "Transaction non prise en charge : seules les mesures (Observation) sont acceptées ici.")
+    return deposit_transaction(deps, ps, req, fhir, bundle)
 
 
 def measurements_transaction(deps: Any, profiles: Any, ps: Any, req: Any, fhir: FhirRequest,
@@ -253,3 +269,69 @@ def search_consents(deps: Any, ps: Any, req: Any, fhir: FhirRequest) -> dict[str
     found = [c for c in (audit.consent(p, espace.espace_id) for p in professionals) if c is not None]
     self_url = f"{fhir.base}/Consent?{urlencode({'patient.identifier': params['patient.identifier']})}"
     return resources.searchset(found, fhir.base, self_url, None)
+
+
+# --- the facade's writes: ITI-65 --------------------------------------------------------------------
+MAX_TRANSACTION_BYTES = 4_400_000  # FHIR.md §2: under Lambda's 6 MB payload once base64 and headers count
+
+
+def transaction_body(request: Any) -> Any:
+    """A FHIR JSON body: application/fhir+json (or application/json), ≤ 4.4 MB (413), valid JSON (400)."""
+    content_type = ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in (FHIR_JSON, "application/json"):
+        raise BadInput("Le corps est attendu en application/fhir+json.", "content-type",
+                       code="unsupported_media_type", status=415)
+    raw = request.raw_body or b""
+    if len(raw) > MAX_TRANSACTION_BYTES:
+        raise BadInput(f"Transaction trop volumineuse ({MAX_TRANSACTION_BYTES} octets au plus) : "
+                       "déposez les documents en plusieurs transactions.", None, 413, "payload_too_large")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BadInput("Le corps n'est pas un JSON valide.", "body") from None
+
+
+def deposit_transaction(deps: Any, ps: Any, req: Any, fhir: FhirRequest, body: Any) -> Response:
+    """ITI-65: the Bundle checked whole, then the professionals' deposit (policy, pending document, bytes
+    to S3 for the upload's validation, access log `deposit` with channel fhir), all or nothing."""
+    from mes.adapters.fhir import transaction as iti65
+    from mes.services import professionals as pro
+
+    tx = iti65.parse(body, fhir.base, ps.rpps)
+    items = [pro.InlineDeposit(d.title, d.category, d.content_type, d.content, d.master_identifier,
+                               d.hidden_from_holder, d.masked, f"Bundle.entry[{d.binary_index}]") for d in tx.deposits]
+    done = pro.deposit_inline(deps, ps, tx.nir, items, req)
+    return fhir_json(iti65.response(tx, fhir.base, [(doc.document_id, created) for doc, created in done]))
+
+
+# --- PATCH DocumentReference/{id} -------------------------------------------------------------------
+JSON_PATCH = "application/json-patch+json"
+
+
+def patch_body(request: Any) -> Any:
+    """An application/json-patch+json body (415 otherwise), small (the JSON routes' limit), valid JSON."""
+    from .bodies import MAX_BODY_BYTES
+    content_type = ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != JSON_PATCH:
+        raise BadInput(f"Le corps est attendu en {JSON_PATCH}.", "content-type", code="unsupported_media_type",
+                       status=415)
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadInput("Le corps de la requête est trop volumineux.", None, 413, "payload_too_large")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BadInput("Le corps n'est pas un JSON valide.", "body") from None
+
+
+def patch_document(deps: Any, ps: Any, req: Any, fhir: FhirRequest, document_id: str, body: Any) -> dict[str, Any]:
+    """`/status` → the JSON route's withdraw; `/securityLabel/0` → the author's relabel; the resource back."""
+    from mes.adapters.fhir import patch, resources
+    from mes.services import professionals as pro
+
+    path, value = patch.parse(body)
+    if path == patch.STATUS:
+        document = pro.withdraw_by_id(deps, ps, document_id, req)
+    else:
+        document = pro.relabel_deposit(deps, ps, document_id, value, req)
+    return resources.document_reference(document, fhir.base, document.espace_id)

@@ -217,6 +217,8 @@ class DocumentRepository(Protocol):
     def hidden_due(self, shard: int, now: datetime, limit: int,
                    start: PageKey | None) -> Page[tuple[str, str]]: ...
     def get_many(self, keys: Sequence[tuple[str, str]]) -> builtins.list[Document]: ...
+    def find_deposit(self, espace_id: str, deposit_key: str) -> str | None:
+        """The document id an author's deposit key (FHIR masterIdentifier) was created with, or None."""
 
 
 class ObjectHead(TypedDict):
@@ -242,6 +244,10 @@ class DocumentStore(Protocol):
         """Only the first bytes: the validation function never reads a whole document."""
 
     def tags(self, key: str, version_id: str | None = None) -> dict[str, str]: ...
+    def put(self, key: str, content_type: str, data: bytes) -> None:
+        """Bytes the API received inline (a FHIR ITI-65 Binary), SSE-KMS as a presigned upload: the
+        bucket's event starts the same validation."""
+
     def delete(self, key: str) -> None:
         """Every version: the bytes are gone, not hidden."""
 

@@ -6,9 +6,9 @@ generator may send and what a client may expect, not the whole FHIR specificatio
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from .common import NIR_PATTERN, Body
 
@@ -62,26 +62,6 @@ class ConsentSearchQuery(Body):
                                     description="the patient's INS: urn:oid:1.2.250.1.213.1.4.8|{NIR}")
 
 
-TRANSACTION_EXAMPLE = {"resourceType": "Bundle", "type": "transaction", "entry": [{
-    "fullUrl": "urn:uuid:6f1c1f8e-3b8a-4c4e-9a53-0c7e3c2f7a10",
-    "resource": {"resourceType": "Observation", "status": "final",
-                 "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
-                 "subject": {"identifier": {"system": "urn:oid:1.2.250.1.213.1.4.8", "value": "180017512345608"}},
-                 "effectiveDateTime": "2026-03-01T08:30:00Z",
-                 "valueQuantity": {"value": 68.5, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}},
-    "request": {"method": "POST", "url": "Observation"}}]}
-
-
-class FhirTransactionIn(BaseModel):
-    """A FHIR transaction Bundle (PCH-01 measurements; ITI-65 deposits): its entries are read by
-    mes.adapters.fhir (every entry checked before anything is stored)."""
-
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [TRANSACTION_EXAMPLE]})
-    resourceType: Literal["Bundle"]
-    type: Literal["transaction"]
-    entry: list[dict[str, Any]] = Field(min_length=1, max_length=100)
-
-
 def _resource(name: str, required: list[str], properties: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"type": "object", "required": ["resourceType", *required],
             "properties": {"resourceType": {"const": name}, **(properties or {})}}
@@ -91,12 +71,17 @@ FHIR_SCHEMAS: dict[str, dict[str, Any]] = {
     "FhirCapabilityStatement": _resource("CapabilityStatement", ["status", "date", "kind", "fhirVersion", "format"]),
     "FhirBundle": _resource("Bundle", ["type"], {"type": {"const": "searchset"},
                                                  "entry": {"type": "array", "items": {"type": "object"}}}),
-    "FhirTransactionResponse": _resource("Bundle", ["type", "entry"], {"type": {"const": "transaction-response"},
-                                                                      "entry": {"type": "array"}}),
     "FhirDocumentReference": _resource("DocumentReference", ["id", "status", "content"]),
     "FhirBinary": _resource("Binary", ["id", "contentType", "data"]),
     "FhirOperationOutcome": _resource("OperationOutcome", ["issue"], {"issue": {"type": "array", "minItems": 1}}),
+    # POST /fhir/R4 (ITI-65 deposits, PCH-01 measurements): the transaction Bundle in, its transaction-response out
+    "FhirTransaction": _resource("Bundle", ["type", "entry"], {
+        "type": {"const": "transaction"}, "entry": {"type": "array", "minItems": 1, "maxItems": 100,
+                                                    "items": {"type": "object"}}}),
+    "FhirTransactionResponse": _resource("Bundle", ["type", "entry"], {
+        "type": {"const": "transaction-response"}, "entry": {"type": "array", "items": {"type": "object"}}}),
 }
+TRANSACTION_PATH = "/fhir/R4"
 
 
 def answer_schema(path: str) -> str:
@@ -106,6 +91,8 @@ def answer_schema(path: str) -> str:
         return "FhirTransactionResponse"
     if path.endswith("/metadata"):
         return "FhirCapabilityStatement"
+    if path == TRANSACTION_PATH:
+        return "FhirTransactionResponse"
     if path.endswith("}"):
         return "Fhir" + path.split("/")[-2]
     return "FhirBundle"

@@ -19,7 +19,6 @@ from ..fhir import FhirRequest
 from ..models.fhir import (
     ConsentSearchQuery,
     DocumentSearchQuery,
-    FhirTransactionIn,
     PatientIdentifierQuery,
     PatientSearchQuery,
 )
@@ -31,6 +30,14 @@ FHIR_ERRORS = (400, 401, 403, 404, 406)  # 406: an Accept naming XML only (FHIR.
 
 def deps() -> pro.ProDeps:
     return get_container().pro_deps()
+
+
+@route(bp, "/fhir/R4", "POST", auth="pro", media="fhir", errors=(*FHIR_ERRORS, 409, 413, 415, 422, 429))
+def fhir_transaction(ps: ProIdentity, req: RequestRef, fhir: FhirRequest) -> Response:
+    """A transaction Bundle: ITI-65 (List SubmissionSet, DocumentReference, inline Binary, deposited as
+    POST /pro/patients/{ins}/documents deposits) or PCH-01 (Observations, optional PhdDevice); all or nothing."""
+    body = facade.transaction_body(bp.current_request)
+    return facade.transaction(deps(), get_container().profiles, ps, req, fhir, body)
 
 
 @route(bp, "/fhir/R4/metadata", "GET", auth=None, media="fhir", errors=(406,))
@@ -60,6 +67,14 @@ def fhir_read_document(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, docu
     return facade.read_document(deps(), ps, req, fhir, document_id)
 
 
+@route(bp, "/fhir/R4/DocumentReference/{document_id}", "PATCH", auth="pro", media="fhir",
+       errors=(*FHIR_ERRORS, 405, 409, 413, 415, 422))
+def fhir_patch_document(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, document_id: str) -> dict[str, Any]:
+    """The author's own deposit: /status → entered-in-error (withdraw), /securityLabel/0 MASQUE_PS ⇄ N."""
+    body = facade.patch_body(bp.current_request)
+    return facade.patch_document(deps(), ps, req, fhir, document_id, body)
+
+
 @route(bp, "/fhir/R4/Binary/{document_id}", "GET", auth="pro", media="fhir", errors=FHIR_ERRORS)
 def fhir_retrieve(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, document_id: str) -> Response | dict:
     """ITI-68: 302 to a short-lived presigned GET; a Binary (≤ 4 MB) for Accept: application/fhir+json."""
@@ -70,14 +85,6 @@ def fhir_retrieve(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, document_
 def fhir_search_patients(ps: ProIdentity, req: RequestRef, fhir: FhirRequest) -> dict[str, Any]:
     """The patient of an INS: 0 or 1 Patient (created or active espace), the lookup logged."""
     return facade.search_patients(deps(), ps, req, fhir)
-
-
-@route(bp, "/fhir/R4", "POST", auth="pro", media="fhir", body=FhirTransactionIn,
-       errors=(400, 401, 403, 404, 406, 409, 413, 415, 422))
-def fhir_transaction(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, body: FhirTransactionIn) -> Response:
-    """A transaction Bundle: PCH-01 measurements (Observations, optional PhdDevice); 201 per entry."""
-    c = get_container()
-    return facade.transaction(deps(), c.profiles, ps, req, fhir, body.model_dump(mode="json"))
 
 
 @route(bp, "/fhir/R4/Observation", "GET", auth="pro", media="fhir", errors=(401, 403))

@@ -39,6 +39,7 @@ from mes.domain.errors import ConcurrentUpdate
 from mes.ports import Page
 
 QUOTA_SK = "~quota"  # sorts after every document id (hex), excluded by the key condition
+DEPOSIT_SK = "~deposit#"  # + deposit key: which document an ITI-65 masterIdentifier created (idempotency)
 HIDDEN_SHARDS = 4
 
 
@@ -151,6 +152,15 @@ class DynamoDocumentRepository:
             version=int(m.version or 0), hidden_from_representatives=bool(m.hidden_from_representatives),
             object_version=m.object_version)
 
+    def _deposit_marker(self, d: Document) -> DocumentModel:
+        return self.Doc(espace_id=d.espace_id, document_id=DEPOSIT_SK + (d.deposit_key or ""), title=d.document_id)
+
+    def find_deposit(self, espace_id: str, deposit_key: str) -> str | None:
+        try:
+            return str(self.Doc.get(espace_id, DEPOSIT_SK + deposit_key, consistent_read=True).title)
+        except self.Doc.DoesNotExist:
+            return None
+
     def _quota(self, espace_id: str) -> DocumentModel:
         return self.Doc(espace_id=espace_id, document_id=QUOTA_SK)
 
@@ -169,6 +179,8 @@ class DynamoDocumentRepository:
                 tx.save(self._to_model(d, 1), condition=q.document_id.does_not_exist())
                 tx.update(self._quota(d.espace_id), actions=actions,
                           condition=(pending_ok & bytes_ok) if pending else bytes_ok)
+                if d.deposit_key:
+                    tx.save(self._deposit_marker(d), condition=q.document_id.does_not_exist())
         except TransactWriteError as exc:
             failed = failed_indexes(exc)
             if 1 in failed:
@@ -183,12 +195,15 @@ class DynamoDocumentRepository:
         actions: list[Action] = [] if d.status == DocStatus.REJECTED else [q.total_bytes.add(-d.size)]
         if was_pending:
             actions.append(q.pending_uploads.add(-1))
-        if not actions:
+        if not actions and not d.deposit_key:
             self.Doc(espace_id=d.espace_id, document_id=d.document_id).delete()
             return
         with transaction(self._region) as tx:
             tx.delete(self.Doc(espace_id=d.espace_id, document_id=d.document_id))
-            tx.update(self._quota(d.espace_id), actions=actions)
+            if actions:
+                tx.update(self._quota(d.espace_id), actions=actions)
+            if d.deposit_key:
+                tx.delete(self.Doc(espace_id=d.espace_id, document_id=DEPOSIT_SK + d.deposit_key))
 
     def save(self, d: Document, *, validated: bool = False) -> None:
         """Conditional on the version read. `validated`: the pending upload leaves the quota's pending
@@ -211,7 +226,7 @@ class DynamoDocumentRepository:
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, espace_id: str, document_id: str) -> Document | None:
-        if document_id == QUOTA_SK:
+        if document_id.startswith("~"):  # the quota and deposit-marker items are no documents
             return None
         try:
             return self._to_domain(self.Doc.get(espace_id, document_id, consistent_read=True))

@@ -146,6 +146,8 @@ class Document:
     # a presigned upload reused within its 5 minutes never replaces a checked file. None on documents
     # validated before it was recorded (read as the latest version).
     object_version: str | None = None
+    # FHIR ITI-65: "<author>|<masterIdentifier>" digest; created with the document, one per author (idempotency)
+    deposit_key: str | None = None
 
     @property
     def max_bytes(self) -> int:

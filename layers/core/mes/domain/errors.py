@@ -23,6 +23,13 @@ class ValidationError(DomainError):
     detail = "La requête est invalide."
 
 
+class Unprocessable(DomainError):
+    """Well-formed, but against a business rule (the FHIR facade's 422: FHIR.md §1, §6)."""
+
+    code = "unprocessable"
+    detail = "La requête ne respecte pas une règle métier."
+
+
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
     detail = "Les informations saisies ne permettent pas de vous identifier."

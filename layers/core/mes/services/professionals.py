@@ -12,7 +12,7 @@ from typing import Any
 from mes.domain import access as policy
 from mes.domain import documents as rules
 from mes.domain.documents import AuthorType, DocStatus, Document
-from mes.domain.errors import DomainError, Forbidden, NotFound, StateConflict, ValidationError
+from mes.domain.errors import DomainError, Forbidden, NotFound, StateConflict, Unprocessable, ValidationError
 from mes.domain.espace import Espace
 from mes.domain.keys import Keys
 from mes.domain.professionals import ProIdentity, may_be_administrator
@@ -185,12 +185,16 @@ def withdraw(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req: Re
     if document is None or document.author_type == AuthorType.PATIENT or document.author_id != ps.rpps:
         log_access(deps, espace, ps, req, "delete", "refused:not_found", target=document_id)
         raise NotFound()
+    _withdraw(deps, ps, espace, document, req)
+
+
+def _withdraw(deps: ProDeps, ps: ProIdentity, espace: Espace, document: Document, req: RequestRef) -> None:
     if document.status == DocStatus.ENTERED_IN_ERROR:
         return
     document.status = DocStatus.ENTERED_IN_ERROR
     deps.documents.save(document)
     deps.store.delete(document.object_key)
-    log_access(deps, espace, ps, req, "delete", "allowed", target=document_id)
+    log_access(deps, espace, ps, req, "delete", "allowed", target=document.document_id)
 
 
 def open_emergency(deps: ProDeps, ps: ProIdentity, ins: str, mode: str, reason: str, req: RequestRef) -> datetime:
@@ -340,3 +344,146 @@ def retrieve_document(deps: ProDeps, ps: ProIdentity, document_id: str, req: Req
     if (document.real_size or document.size) > INLINE_MAX_BYTES:
         raise NotAcceptable()
     return document, deps.store.read_head(document.object_key, INLINE_MAX_BYTES + 1, document.object_version)
+
+
+# --- the FHIR facade's deposit (ITI-65): the same deposit, its bytes inline, all or nothing -------
+@dataclass(frozen=True)
+class InlineDeposit:
+    """One document of an ITI-65 transaction: what the JSON deposit declares, plus its bytes and the
+    author's own identifier of it (FHIR masterIdentifier: a second post of it creates nothing)."""
+
+    title: str
+    category: str
+    content_type: str
+    content: bytes
+    master_identifier: str
+    hidden_from_holder: bool = False
+    masked: bool = False
+    source: str = ""  # where the bytes came from, for the error's field (e.g. "Bundle.entry[2]")
+
+
+def deposit_key(rpps: str, master_identifier: str) -> str:
+    import hashlib
+    return hashlib.sha256(f"{rpps}|{master_identifier}".encode()).hexdigest()
+
+
+def check_inline(item: InlineDeposit, field: str) -> None:
+    """BR-23 at once on bytes the API holds: the declared metadata as for an upload, then the real size
+    and the type by content (domain/documents.check_content, the validation function's own rule);
+    the malware verdict comes later, from the same S3 event → validation as an upload."""
+    filename = "document." + next(ext for ext, types in rules.CONTENT_TYPES.items() if item.content_type in types) \
+        if item.content_type in rules.ALLOWED_CONTENT_TYPES else "document"
+    rules.validate_upload(item.title, item.category, filename, item.content_type, max(len(item.content), 1),
+                          rules.PRO_MAX_BYTES)
+    probe = Document(espace_id="", document_id="", title=item.title, category=item.category, filename=filename,
+                     content_type=item.content_type, size=len(item.content), author_type=AuthorType.PRACTITIONER,
+                     author_id="", created_at=datetime.min, object_key="", status=DocStatus.REJECTED)
+    _, reason = rules.check_content(probe, item.content[:rules.HEAD_SNIFF_BYTES], len(item.content))
+    if reason is not None:
+        probe.reject_reason = str(reason)
+        raise Unprocessable(rules.rejection_reason(probe), field=field)
+
+
+def deposit_inline(deps: ProDeps, ps: ProIdentity, ins: str, items: list[InlineDeposit], req: RequestRef
+                   ) -> list[tuple[Document, bool]]:
+    """ITI-65: every document checked before anything is written; then each one as `deposit` writes it
+    (pending metadata, access-log `deposit`) with its bytes put in S3; a failure undoes what was
+    written. A masterIdentifier this author already deposited points at that document (created False)."""
+    for i, item in enumerate(items):
+        check_inline(item, item.source or f"documents[{i}]")
+    espace = find_patient(deps, ins)
+    try:
+        policy.may_deposit(espace, deps.access.grants(espace.espace_id, ps.rpps))
+    except DomainError as exc:
+        _refuse(deps, espace, ps, req, "deposit", exc)
+    done: list[tuple[Document, bool]] = []
+    try:
+        for i, item in enumerate(items):
+            done.append(_deposit_one(deps, ps, espace, item, req, i))
+    except Exception:
+        _undo(deps, [document for document, created in done if created])
+        raise
+    for document, created in done:
+        if created:
+            log_access(deps, espace, ps, req, "deposit", "allowed", target=document.document_id)
+    return done
+
+
+def _deposit_one(deps: ProDeps, ps: ProIdentity, espace: Espace, item: InlineDeposit, req: RequestRef,
+                 index: int) -> tuple[Document, bool]:
+    key = deposit_key(ps.rpps, item.master_identifier)
+    existing_id = deps.documents.find_deposit(espace.espace_id, key)
+    existing = deps.documents.get(espace.espace_id, existing_id) if existing_id else None
+    if existing is not None:
+        return existing, False
+    document_id = rules.new_document_id(req.at + _millis(index))
+    document = Document(
+        espace_id=espace.espace_id, document_id=document_id, title=item.title.strip(), category=item.category,
+        filename=f"document-{document_id}", content_type=item.content_type, size=len(item.content),
+        author_type=AuthorType.PRACTITIONER, author_id=ps.rpps, author_name=ps.name,
+        author_profession=ps.profession, created_at=req.at, object_key=object_key(espace.espace_id, document_id),
+        masked=(item.masked or espace.settings.documents_masked_by_default) and not item.hidden_from_holder,
+        hidden_from_holder=item.hidden_from_holder,
+        hidden_until=req.at + rules.HIDDEN_RELEASE_AFTER if item.hidden_from_holder else None,
+        deposit_key=key)
+    deps.documents.create(document)
+    try:
+        deps.store.put(document.object_key, document.content_type, item.content)
+    except Exception:
+        _undo(deps, [document])
+        raise
+    return document, True
+
+
+def _millis(index: int) -> Any:
+    from datetime import timedelta
+    return timedelta(milliseconds=index)
+
+
+def _undo(deps: ProDeps, documents: list[Document]) -> None:
+    """Remove what a failed transaction wrote: the bytes (every version), then the pending metadata."""
+    for document in documents:
+        deps.store.delete(document.object_key)
+        deps.documents.remove(document, was_pending=True)
+
+
+# --- the FHIR facade's PATCH DocumentReference/{id}: the author's own deposit --------------------
+def author_document(deps: ProDeps, ps: ProIdentity, document_id: str, req: RequestRef, action: str
+                    ) -> tuple[Espace, Document]:
+    """The author's own deposit (BR-24). FHIR.md §6: a document this PS may see but did not write →
+    403; one it may not see → 404 (its existence is not confirmed); a blocked PS → 403 `blocked`."""
+    espace = find_document_espace(deps, document_id)
+    grants = deps.access.grants(espace.espace_id, ps.rpps)
+    if grants.blocked:
+        _refuse(deps, espace, ps, req, action, policy.Blocked())
+    document = deps.documents.get(espace.espace_id, document_id)
+    if document is not None and document.author_type != AuthorType.PATIENT and document.author_id == ps.rpps:
+        return espace, document
+    decision = policy.read_decision(ps, espace, grants, req.at)
+    if document is not None and policy.visible_to_professional(ps, document, decision):
+        _refuse(deps, espace, ps, req, action, Forbidden("Seul l'auteur d'un document peut le modifier."))
+    log_access(deps, espace, ps, req, action, "refused:not_found", target=document_id)
+    raise NotFound()
+
+
+def withdraw_by_id(deps: ProDeps, ps: ProIdentity, document_id: str, req: RequestRef) -> Document:
+    """PATCH /status → entered-in-error: the JSON route's withdraw (BR-24: bytes deleted)."""
+    espace, document = author_document(deps, ps, document_id, req, "delete")
+    _withdraw(deps, ps, espace, document, req)
+    return document
+
+
+def relabel_deposit(deps: ProDeps, ps: ProIdentity, document_id: str, label: str, req: RequestRef) -> Document:
+    """PATCH /securityLabel/0 on the author's own deposit (FHIR.md §2): `MASQUE_PS` masks it from other
+    professionals (never one hidden from the holder: BR-25/26), `N` unmasks it and shows a document
+    hidden from the holder now rather than at its release (BR-26)."""
+    espace, document = author_document(deps, ps, document_id, req, "update")
+    if document.status == DocStatus.ENTERED_IN_ERROR:
+        raise StateConflict("Ce document a été retiré.")
+    if label == "MASQUE_PS":
+        rules.set_masked(document, True)
+    else:
+        document.masked, document.hidden_from_holder, document.hidden_until = False, False, None
+    deps.documents.save(document)
+    log_access(deps, espace, ps, req, "update", "allowed", target=document_id)
+    return document

@@ -34,6 +34,7 @@ SEARCH_PARAMETERS: dict[str, list[tuple[str, str, str]]] = {
 # they are only created, in a transaction (PCH-01).
 CREATE_ONLY = frozenset({"Observation"})
 MHD_RESPONDER = "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentResponder"
+MHD_RECIPIENT = "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentRecipient"
 
 
 def _interactions(routes: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
@@ -46,14 +47,17 @@ def _interactions(routes: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
             found.setdefault(match.group(1), set()).add("create")
             continue
         kind = "read" if (match.group(2) or "").startswith("/{") else "search-type"
-        if method in ("GET", "POST") and (method == "GET" or kind == "search-type"):
+        kind = {("PATCH", "read"): "patch", ("POST", "search-type"): kind, ("GET", kind): kind}.get((method, kind), "")
+        if kind:
             found.setdefault(match.group(1), set()).add(kind)
     return found
 
 
 def capability_statement(routes: Iterable[tuple[str, str]], base: str, date: str) -> dict[str, Any]:
-    """`routes`: (method, path) of every registered route; only those under /fhir/R4 count."""
+    """`routes`: (method, path) of every registered route; only those under /fhir/R4 count. `POST
+    /fhir/R4` (ITI-65) is the system-level `transaction` interaction of an MHD Document Recipient."""
     routes = list(routes)
+    transaction = ("POST", PREFIX) in routes
     resources = []
     for resource_type, kinds in sorted(_interactions(routes).items()):
         entry: dict[str, Any] = {"type": resource_type,
@@ -64,8 +68,8 @@ def capability_statement(routes: Iterable[tuple[str, str]], base: str, date: str
         resources.append(entry)
     return {
         "resourceType": "CapabilityStatement", "status": "active", "date": date, "kind": "instance",
-        "instantiates": [MHD_RESPONDER], "fhirVersion": "4.0.1", "format": [FHIR_JSON],
-        "implementation": {"description": "mes — façade FHIR R4 (PDSm / IHE MHD), lecture", "url": base},
+        "instantiates": [MHD_RESPONDER, *([MHD_RECIPIENT] if transaction else [])], "fhirVersion": "4.0.1", "format": [FHIR_JSON],
+        "implementation": {"description": "mes — façade FHIR R4 (PDSm / IHE MHD), lecture et dépôt", "url": base},
         "rest": [{
             "mode": "server",
             "documentation": "Jeton Pro Santé Connect (Bearer) sur chaque opération sauf metadata.",
@@ -73,7 +77,8 @@ def capability_statement(routes: Iterable[tuple[str, str]], base: str, date: str
                 "system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth"}]}],
                 "description": "Bearer token from Pro Santé Connect, as /pro/* (no SMART endpoints)."},
             "resource": resources,
-            **({"interaction": [{"code": "transaction", "documentation": "PCH-01: Observation (+ PhdDevice)"}]}
-               if ("POST", PREFIX) in routes else {}),
+            **({"interaction": [{"code": "transaction",
+                                 "documentation": "ITI-65 Provide Document Bundle; PCH-01: Observation (+ PhdDevice)"}]}
+               if transaction else {}),
         }],
     }
