@@ -47,23 +47,6 @@ def base_url(settings: ApiSettings, headers: dict[str, str]) -> str:
     return f"{scheme}://{host if HOST.match(host) else 'localhost'}{PREFIX}"
 
 
-def _is_search(request: Any) -> bool:
-    """POST {X}/_search takes form parameters; POST {base} (a transaction) has its Bundle as body."""
-    return request.method == "POST" and str((getattr(request, "context", None) or {}).get("resourcePath",
-                                                                                          "")).endswith("/_search")
-
-
-def _form_pairs(request: Any) -> list[tuple[str, str]]:
-    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type != FORM:
-        raise BadInput("Les critères de recherche sont attendus en application/x-www-form-urlencoded.",
-                       "content-type", code="unsupported_media_type", status=415)
-    try:
-        return parse_qsl((request.raw_body or b"").decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-    except UnicodeDecodeError:
-        raise BadInput("Le corps de la requête n'est pas de l'UTF-8 valide.", "body") from None
-
-
 def _pairs(request: Any) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     query = request.query_params
