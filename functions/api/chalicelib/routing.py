@@ -42,6 +42,16 @@ class RouteSpec:
     produces: str | None = None  # a file route's media type (its view returns a FileAnswer), else JSON
     media: str = "json"  # "fhir": the FHIR facade (application/fhir+json, OperationOutcome errors)
 
+    @property
+    def gateway_authorizer(self) -> str:
+        """The template's `Auth.Authorizer` for this route. The FHIR facade's PS routes have none at the
+        gateway: a refused token must be answered by an OperationOutcome (FHIR.md §1), and an API
+        Gateway response can only answer one fixed body per status (no per-path template); the view
+        verifies the Pro Santé Connect token with the very verifier the `ProAuth` authorizer runs
+        (routing's `ps` wrapper), so nothing is checked less, and a valid call costs one Lambda
+        invocation instead of two (the authorizer caches nothing: `ReauthorizeEvery: 0`)."""
+        return "NONE" if self.media == "fhir" else AUTHORIZERS[self.auth]
+
 
 SESSION_COOKIE = "mes_session"
 SESSION_ID_CHARS = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
