@@ -21,6 +21,7 @@ PROBLEM_DESCRIPTIONS = {
     406: "not_acceptable: a file route asked without its media type first in Accept",
     409: "state conflict",
     410: "expired",
+    412: "precondition_failed: If-Match names a version the resource has left (FHIR PATCH)",
     413: "payload_too_large: the body exceeds 256 KiB",
     415: "unsupported_media_type: the body must be application/json",
     422: "unprocessable: well-formed, against a business rule (FHIR facade: content type, category, labels)",
@@ -153,9 +154,10 @@ def request_body(body: Any) -> dict[str, Any]:
 def fhir_responses(spec: Any) -> dict[str, Any]:
     """The FHIR facade: the resource (or a 302 to the document's presigned URL for a Binary), then
     OperationOutcome for every error status (FHIR.md §1)."""
-    from chalicelib.models.fhir import answer_schema
+    from chalicelib.models.fhir import answer_schema_of
 
-    ok = {"description": "OK", "content": {FHIR_JSON: {"schema": {"$ref": f"#/components/schemas/{answer_schema(spec.path)}"}}}}
+    schema = answer_schema_of(spec.method, spec.path)
+    ok = {"description": "OK", "content": {FHIR_JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
     answers: dict[str, Any] = {"200": ok}
     if "/Binary/" in spec.path:
         answers["302"] = {"description": "the document itself: a short-lived presigned S3 GET (any Accept but "
