@@ -70,8 +70,9 @@ def identifier(params: list[tuple[str, str]]) -> tuple[str | None, str]:
 
 
 def if_match(header: str | None) -> int | None:
-    """`If-Match: W/"n"` (or `"n"`): the version the client read (FHIR version-aware update); 400 if malformed."""
-    if header is None:
+    """`If-Match: W/"n"` (or `"n"`): the version the client read (FHIR version-aware update); `*` or none:
+    any version; 400 if malformed."""
+    if header is None or header.strip() == "*":
         return None
     match = IF_MATCH.match(header.strip())
     if match is None:
