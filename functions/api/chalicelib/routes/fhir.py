@@ -71,8 +71,10 @@ def fhir_read_document(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, docu
 @route(bp, "/fhir/R4/DocumentReference/{document_id}", "PATCH", auth="pro", media="fhir",
        errors=(*FHIR_ERRORS, 405, 409, 412, 413, 415, 422))
 def fhir_patch_document(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, document_id: str) -> Response:
-    """The author's own deposit: /status → entered-in-error (withdraw), /securityLabel/0 (MASQUE_PS ⇄ N,
-    INVISIBLE_PATIENT → N, INVISIBLE_REPRESENTANTS_LEGAUX → N); optional If-Match W/"n" (412)."""
+    """The author's own deposit: /status → entered-in-error, /securityLabel/0 (label 0 → N, or MASQUE_PS).
+
+    N lifts the first label: MASQUE_PS, INVISIBLE_PATIENT, or INVISIBLE_REPRESENTANTS_LEGAUX (for good,
+    BR-17); optional If-Match W/"n" (412 on a stale version)."""
     request = bp.current_request
     body = facade.patch_body(request)
     return facade.versioned(facade.patch_document(deps(), ps, req, fhir, document_id, body, facade.if_match(request)))
