@@ -21,6 +21,7 @@ PROBLEM_DESCRIPTIONS = {
     406: "not_acceptable: a file route asked without its media type first in Accept",
     409: "state conflict",
     410: "expired",
+    412: "precondition_failed: If-Match names a version the resource has left (FHIR PATCH)",
     413: "payload_too_large: the body exceeds 256 KiB",
     415: "unsupported_media_type: the body must be application/json",
     422: "unprocessable: well-formed, against a business rule (FHIR facade: content type, category, labels)",
@@ -153,9 +154,10 @@ def request_body(body: Any) -> dict[str, Any]:
 def fhir_responses(spec: Any) -> dict[str, Any]:
     """The FHIR facade: the resource (or a 302 to the document's presigned URL for a Binary), then
     OperationOutcome for every error status (FHIR.md §1)."""
-    from chalicelib.models.fhir import answer_schema
+    from chalicelib.models.fhir import answer_schema_of
 
-    ok = {"description": "OK", "content": {FHIR_JSON: {"schema": {"$ref": f"#/components/schemas/{answer_schema(spec.path)}"}}}}
+    schema = answer_schema_of(spec.method, spec.path)
+    ok = {"description": "OK", "content": {FHIR_JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
     answers: dict[str, Any] = {"200": ok}
     if "/Binary/" in spec.path:
         answers["302"] = {"description": "the document itself: a short-lived presigned S3 GET (any Accept but "
@@ -203,22 +205,24 @@ def _patch_operation(path: str, value: dict[str, Any]) -> dict[str, Any]:
             "properties": {"op": {"enum": ["replace", "add"]}, "path": {"const": path}, "value": value}}
 
 
-# FHIR.md §2/§6: one operation — /status → entered-in-error, or /securityLabel/0 MASQUE_PS | N
+# FHIR.md §2/§6: one operation — /status → entered-in-error, or /securityLabel/0 MASQUE_PS | INVISIBLE_REPRESENTANTS_LEGAUX | N
 JSON_PATCH_SCHEMA = {"type": "array", "minItems": 1, "maxItems": 1, "items": {"oneOf": [
     _patch_operation("/status", {"const": "entered-in-error"}),
     _patch_operation("/securityLabel/0", {"oneOf": [
         _label_value("https://mos.esante.gouv.fr/NOS/TRE_A07-StatutVisibiliteDocument/FHIR/TRE-A07-StatutVisibiliteDocument",
                      "MASQUE_PS"),
+        _label_value("https://mos.esante.gouv.fr/NOS/TRE_A07-StatutVisibiliteDocument/FHIR/TRE-A07-StatutVisibiliteDocument",
+                     "INVISIBLE_REPRESENTANTS_LEGAUX"),
         _label_value("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "N")]})]}}
 
 
 def fhir_request_body(spec: Any) -> dict[str, Any]:
     """A FHIR POST or PATCH: ITI-67's criteria as a form, a JSON Patch, or ITI-65's transaction Bundle
     (POST /fhir/R4: the only other FHIR POST)."""
-    if spec.query:
-        return {"required": True, "content": {FORM: {"schema": _schema_ref(spec.query)}}}
     if spec.method == "PATCH":  # FHIR.md §2: one JSON Patch operation on /status or /securityLabel/0
         return {"required": True, "content": {"application/json-patch+json": {"schema": JSON_PATCH_SCHEMA}}}
+    if spec.query:
+        return {"required": True, "content": {FORM: {"schema": _schema_ref(spec.query)}}}
     return {"required": True, "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/FhirTransaction"}}}}
 
 

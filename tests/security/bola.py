@@ -208,6 +208,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # PATCH on the victim's own upload: a PS who may see it but is not its author → 403 (FHIR.md §6),
     # one who may not see it → 404, a blocked one → 403
     ("PATCH", "/fhir/R4/DocumentReference/{document_id}"): {**pro_row(ps=403, no_auth=404, no_read=404), PS_CROSS: 404},
+    # the same PATCH, the document named by `?identifier=` (its masterIdentifier, `fhir_query`): the same cells
+    ("PATCH", "/fhir/R4/DocumentReference"): {**pro_row(ps=403, no_auth=404, no_read=404), PS_CROSS: 404},
 }
 
 
@@ -467,6 +469,9 @@ def fhir_query(method: str, path: str, world: World) -> str:
         return urlencode({"identifier": ins})
     if path in ("/fhir/R4/AuditEvent", "/fhir/R4/Consent"):
         return urlencode({"patient.identifier": ins})
+    if (method, path) == ("PATCH", "/fhir/R4/DocumentReference"):  # the victim's upload, by masterIdentifier
+        d = world.ids["document_id"]
+        return urlencode({"identifier": f"urn:ietf:rfc:3986|urn:uuid:{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:]}"})
     if path.startswith("/fhir/R4/DocumentReference") and "{" not in path:
         return urlencode({"patient.identifier": ins, "status": "current"})
     return ""
@@ -523,7 +528,7 @@ def run_matrix(world: World, routes: list[Any] | None = None) -> list[Cell]:
                 continue
             if (spec.method, spec.path) == ("POST", "/fhir/R4"):
                 body = iti65_body(world, headers)
-            if (spec.method, spec.path) == ("PATCH", "/fhir/R4/DocumentReference/{document_id}"):
+            if spec.method == "PATCH" and spec.path.startswith("/fhir/R4/DocumentReference"):
                 headers = {**headers, "Content-Type": "application/json-patch+json"}
                 body = [{"op": "replace", "path": "/status", "value": "entered-in-error"}]  # type: ignore[assignment]
             raw = json.dumps(body).encode() if body is not None else b""

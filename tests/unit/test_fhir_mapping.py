@@ -163,3 +163,91 @@ def test_the_facade_needs_no_fhir_library_at_run_time():
     assert ("mes.adapters.fhir.resources", "fhir.py") in imported  # the scan sees the facade's imports
     for requirements in ("layers/core/requirements.txt", "functions/api/requirements.txt"):
         assert "fhir" not in (root / requirements).read_text().lower()
+
+
+# --- labels and metadata updates: BR-17 on deposits, PATCH ?identifier=, meta.versionId -------------
+def _deposit_bundle(*labels: tuple[str, str]) -> dict:
+    import base64
+    nir = f"{codes.INS_NIR}|{NIR}"
+    doc = {"resourceType": "DocumentReference", "status": "current",
+           "contained": [{"resourceType": "Practitioner", "id": "ps",
+                          "identifier": [{"system": codes.ID_NAT_PS, "value": "810101201234"}]}],
+           "masterIdentifier": {"system": codes.RFC3986, "value": "urn:oid:1.2.250.1.999.1.7"},
+           "type": {"coding": [{"system": codes.LOINC, "code": "11502-2"}]},
+           "category": [{"coding": [{"system": codes.TRE_A03, "code": "10"}]}],
+           "subject": {"reference": f"Patient?identifier={nir}"}, "author": [{"reference": "#ps"}],
+           "securityLabel": [{"coding": [{"system": s, "code": c}]} for s, c in labels],
+           "content": [{"attachment": {"contentType": "application/pdf", "url": "urn:uuid:b", "title": "Bilan"}}]}
+    binary = {"resourceType": "Binary", "contentType": "application/pdf", "data": base64.b64encode(b"%PDF-1.7").decode()}
+    return {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:d", "request": {"method": "POST", "url": "DocumentReference"}, "resource": doc},
+        {"fullUrl": "urn:uuid:b", "request": {"method": "POST", "url": "Binary"}, "resource": binary}]}
+
+
+@pytest.mark.parametrize(("labels", "flags"), [
+    ([(codes.TRE_A07, "INVISIBLE_REPRESENTANTS_LEGAUX")], (False, False, True)),
+    ([(codes.TRE_A07, "MASQUE_PS"), (codes.TRE_A07, "INVISIBLE_REPRESENTANTS_LEGAUX")], (False, True, True)),
+    ([(codes.TRE_A07, "INVISIBLE_PATIENT"), (codes.TRE_A07, "INVISIBLE_REPRESENTANTS_LEGAUX")], (True, False, True)),
+    ([(codes.V3_CONFIDENTIALITY, "N")], (False, False, False)),
+    ([], (False, False, False)),
+])
+def test_an_iti65_deposit_reads_every_allowed_label_combination(labels, flags):
+    """FHIR.md §3: BR-17's INVISIBLE_REPRESENTANTS_LEGAUX goes with any label; only INVISIBLE_PATIENT
+    with MASQUE_PS is refused (BR-26)."""
+    from mes.adapters.fhir import transaction
+    (entry,) = transaction.parse(_deposit_bundle(*labels), BASE, "10101201234").deposits
+    assert (entry.hidden_from_holder, entry.masked, entry.hidden_from_representatives) == flags
+
+
+def test_an_iti65_deposit_refuses_an_unknown_label_and_hidden_with_masked():
+    from mes.adapters.fhir import transaction
+    from mes.domain.errors import Unprocessable
+    for labels in ([(codes.TRE_A07, "INVISIBLE_PATIENT"), (codes.TRE_A07, "MASQUE_PS")],
+                   [(codes.TRE_A07, "INVISIBLE_REPRESENTANTS")], [(codes.V3_CONFIDENTIALITY, "R")]):
+        with pytest.raises(Unprocessable):
+            transaction.parse(_deposit_bundle(*labels), BASE, "10101201234")
+
+
+def test_a_patch_value_may_be_invisible_representants_legaux_but_not_invisible_patient():
+    from mes.adapters.fhir import patch
+    from mes.domain.errors import Unprocessable
+
+    def op(system, code):
+        return [{"op": "replace", "path": "/securityLabel/0", "value": {"coding": [{"system": system, "code": code}]}}]
+    assert patch.parse(op(codes.TRE_A07, "INVISIBLE_REPRESENTANTS_LEGAUX")) == (patch.LABEL, "INVISIBLE_REPRESENTANTS_LEGAUX")
+    assert patch.parse(op(codes.V3_CONFIDENTIALITY, "N")) == (patch.LABEL, "N")
+    with pytest.raises(Unprocessable):
+        patch.parse(op(codes.TRE_A07, "INVISIBLE_PATIENT"))  # hiding from the holder after the deposit: not built
+
+
+def test_a_patch_identifier_is_the_mes_urn_uuid_or_the_authors_own_value():
+    from mes.adapters.fhir import patch
+    from mes.domain.errors import NotFound
+    mes_id = "019c" + "a" * 28
+    urn = resources.master_identifier(mes_id)["value"]
+    assert patch.identifier([("identifier", f"{codes.RFC3986}|{urn}")]) == (mes_id, urn)
+    assert patch.identifier([("identifier", urn)]) == (mes_id, urn)  # a token without system: any system
+    assert patch.identifier([("identifier", f"{codes.RFC3986}|urn:oid:1.2.250.1.999.1.7")]) == (
+        None, "urn:oid:1.2.250.1.999.1.7")
+    with pytest.raises(NotFound):
+        patch.identifier([("identifier", f"urn:oid:1.2.3|{urn}")])  # a system mes keeps nothing under
+    for params in ([], [("identifier", urn), ("status", "current")], [("_id", mes_id)], [("identifier", "")]):
+        with pytest.raises(ValidationError):
+            patch.identifier(params)
+
+
+def test_if_match_is_a_weak_or_strong_etag_of_a_version():
+    from mes.adapters.fhir import patch
+    assert patch.if_match(None) is None and patch.if_match("*") is None  # any version
+    assert patch.if_match('W/"3"') == 3 and patch.if_match('"12"') == 12
+    for bad in ("3", 'W/"x"', 'W/3', 'W/"1", W/"2"'):
+        with pytest.raises(ValidationError):
+            patch.if_match(bad)
+
+
+def test_meta_version_id_is_the_documents_version_and_the_etag_names_it():
+    resource = valid(resources.document_reference(document(version=4), BASE, "e1", NIR))
+    assert resource["meta"] == {"versionId": "4"}
+    assert resources.etag(resource) == {"ETag": 'W/"4"'}
+    unsaved = resources.document_reference(document(), BASE, "e1")  # never stored: no version to name
+    assert "meta" not in unsaved and resources.etag(unsaved) == {}

@@ -39,11 +39,12 @@ STATUS = {
     "unsupported_measurement": 422,  # FHIR PCH-01: BMI, HbA1c or another LOINC code mes does not store
     "unsupported_transaction": 422,  # FHIR POST {base}: a transaction of resources no handler takes
     "patch_not_supported": 405,  # FHIR PATCH of an element other than /status or /securityLabel/0 (FHIR.md §6)
+    "precondition_failed": 412,  # FHIR PATCH with If-Match: W/"n" on a document whose version has moved on
     "unprocessable": 422,  # the FHIR facade's business rules (ITI-65: content, category, labels; FHIR.md §1)
 }
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
-          409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
+          409: "Conflict", 410: "Gone", 412: "Precondition Failed", 413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
           429: "Too Many Requests", 500: "Internal Server Error"}
 
 

@@ -282,7 +282,9 @@ def deposit_transaction(deps: Any, ps: Any, req: Any, fhir: FhirRequest, body: A
 
     tx = iti65.parse(body, fhir.base, ps.rpps)
     items = [pro.InlineDeposit(d.title, d.category, d.content_type, d.content, d.master_identifier,
-                               d.hidden_from_holder, d.masked, f"Bundle.entry[{d.binary_index}]") for d in tx.deposits]
+                               d.hidden_from_holder, d.masked, f"Bundle.entry[{d.binary_index}]",
+                               hidden_from_representatives=d.hidden_from_representatives,
+                               label_field=f"Bundle.entry[{d.index}].resource.securityLabel") for d in tx.deposits]
     done = pro.deposit_inline(deps, ps, tx.nir, items, req)
     return fhir_json(iti65.response(tx, fhir.base, [(doc.document_id, created) for doc, created in done]))
 
@@ -307,14 +309,39 @@ def patch_body(request: Any) -> Any:
         raise BadInput("Le corps n'est pas un JSON valide.", "body") from None
 
 
-def patch_document(deps: Any, ps: Any, req: Any, fhir: FhirRequest, document_id: str, body: Any) -> dict[str, Any]:
-    """`/status` → the JSON route's withdraw; `/securityLabel/0` → the author's relabel; the resource back."""
+def patch_document(deps: Any, ps: Any, req: Any, fhir: FhirRequest, document_id: str, body: Any,
+                   if_match: int | None = None) -> dict[str, Any]:
+    """`/status` → the JSON route's withdraw; `/securityLabel/0` → the author's relabel; the resource back.
+    `if_match`: the version the client read (`If-Match`), else 412 before anything changes."""
     from mes.adapters.fhir import patch, resources
     from mes.services import professionals as pro
 
     path, value = patch.parse(body)
     if path == patch.STATUS:
-        document = pro.withdraw_by_id(deps, ps, document_id, req)
+        document = pro.withdraw_by_id(deps, ps, document_id, req, if_match)
     else:
-        document = pro.relabel_deposit(deps, ps, document_id, value, req)
+        document = pro.relabel_deposit(deps, ps, document_id, value, req, if_match)
     return resources.document_reference(document, fhir.base, document.espace_id)
+
+
+def if_match(request: Any) -> int | None:
+    from mes.adapters.fhir import patch
+    return patch.if_match((request.headers or {}).get("if-match"))
+
+
+def patch_by_identifier(deps: Any, ps: Any, req: Any, fhir: FhirRequest, body: Any, expected: int | None) -> Response:
+    """PATCH DocumentReference?identifier= (FHIR conditional patch): the document named by its
+    masterIdentifier — mes's `urn:uuid` or the one its author sent on ITI-65 — then PATCH by id."""
+    from mes.adapters.fhir import patch
+    from mes.services import professionals as pro
+
+    document_id, value = patch.identifier(fhir.params)
+    patch.parse(body)  # a malformed body is a 400 before any lookup
+    found = pro.document_by_identifier(deps, ps, value, document_id)
+    return versioned(patch_document(deps, ps, req, fhir, found, body, expected))
+
+
+def versioned(resource: dict[str, Any]) -> Response:
+    """A DocumentReference answer with its `ETag: W/"versionId"` (FHIR read and update)."""
+    from mes.adapters.fhir.resources import etag
+    return fhir_json(resource, headers=etag(resource))

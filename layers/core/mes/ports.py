@@ -220,6 +220,9 @@ class DocumentRepository(Protocol):
     def find_deposit(self, espace_id: str, deposit_key: str) -> str | None:
         """The document id an author's deposit key (FHIR masterIdentifier) was created with, or None."""
 
+    def deposit_of(self, deposit_key: str) -> tuple[str, str] | None:
+        """(espace id, document id) of an author's deposit key without the espace (FHIR PATCH ?identifier=)."""
+
 
 class ObjectHead(TypedDict):
     """What the validation reads of a stored object before its bytes."""

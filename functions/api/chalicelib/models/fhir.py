@@ -38,6 +38,14 @@ class DocumentSearchQuery(Body):
                                description="from the `next` link of the previous page")
 
 
+class DocumentIdentifierQuery(Body):
+    """PATCH DocumentReference?identifier= (FHIR conditional patch): the document's masterIdentifier, as
+    mes emits it (urn:ietf:rfc:3986|urn:uuid:…) or as its author sent it on ITI-65."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    identifier: Token = Field(description="masterIdentifier: urn:ietf:rfc:3986|urn:uuid:… or the author's own value")
+
+
 class PatientSearchQuery(Body):
     identifier: str = Field(max_length=64, pattern=INS_PATTERN,
                             description="the patient's INS: urn:oid:1.2.250.1.213.1.4.8|{NIR}")
@@ -96,3 +104,10 @@ def answer_schema(path: str) -> str:
     if path.endswith("}"):
         return "Fhir" + path.split("/")[-2]
     return "FhirBundle"
+
+
+def answer_schema_of(method: str, path: str) -> str:
+    """`answer_schema`, but a PATCH answers the resource it changed (PATCH DocumentReference?identifier=)."""
+    if method == "PATCH":
+        return "Fhir" + path.removeprefix("/fhir/R4/").split("/")[0]
+    return answer_schema(path)

@@ -18,6 +18,7 @@ from .. import fhir as facade
 from ..fhir import FhirRequest
 from ..models.fhir import (
     ConsentSearchQuery,
+    DocumentIdentifierQuery,
     DocumentSearchQuery,
     PatientIdentifierQuery,
     PatientSearchQuery,
@@ -62,17 +63,30 @@ def fhir_search_documents_post(ps: ProIdentity, req: RequestRef, fhir: FhirReque
 
 
 @route(bp, "/fhir/R4/DocumentReference/{document_id}", "GET", auth="pro", media="fhir", errors=FHIR_ERRORS)
-def fhir_read_document(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, document_id: str) -> dict[str, Any]:
-    """One DocumentReference, if this professional may see it (404 otherwise, as the JSON route)."""
-    return facade.read_document(deps(), ps, req, fhir, document_id)
+def fhir_read_document(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, document_id: str) -> Response:
+    """One DocumentReference, if this professional may see it (404 otherwise, as the JSON route); ETag W/"n"."""
+    return facade.versioned(facade.read_document(deps(), ps, req, fhir, document_id))
 
 
 @route(bp, "/fhir/R4/DocumentReference/{document_id}", "PATCH", auth="pro", media="fhir",
-       errors=(*FHIR_ERRORS, 405, 409, 413, 415, 422))
-def fhir_patch_document(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, document_id: str) -> dict[str, Any]:
-    """The author's own deposit: /status → entered-in-error (withdraw), /securityLabel/0 MASQUE_PS ⇄ N."""
-    body = facade.patch_body(bp.current_request)
-    return facade.patch_document(deps(), ps, req, fhir, document_id, body)
+       errors=(*FHIR_ERRORS, 405, 409, 412, 413, 415, 422))
+def fhir_patch_document(ps: ProIdentity, req: RequestRef, fhir: FhirRequest, document_id: str) -> Response:
+    """The author's own deposit: /status → entered-in-error, /securityLabel/0 (label 0 → N, or MASQUE_PS).
+
+    N lifts the first label: MASQUE_PS, INVISIBLE_PATIENT, or INVISIBLE_REPRESENTANTS_LEGAUX (for good,
+    BR-17); optional If-Match W/"n" (412 on a stale version)."""
+    request = bp.current_request
+    body = facade.patch_body(request)
+    return facade.versioned(facade.patch_document(deps(), ps, req, fhir, document_id, body, facade.if_match(request)))
+
+
+@route(bp, "/fhir/R4/DocumentReference", "PATCH", auth="pro", media="fhir", query=DocumentIdentifierQuery,
+       errors=(*FHIR_ERRORS, 405, 409, 412, 413, 415, 422))
+def fhir_patch_document_by_identifier(ps: ProIdentity, req: RequestRef, fhir: FhirRequest) -> Response:
+    """The same PATCH, the document named by its masterIdentifier (mes's urn:uuid or the author's own)."""
+    request = bp.current_request
+    body = facade.patch_body(request)
+    return facade.patch_by_identifier(deps(), ps, req, fhir, body, facade.if_match(request))
 
 
 @route(bp, "/fhir/R4/Binary/{document_id}", "GET", auth="pro", media="fhir", errors=FHIR_ERRORS)

@@ -153,7 +153,10 @@ class DynamoDocumentRepository:
             object_version=m.object_version)
 
     def _deposit_marker(self, d: Document) -> DocumentModel:
-        return self.Doc(espace_id=d.espace_id, document_id=DEPOSIT_SK + (d.deposit_key or ""), title=d.document_id)
+        """`doc_ref` = the marker's own key on the sparse by_document index: a PATCH `?identifier=` (the
+        author's masterIdentifier, no patient) finds the espace in one Query (`deposit_of`)."""
+        key = DEPOSIT_SK + (d.deposit_key or "")
+        return self.Doc(espace_id=d.espace_id, document_id=key, title=d.document_id, doc_ref=key)
 
     def find_deposit(self, espace_id: str, deposit_key: str) -> str | None:
         try:
@@ -259,6 +262,14 @@ class DynamoDocumentRepository:
         """The espace holding a document, from its id alone (one Query on the sparse by_document index)."""
         for item in self.Doc.by_document.query(document_id, limit=1):
             return str(item.espace_id)
+        return None
+
+    def deposit_of(self, deposit_key: str) -> tuple[str, str] | None:
+        """(espace, document) an author's deposit key was created with, from the key alone: one Query on
+        by_document (the marker's `doc_ref`; keys only), then the marker's GetItem (the document id)."""
+        for item in self.Doc.by_document.query(DEPOSIT_SK + deposit_key, limit=1):
+            document_id = self.find_deposit(str(item.espace_id), deposit_key)
+            return (str(item.espace_id), document_id) if document_id else None
         return None
 
     def quota(self, espace_id: str) -> tuple[int, int]:

@@ -360,6 +360,8 @@ class InlineDeposit:
     hidden_from_holder: bool = False
     masked: bool = False
     source: str = ""  # where the bytes came from, for the error's field (e.g. "Bundle.entry[2]")
+    hidden_from_representatives: bool = False  # BR-17: a minor's document, not for their legal representatives
+    label_field: str = ""  # where that label was, for the error's field
 
 
 def deposit_key(rpps: str, master_identifier: str) -> str:
@@ -392,6 +394,7 @@ def deposit_inline(deps: ProDeps, ps: ProIdentity, ins: str, items: list[InlineD
     for i, item in enumerate(items):
         check_inline(item, item.source or f"documents[{i}]")
     espace = find_patient(deps, ins)
+    _check_representatives(espace, items, req)
     try:
         policy.may_deposit(espace, deps.access.grants(espace.espace_id, ps.rpps))
     except DomainError as exc:
@@ -407,6 +410,18 @@ def deposit_inline(deps: ProDeps, ps: ProIdentity, ins: str, items: list[InlineD
         if created:
             log_access(deps, espace, ps, req, "deposit", "allowed", target=document.document_id)
     return done
+
+
+def _check_representatives(espace: Espace, items: list[InlineDeposit], req: RequestRef) -> None:
+    """BR-17, the JSON deposit's rule (`require_minor_with_representatives`): a document hidden from the
+    legal representatives is for a minor's espace only. The JSON route's 400 is a 422 here: in FHIR a
+    well-formed request against a business rule is `business-rule` (FHIR.md §1); same French detail."""
+    for item in items:
+        if item.hidden_from_representatives:
+            try:
+                require_minor_with_representatives(espace, req.at)
+            except ValidationError as exc:
+                raise Unprocessable(exc.detail, field=item.label_field or "securityLabel") from None
 
 
 def _deposit_one(deps: ProDeps, ps: ProIdentity, espace: Espace, item: InlineDeposit, req: RequestRef,
@@ -425,7 +440,7 @@ def _deposit_one(deps: ProDeps, ps: ProIdentity, espace: Espace, item: InlineDep
         masked=(item.masked or espace.settings.documents_masked_by_default) and not item.hidden_from_holder,
         hidden_from_holder=item.hidden_from_holder,
         hidden_until=req.at + rules.HIDDEN_RELEASE_AFTER if item.hidden_from_holder else None,
-        deposit_key=key)
+        deposit_key=key, hidden_from_representatives=item.hidden_from_representatives)
     deps.documents.create(document)
     try:
         deps.store.put(document.object_key, document.content_type, item.content)
@@ -466,24 +481,70 @@ def author_document(deps: ProDeps, ps: ProIdentity, document_id: str, req: Reque
     raise NotFound()
 
 
-def withdraw_by_id(deps: ProDeps, ps: ProIdentity, document_id: str, req: RequestRef) -> Document:
+class PreconditionFailed(DomainError):
+    """FHIR version-aware update: `If-Match` names a version the document has left (HTTP 412)."""
+
+    code = "precondition_failed"
+    detail = "Le document a été modifié depuis votre lecture : relisez-le (sa version a changé) puis recommencez."
+
+
+def _check_version(deps: ProDeps, ps: ProIdentity, espace: Espace, document: Document, if_match: int | None,
+                   req: RequestRef, action: str) -> None:
+    """`If-Match: W/"n"`: n must be the version read (the optimistic lock the save is conditional on)."""
+    if if_match is not None and if_match != document.version:
+        _refuse(deps, espace, ps, req, action, PreconditionFailed())
+
+
+def withdraw_by_id(deps: ProDeps, ps: ProIdentity, document_id: str, req: RequestRef,
+                   if_match: int | None = None) -> Document:
     """PATCH /status → entered-in-error: the JSON route's withdraw (BR-24: bytes deleted)."""
     espace, document = author_document(deps, ps, document_id, req, "delete")
+    _check_version(deps, ps, espace, document, if_match, req, "delete")
     _withdraw(deps, ps, espace, document, req)
     return document
 
 
-def relabel_deposit(deps: ProDeps, ps: ProIdentity, document_id: str, label: str, req: RequestRef) -> Document:
-    """PATCH /securityLabel/0 on the author's own deposit (FHIR.md §2): `MASQUE_PS` masks it from other
-    professionals (never one hidden from the holder: BR-25/26), `N` unmasks it and shows a document
-    hidden from the holder now rather than at its release (BR-26)."""
+def relabel_deposit(deps: ProDeps, ps: ProIdentity, document_id: str, label: str, req: RequestRef,
+                    if_match: int | None = None) -> Document:
+    """PATCH /securityLabel/0 on the author's own deposit (FHIR.md §2). The labels are listed in one
+    order (masked, hidden from the holder, hidden from the representatives: the facade's), label 0 is
+    the first restriction that applies. `N` lifts that one and only that one: unmasks it (BR-25),
+    shows a document hidden from the holder now rather than at its release (BR-26), or makes it
+    visible to the minor's legal representatives — for good, the JSON route's reveal (BR-17,
+    `set_hidden_from_representatives`, logged `reveal`). `MASQUE_PS` masks it from other professionals
+    (never one hidden from the holder: BR-25/26) and lifts nothing; `INVISIBLE_REPRESENTANTS_LEGAUX`
+    keeps a hidden document hidden, and is a 409 on any other (BR-17: hiding after the deposit is not
+    possible, the representatives may have read it)."""
     espace, document = author_document(deps, ps, document_id, req, "update")
+    _check_version(deps, ps, espace, document, if_match, req, "update")
     if document.status == DocStatus.ENTERED_IN_ERROR:
         raise StateConflict("Ce document a été retiré.")
+    action = "update"
     if label == "MASQUE_PS":
         rules.set_masked(document, True)
-    else:
-        document.masked, document.hidden_from_holder, document.hidden_until = False, False, None
+    elif label == "INVISIBLE_REPRESENTANTS_LEGAUX":
+        rules.set_hidden_from_representatives(document, True)
+    elif document.masked:
+        document.masked = False
+    elif document.hidden_from_holder:
+        document.hidden_from_holder, document.hidden_until = False, None
+    elif document.hidden_from_representatives:
+        rules.set_hidden_from_representatives(document, False)
+        action = "reveal"
     deps.documents.save(document)
-    log_access(deps, espace, ps, req, "update", "allowed", target=document_id)
+    log_access(deps, espace, ps, req, action, "allowed", target=document_id)
     return document
+
+
+def document_by_identifier(deps: ProDeps, ps: ProIdentity, value: str, document_id: str | None) -> str:
+    """The document a PATCH `?identifier=` names (no patient in the request): the masterIdentifier this
+    author sent on ITI-65 (its deposit marker, found by key on the by_document index: one Query and
+    one GetItem, never a Scan), else — a `urn:uuid` mes emitted — the document of that id (the PATCH by
+    id then decides 403/404 as for `DocumentReference/{id}`). Another author's identifier names
+    nothing: 404 (BR-24, their deposit is theirs)."""
+    found = deps.documents.deposit_of(deposit_key(ps.rpps, value))
+    if found is not None:
+        return found[1]
+    if document_id is None:
+        raise NotFound()
+    return document_id

@@ -55,6 +55,9 @@ FHIR_STATUSES = ("current", "superseded", "entered-in-error")
 # Security labels (FHIR.md §3): TRE_A07 for each visibility rule that applies, else v3 `N`.
 MASKED, HIDDEN_FROM_HOLDER, HIDDEN_FROM_REPRESENTATIVES = "MASQUE_PS", "INVISIBLE_PATIENT", "INVISIBLE_REPRESENTANTS_LEGAUX"
 NORMAL = "N"
+# What an ITI-65 deposit may carry (FHIR.md §3): any of them together, but INVISIBLE_PATIENT with MASQUE_PS (BR-26).
+DEPOSIT_LABELS = frozenset({(TRE_A07, MASKED), (TRE_A07, HIDDEN_FROM_HOLDER), (TRE_A07, HIDDEN_FROM_REPRESENTATIVES),
+                            (V3_CONFIDENTIALITY, NORMAL)})
 
 
 def mes_category_system(base: str) -> str:

@@ -81,7 +81,22 @@ def document_reference(document: Document, base: str, patient_id: str, nir: str 
     }
     if custodian:
         resource["custodian"] = custodian
+    if document.version > 0:
+        resource["meta"] = meta(document)
     return resource
+
+
+def meta(document: Document) -> JsonDict:
+    """`versionId` = the document's optimistic-lock version (`DocumentRepository.save` adds 1 at every
+    write, each PATCH included): what `ETag: W/"n"` and `If-Match` name. No `lastUpdated`: mes keeps
+    no time of the last change (`date` is when the document was added)."""
+    return {"versionId": str(document.version)}
+
+
+def etag(resource: JsonDict) -> dict[str, str]:
+    """The `ETag: W/"versionId"` header of a read or PATCH answer (none for a resource without meta)."""
+    version = resource.get("meta", {}).get("versionId")
+    return {"ETag": f'W/"{version}"'} if version else {}
 
 
 def patient(espace: Espace, nir: str) -> JsonDict:
@@ -105,7 +120,7 @@ def searchset(resources: list[JsonDict], base: str, self_url: str, next_url: str
 
 # OperationOutcome issue.code per HTTP status (FHIR.md §1).
 ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
-               406: "not-supported", 409: "conflict", 410: "deleted", 413: "too-costly", 415: "not-supported",
+               406: "not-supported", 409: "conflict", 412: "conflict", 410: "deleted", 413: "too-costly", 415: "not-supported",
                422: "business-rule", 429: "throttled", 500: "exception"}
 
 

@@ -35,6 +35,7 @@ class DepositEntry:
     master_identifier: str
     hidden_from_holder: bool
     masked: bool
+    hidden_from_representatives: bool = False  # BR-17: TRE_A07 INVISIBLE_REPRESENTANTS_LEGAUX
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def _document(resource: JsonDict, i: int, entries: list[JsonDict], binaries: dic
         raise Unprocessable("Le contentType de la DocumentReference et celui du Binary diffèrent.", field=f"{at}.content")
     hidden, masked = _labels(resource, at)
     return nir, DepositEntry(i, binary_index, attachment["title"], category_of(resource, base, at), content_type,
-                             content, master, hidden, masked)
+                             content, master, hidden, masked, _hidden_from_representatives(resource))
 
 
 def _check_author(resource: JsonDict, at: str, rpps: str) -> None:
@@ -189,15 +190,24 @@ def _labels(resource: JsonDict, at: str) -> tuple[bool, bool]:
     """(hidden from the holder, masked): TRE_A07 INVISIBLE_PATIENT / MASQUE_PS, or v3 N; both → 422."""
     found = {(str(c.get("system")), str(c.get("code"))) for label in _list(resource.get("securityLabel"))
              for c in _list(_dict(label).get("coding")) if isinstance(c, dict)}
-    known = {(codes.TRE_A07, codes.HIDDEN_FROM_HOLDER), (codes.TRE_A07, codes.MASKED), (codes.V3_CONFIDENTIALITY, codes.NORMAL)}
-    if found - known:
-        raise Unprocessable("Étiquette de confidentialité non prise en charge (N, MASQUE_PS ou INVISIBLE_PATIENT).",
-                            field=f"{at}.securityLabel")
+    if found - codes.DEPOSIT_LABELS:
+        raise Unprocessable("Étiquette de confidentialité non prise en charge (N, MASQUE_PS, INVISIBLE_PATIENT ou "
+                            "INVISIBLE_REPRESENTANTS_LEGAUX).", field=f"{at}.securityLabel")
     hidden, masked = (codes.TRE_A07, codes.HIDDEN_FROM_HOLDER) in found, (codes.TRE_A07, codes.MASKED) in found
     if hidden and masked:
         raise Unprocessable("Un document invisible au patient ne peut pas être aussi masqué aux professionnels.",
                             field=f"{at}.securityLabel")
     return hidden, masked
+
+
+def _hidden_from_representatives(resource: JsonDict) -> bool:
+    """BR-17: TRE_A07 INVISIBLE_REPRESENTANTS_LEGAUX — the minor asked that the document stay invisible
+    to their legal representatives. It goes with any other label (it hides from the holder's side, as
+    INVISIBLE_PATIENT does for a while, and MASQUE_PS from other professionals); whether the patient
+    is a minor with representatives is the deposit's rule (professionals.deposit_inline → 422)."""
+    return any((c.get("system"), c.get("code")) == (codes.TRE_A07, codes.HIDDEN_FROM_REPRESENTATIVES)
+               for label in _list(resource.get("securityLabel")) for c in _list(_dict(label).get("coding"))
+               if isinstance(c, dict))
 
 
 def _codings(value: Any) -> list[tuple[Any, Any]]:
