@@ -28,7 +28,16 @@ def problems(body: dict[str, Any]) -> list[str]:
         getattr(module, kind)(body, strict=True)
     except Exception as exc:  # noqa: BLE001
         found.append(f"fhirclient R4 {kind}: {exc}")
-    return found
+    return found + _bundle_invariants(body)
+
+
+def _bundle_invariants(body: dict[str, Any]) -> list[str]:
+    """bdl-7, which neither library checks: a fullUrl appears once in a Bundle (but a history)."""
+    if body.get("resourceType") != "Bundle" or body.get("type") == "history":
+        return []
+    urls = [entry.get("fullUrl") for entry in body.get("entry") or [] if isinstance(entry, dict) and entry.get("fullUrl")]
+    repeated = sorted({url for url in urls if urls.count(url) > 1})
+    return [f"Bundle bdl-7: fullUrl repeated: {repeated}"] if repeated else []
 
 
 def valid(body: dict[str, Any]) -> dict[str, Any]:

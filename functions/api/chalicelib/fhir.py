@@ -233,7 +233,7 @@ def search_audit_events(deps: Any, ps: Any, req: Any, fhir: FhirRequest) -> dict
         raise BadInput("« _count » doit être un entier de 1 à 100.", "_count")
     page = pro.admin_access_log(deps, ps, params["nir"], int(count) if count else None, params.get("_cursor"), req)
     espace = pro.find_patient(deps, params["nir"])
-    events = [audit.audit_event(record, espace.espace_id) for record in page.items]
+    events = audit.audit_events(page.items, espace.espace_id)
     query = {"patient.identifier": params["patient.identifier"], **({"_count": count} if count else {})}
     self_url = f"{fhir.base}/AuditEvent?{urlencode({**query, **({'_cursor': params['_cursor']} if params.get('_cursor') else {})})}"
     next_url = f"{fhir.base}/AuditEvent?{urlencode({**query, '_cursor': page.next_key})}" if page.next_key else None

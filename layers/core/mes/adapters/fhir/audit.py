@@ -5,6 +5,7 @@ record holds is the access-log writer's (mes.services.access_log.log_access)."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from typing import Any
 
 from . import codes
@@ -67,6 +68,22 @@ def audit_event(record: JsonDict, espace_id: str) -> JsonDict:
         code, display = PURPOSES[record["mode"]]
         event["purposeOfEvent"] = [{"coding": [{"system": ACT_REASON, "code": code, "display": display}]}]
     return event
+
+
+def audit_events(records: list[JsonDict], espace_id: str) -> list[JsonDict]:
+    """A page of records (newest first) as AuditEvents with distinct ids: a searchset's fullUrls are
+    unique (bdl-7). Records can be alike to the second — a 302 and the `curl -L` after it, two
+    searches: counted from the oldest on the page, the n-th repeat (n ≥ 1) gets `_id(first id, n)`
+    and the oldest keeps `audit_event`'s id, so a newer like record does not change the ids already
+    given. A run of like records cut by a page boundary counts again from the next page's oldest."""
+    events = [audit_event(record, espace_id) for record in records]
+    seen = Counter[str]()
+    for event in reversed(events):
+        repeat = seen[event["id"]]
+        seen[event["id"]] += 1
+        if repeat:
+            event["id"] = _id(event["id"], str(repeat))
+    return events
 
 
 def consent(professional: JsonDict, espace_id: str) -> JsonDict | None:

@@ -17,6 +17,7 @@ ranges, units and the (type, measured_at) identity stay in the domain rules.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,8 +196,12 @@ def _blood_pressure(resource: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def observation_id(espace_id: str, measurement_id: str) -> str:
-    """The Observation's id: the espace and the measurement's own id (type + instant), FHIR id charset."""
-    return f"{espace_id}-{measurement_id}".replace("_", "-")[:64]
+    """The Observation's id: the espace and the measurement's own id (type + instant), FHIR id charset
+    and at most 64 characters. The espace's uuid without its dashes (32) and the longest measurement
+    id (`blood_pressure-YYYYMMDDTHHMMSSZ`, 31) fit; anything longer is hashed, never cut (a cut id
+    dropped the seconds: two blood pressures of the same ten minutes had one id)."""
+    value = f"{espace_id.replace('-', '')}-{measurement_id}".replace("_", "-")
+    return value if len(value) <= 64 else hashlib.sha256(value.encode()).hexdigest()
 
 
 def transaction_response(transaction: Transaction, stored: list[tuple[str, bool]], base: str,
