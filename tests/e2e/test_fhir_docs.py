@@ -107,9 +107,14 @@ def test_the_walkthrough_runs_as_written(stack: Stack, blocks, tmp_path: Path): 
            "Binary application/pdf data: the same bytes",
            "Patient True",
            "HTTP 200", "securityLabel ['MASQUE_PS']", "HTTP 200", "securityLabel ['N']",
+           "HTTP 200", "HTTP 200", "HTTP 412", "precondition_failed",  # by masterIdentifier, If-Match, stale
+           "HTTP 200", "securityLabel ['N']",
            "HTTP 200", "transaction-response 201 Created",    # PCH-01
            "HTTP 403", "forbidden Réservé au professionnel administrateur du profil.",
            "administrator: HTTP 204", "HTTP 200")
+    # the version read by its ETag, then the next one after the PATCH by identifier
+    read, now = map(int, re.search(r"^read W/\"(\d+)\" now (\d+) \['MASQUE_PS'\]$", output, flags=re.MULTILINE).groups())
+    assert now == read + 1, output
     audit = output[output.index("administrator: HTTP 204"):]
     for line in ("ITI-65 deposit: allowed channel fhir", "ITI-67 list: allowed channel fhir",
                  "ITI-68 read: allowed channel fhir", "- measurement: allowed channel fhir",
