@@ -331,9 +331,10 @@ def pro_list_requests(bench: Bench) -> dict[str, Any]:
 def fhir_figures(bench: Bench) -> dict[str, Any]:
     """The FHIR facade (issue 12), on the same kind of patient as `pro.list_requests`: DynamoDB
     requests for an ITI-67 page of 50 (the same four: patient, grants, list, log), the bytes an ITI-68
-    retrieve puts through Lambda (a 302 to a presigned GET: 0), and the answers fhir.resources (R4B)
-    or fhirclient (R4) refuse among every answer of the run (metadata, search pages, read, Binary,
-    Patient, errors)."""
+    retrieve puts through Lambda (a 302 to a presigned GET: 0), the write side's AWS requests
+    (`fhir_write_figures`: ITI-65 per document, PCH-01 per Observation, and each one's fixed part), and
+    the answers fhir.resources (R4B) or fhirclient (R4) refuse among every answer of the run (metadata,
+    search pages, read, Binary, Patient, errors, transaction-responses)."""
     from chalice.test import Client
 
     from mes_local.functions import api_app
@@ -359,10 +360,90 @@ def fhir_figures(bench: Bench) -> dict[str, Any]:
                             (f"/Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|{nir}", {}),
                             ("/DocumentReference?status=current", {}), ("/DocumentReference/" + "0" * 32, {})):
             answers.append(client.http.get("/fhir/R4" + path, headers={**headers, **extra}).json_body)
+        writes, written = fhir_write_figures(client, container, headers, nir, "10000000042")
     return {"fhir.iti67_requests_per_page": counter.by_service("dynamodb"),
-            "fhir.bytes_through_lambda_on_retrieve": sum(retrieve.object_bytes.values()),
-            "fhir.validation_failures": sum(bool(problems(a)) for a in answers),
-            "fhir.validated_answers": len(answers)}
+            "fhir.bytes_through_lambda_on_retrieve": sum(retrieve.object_bytes.values()), **writes,
+            "fhir.validation_failures": sum(bool(problems(a)) for a in answers + written),
+            "fhir.validated_answers": len(answers + written)}
+
+
+FHIR_INS = "urn:oid:1.2.250.1.213.1.4.8"
+# Documents (ITI-65) or Observations (PCH-01) in the larger transaction. The deposits stay pending
+# here (no scan runs) and an espace holds at most MAX_PENDING_UPLOADS (10) pending documents: 1 + 8.
+FHIR_TRANSACTION_SIZE = 8
+
+
+def _iti65_bundle(nir: str, rpps: str, first: int, count: int) -> dict[str, Any]:
+    """An ITI-65 transaction (FHIR.md §4's shape, the List left out: it costs nothing) of `count`
+    one-page PDFs, masterIdentifiers from `first` on (each a new document)."""
+    import base64
+    data = base64.b64encode(b"%PDF-1.7\n%%EOF\n").decode()
+    entries: list[dict[str, Any]] = []
+    for n in range(first, first + count):
+        binary = f"urn:uuid:00000000-0000-4000-8000-{n:012d}"
+        entries.append({"fullUrl": f"urn:uuid:00000000-0000-4000-9000-{n:012d}",
+                        "request": {"method": "POST", "url": "DocumentReference"}, "resource": {
+            "resourceType": "DocumentReference", "status": "current",
+            "contained": [{"resourceType": "Practitioner", "id": "ps",
+                           "identifier": [{"system": "urn:oid:1.2.250.1.71.4.2.1", "value": "8" + rpps}]}],
+            "masterIdentifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:oid:1.2.250.1.999.1.{n}"},
+            "type": {"coding": [{"system": "http://loinc.org", "code": "11502-2"}]},
+            "category": [{"coding": [{"system": "https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/"
+                                                "TRE-A03-ClasseDocument", "code": "10"}]}],
+            "subject": {"reference": f"Patient?identifier={FHIR_INS}|{nir}"}, "author": [{"reference": "#ps"}],
+            "content": [{"attachment": {"contentType": "application/pdf", "url": binary, "title": "Bilan"}}]}})
+        entries.append({"fullUrl": binary, "request": {"method": "POST", "url": "Binary"},
+                        "resource": {"resourceType": "Binary", "contentType": "application/pdf", "data": data}})
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+def _pch01_bundle(nir: str, rpps: str, first: int, count: int) -> dict[str, Any]:
+    """A PCH-01 transaction of `count` weights, one a minute from `first` minutes before NOW."""
+    entries = [{"fullUrl": f"urn:uuid:00000000-0000-4000-a000-{n:012d}",
+                "request": {"method": "POST", "url": "Observation"}, "resource": {
+        "resourceType": "Observation", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+        "subject": {"identifier": {"system": FHIR_INS, "value": nir}},
+        "effectiveDateTime": (NOW - timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "valueQuantity": {"value": 70, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}}}
+        for n in range(first, first + count)]
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+def _transaction_costs(client: Any, container: Any, headers: dict[str, str], nir: str, rpps: str,
+                       build: Callable[[str, str, int, int], dict[str, Any]]) -> tuple[float | int, int, list[Any]]:
+    """AWS requests of one `POST /fhir/R4` transaction of one resource, then of FHIR_TRANSACTION_SIZE:
+    (per resource, the fixed part, the answers). Each resource is a new one (nothing replayed); each
+    transaction a second after the previous one (document ids are derived from the request's time)."""
+    import json
+    costs, answers = [], []
+    for first, count in ((1, 1), (2, FHIR_TRANSACTION_SIZE)):
+        at = container.clock() + timedelta(seconds=1)
+        container.clock = lambda at=at: at
+        with awscount.counting() as counter:
+            response = client.http.post("/fhir/R4", headers={**headers, "Content-Type": "application/fhir+json"},
+                                        body=json.dumps(build(nir, rpps, first, count)))
+        assert response.status_code == 200, response.body[:500]
+        assert [e["response"]["status"] for e in response.json_body["entry"]].count("201 Created") >= count
+        costs.append(counter.total)
+        answers.append(response.json_body)
+    per_resource = (costs[1] - costs[0]) / (FHIR_TRANSACTION_SIZE - 1)
+    whole = int(per_resource) if per_resource.is_integer() else round(per_resource, 2)
+    return whole, round(costs[0] - per_resource), answers
+
+
+def fhir_write_figures(client: Any, container: Any, headers: dict[str, str], nir: str,
+                       rpps: str) -> tuple[dict[str, Any], list[Any]]:
+    """The write side (issue 12): AWS requests (every service) per document of an ITI-65 transaction and
+    per Observation of a PCH-01 one, and the fixed part each transaction pays once (patient, grants);
+    the transaction-responses, for the validation figures."""
+    documents, per_deposit, deposits = _transaction_costs(client, container, headers, nir, rpps, _iti65_bundle)
+    observations, per_post, posts = _transaction_costs(client, container, headers, nir, rpps, _pch01_bundle)
+    return {"fhir.iti65_requests_per_document": documents,
+            "fhir.iti65_requests_per_transaction": per_deposit,
+            "fhir.pch01_requests_per_observation": observations,
+            "fhir.pch01_requests_per_transaction": per_post,
+            "fhir.transaction_size": FHIR_TRANSACTION_SIZE}, deposits + posts
 
 
 def measurements_requests_per_page(bench: Bench) -> dict[str, Any]:

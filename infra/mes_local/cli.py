@@ -337,6 +337,40 @@ def cmd_pro_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _documents_table(args: argparse.Namespace) -> tuple[Any, str]:
+    """(a DynamoDB client, the documents table): the named table in AWS (the default credential
+    chain and --region), else the local stack's."""
+    import boto3
+    if args.table:
+        return boto3.session.Session(region_name=args.region).client("dynamodb"), args.table
+    connect(args.verbose)
+    from mes.bootstrap import get_container
+    container = get_container()
+    return container.client("dynamodb"), container.settings.documents_table
+
+
+def cmd_backfill_doc_refs(args: argparse.Namespace) -> int:
+    """The one-off migration of issue 12 (docs/deploy.md): `doc_ref` on documents written before the
+    `by_document` index, so FHIR reads by id find them. Idempotent and re-runnable; counts only."""
+    from mes.adapters.documents_backfill import MAX_SEGMENTS, BackfillReport, backfill_doc_refs
+    if not 1 <= args.segments <= MAX_SEGMENTS:
+        raise CliError(f"mes backfill-doc-refs: --segments must be 1 to {MAX_SEGMENTS}", 2)
+    client, table = _documents_table(args)
+    pages: list[BackfillReport] = []
+
+    def on_page(counts: BackfillReport) -> None:
+        pages.append(counts)  # list.append is atomic: the segments' threads share it
+        if getattr(args, "progress", "auto") != "off":
+            print(f"backfill-doc-refs: page {len(pages)} · {counts.scanned} scanned · {counts.updated} updated",
+                  file=sys.stderr, flush=True)
+    report = backfill_doc_refs(client, table, segments=args.segments, page_size=args.page_size, on_page=on_page)
+    for label, value in (("segments", args.segments), ("items scanned", report.scanned),
+                         ("documents without doc_ref", report.missing), ("updated", report.updated),
+                         ("skipped", report.skipped), ("requests", report.requests)):
+        print(f"{label}: {value}")
+    return 0
+
+
 # -------------------------------------------------------------------------------------------------
 # Parser
 # -------------------------------------------------------------------------------------------------
@@ -452,13 +486,25 @@ def _add_pro_token(commands: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(run=cmd_pro_token)
 
 
+def _add_migrations(commands: Any, common: argparse.ArgumentParser) -> None:
+    p = commands.add_parser("backfill-doc-refs", parents=[common],
+                            help="one-off, after deploying issue 12: set doc_ref on documents written before the "
+                                 "by_document index (FHIR reads by id); idempotent, re-runnable")
+    p.add_argument("--table", help="the deployed documents table, in AWS (default credentials); "
+                                   "without it, the local stack's")
+    p.add_argument("--region", default=REGION, help=f"with --table (default {REGION})")
+    p.add_argument("--segments", type=int, default=4, help="parallel Scan segments (default 4)")
+    p.add_argument("--page-size", type=_positive_int, default=None, help="items per Scan page (default: 1 MB pages)")
+    p.set_defaults(run=cmd_backfill_doc_refs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common_options()
     parser = argparse.ArgumentParser(
         prog="mes", parents=[common], description="Drive the mes local stack (start it with `make run`).",
         epilog="Environment: MES_AWS_ENDPOINT (default http://127.0.0.1:5000).")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_imports, _add_jobs, _add_operator, _add_pro_token):
+    for add in (_add_imports, _add_jobs, _add_operator, _add_pro_token, _add_migrations):
         add(commands, common)
     return parser
 

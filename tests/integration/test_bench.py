@@ -65,6 +65,13 @@ def test_every_figure_on_tiny_sizes_prints_name_value_lines_as_measured(monkeypa
     # the FHIR facade (issue 12): the JSON route's requests, no byte through Lambda, every answer valid
     assert figures["fhir.iti67_requests_per_page"] == figures["pro.list_requests"]
     assert figures["fhir.bytes_through_lambda_on_retrieve"] == figures["fhir.validation_failures"] == "0"
+    # the write side: AWS requests per document (marker read, document + quota + marker transaction, S3
+    # put, log record) and per Observation (the stored-reading Query, the conditional put, the log record),
+    # each transaction paying the patient lookup and the grants once; its answers validated too
+    assert (figures["fhir.iti65_requests_per_document"], figures["fhir.iti65_requests_per_transaction"]) == ("4", "2")
+    assert (figures["fhir.pch01_requests_per_observation"], figures["fhir.pch01_requests_per_transaction"]) == (
+        "3", "2")
+    assert int(figures["fhir.validated_answers"]) >= 8 + 4  # the reads, then 2 ITI-65 and 2 PCH-01 responses
     assert float(figures["autocreate.items_read_per_espace"]) <= 1.1  # BR-08: only the due are read
     assert float(figures["retention.items_read_per_item"]) <= 1.1  # BR-14
     assert figures["wave.people"] == str(bench.TINY.wave_people) and figures["retention.items"] == "5"

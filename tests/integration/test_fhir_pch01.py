@@ -108,10 +108,12 @@ def test_glucose_conversion_units_and_refusals(api, aws, clock, psc, patient):
     assert [(m["value"], m["unit"]) for m in glucose] == [(0.99, "g/L"), (0.95, "g/L")]  # 5.5 × 0.1802; 95 ÷ 100
     assert [m["unit"] for m in holder_measurements(api, patient, "temperature")] == ["°C"]
     before = holder_measurements(api, patient)
-    # BMI refused 422; HbA1c not stored (no such series in the JSON API) 422; a wrong UCUM unit 400
+    # BMI refused 422; a wrong UCUM unit 400 (HbA1c only in %: an IFCC mmol/mol value is not converted)
     outcome(post(api, nurse, [obs(nir, "39156-5", at(clock, 5), quantity=(22.5, "kg/m2"))]), 422,
             "unsupported_measurement")
-    outcome(post(api, nurse, [obs(nir, "4548-4", at(clock, 5), quantity=(6.1, "%"))]), 422, "unsupported_measurement")
+    ifcc = outcome(post(api, nurse, [obs(nir, "4548-4", at(clock, 5), quantity=(43, "mmol/mol"))]), 400,
+                   "validation_error")
+    assert ifcc["issue"][0]["expression"] == ["entry[0].resource.valueQuantity"]
     outcome(post(api, nurse, [obs(nir, "29463-7", at(clock, 5), quantity=(70, "g"))]), 400, "validation_error")
     # a transaction that fails half way leaves nothing behind: the 2nd reading is out of range (the holder's rule)
     bad = outcome(post(api, nurse, [obs(nir, "29463-7", at(clock, 4), quantity=(71, "kg")),
@@ -124,6 +126,26 @@ def test_glucose_conversion_units_and_refusals(api, aws, clock, psc, patient):
     # unknown INS 404; a document transaction is not handled by this dispatcher
     outcome(post(api, nurse, [obs("269054958815780", "29463-7", at(clock, 2), quantity=(70, "kg"))]), 404,
             "not_found")
+
+
+def test_a_hba1c_in_percent_is_stored_and_read_back_by_the_holder(api, aws, clock, psc, patient):
+    """PCH-01 HbA1c (LOINC 4548-4, UCUM %; FHIR.md §2): the holder's HbA1c series (BR-19), its range
+    and one decimal; a retry creates nothing twice."""
+    nir, nurse = patient["row"]["nir"], token(psc, clock, NURSE, "60")
+    when = at(clock, 20)
+    entries = [obs(nir, "4548-4", when, quantity=(6.14, "%"), note="à jeun")]
+    body = answer(post(api, nurse, entries))
+    assert body["entry"][0]["response"]["status"] == "201 Created"
+    location = body["entry"][0]["response"]["location"]
+    assert location.startswith(f"Observation/{patient['espace_id']}-hba1c-")
+    [reading] = holder_measurements(api, patient, "hba1c")
+    assert (reading["value"], reading["unit"], reading["measured_at"], reading["note"]) == (6.1, "%", when, "à jeun")
+    again = answer(post(api, nurse, entries))
+    assert [(e["response"]["status"], e["response"]["location"]) for e in again["entry"]] == [("200 OK", location)]
+    # out of the physiological range (the holder's rule): 400 on the value, nothing stored
+    bad = outcome(post(api, nurse, [obs(nir, "4548-4", at(clock, 10), quantity=(25, "%"))]), 400, "validation_error")
+    assert bad["issue"][0]["expression"] == ["entry[0].resource.value"]
+    assert len(holder_measurements(api, patient, "hba1c")) == 1
 
 
 def test_professionals_never_read_observations(api, aws, clock, psc, patient):

@@ -155,6 +155,24 @@ def test_measurements_are_appended_never_duplicated_nor_overwritten(api, patient
     assert [(m["type"], m["value"]) for m in items] == [("weight", 72.4)]
 
 
+def test_hba1c_is_a_series_in_percent_with_one_decimal(api, patient):
+    """BR-19: HbA1c (glycated haemoglobin) is a measurement type of its own, in % of haemoglobin."""
+    r = post_measurement(api, patient, type="hba1c", measured_at="2026-02-01T08:00:00Z", value=6.14)
+    assert r.status_code == 201, r.body
+    assert (r.json_body["type"], r.json_body["value"], r.json_body["unit"]) == ("hba1c", 6.1, "%")
+    assert post_measurement(api, patient, type="hba1c", measured_at="2026-03-01T08:00:00Z", value=7,
+                            unit="%").status_code == 201
+    # an IFCC value (mmol/mol) is out of range; another unit is refused
+    ifcc = post_measurement(api, patient, type="hba1c", measured_at="2026-03-01T09:00:00Z", value=43)
+    assert (ifcc.status_code, ifcc.json_body["field"]) == (400, "value")
+    assert "hémoglobine glyquée" in ifcc.json_body["detail"]
+    unit = post_measurement(api, patient, type="hba1c", measured_at="2026-03-01T09:00:00Z", value=6, unit="mmol/mol")
+    assert (unit.status_code, unit.json_body["field"]) == (400, "unit")
+    items = api.http.get("/espaces/me/measurements?type=hba1c", headers=patient["headers"]).json_body["items"]
+    assert [(m["measured_at"], m["value"], m["unit"]) for m in items] == [
+        ("2026-03-01T08:00:00Z", 7, "%"), ("2026-02-01T08:00:00Z", 6.1, "%")]
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({"type": "weight", "measured_at": "2026-03-01T08:00:00Z", "value": 72000}, "value"),
     ({"type": "temperature", "measured_at": "2026-03-01T08:00:00Z", "value": 51}, "value"),

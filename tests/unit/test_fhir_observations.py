@@ -1,5 +1,5 @@
 """PCH-01's reading of Observations (mes.adapters.fhir.observations): LOINC/UCUM to the JSON API's
-measurement requests, glucose converted to g/L, BMI and HbA1c refused, malformed entries 400."""
+measurement requests, glucose converted to g/L, HbA1c in %, BMI refused, malformed entries 400."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def quantity(value, code):
     ("2345-7", 95, "mg/dL", ("glycemia", 0.95)), ("2345-7", 5.5, "mmol/L", ("glycemia", 0.9911)),
     ("2345-7", 1.1, "g/L", ("glycemia", 1.1)), ("29463-7", 70.5, "kg", ("weight", 70.5)),
     ("8302-2", 175, "cm", ("height", 175)), ("8310-5", 37.2, "Cel", ("temperature", 37.2)),
-    ("8867-4", 70, "/min", ("heart_rate", 70))])
+    ("8867-4", 70, "/min", ("heart_rate", 70)), ("4548-4", 6.1, "%", ("hba1c", 6.1))])
 def test_loinc_and_ucum_map_to_the_json_api(loinc, value, unit, expected):
     nir, data = o.observation(observation(loinc, **quantity(value, unit)), "r")
     assert nir == NIR and (data["type"], data["value"]) == expected
@@ -44,10 +44,18 @@ def test_blood_pressure_components():
         o.observation(observation("85354-9", component=7), "r")
 
 
-@pytest.mark.parametrize("loinc", ["39156-5", "4548-4", "1234-5"])
-def test_bmi_hba1c_and_unknown_codes_are_refused(loinc):
+@pytest.mark.parametrize("loinc", ["39156-5", "1234-5"])
+def test_bmi_and_unknown_codes_are_refused(loinc):
     with pytest.raises(o.UnsupportedMeasurement):
         o.observation(observation(loinc, **quantity(22, "kg/m2")), "r")
+
+
+@pytest.mark.parametrize("unit", ["mmol/mol", "g/L", "1"])
+def test_hba1c_in_another_unit_than_percent_is_400(unit):
+    """FHIR.md §2 (JDV-J163): HbA1c only in %; an IFCC mmol/mol value is not converted."""
+    with pytest.raises(ValidationError) as e:
+        o.observation(observation("4548-4", **quantity(43, unit)), "r")
+    assert e.value.field == "r.valueQuantity" and "unité : %" in e.value.detail
 
 
 @pytest.mark.parametrize("bad", [{"status": "cancelled"}, {"subject": {"reference": "Patient/1"}},

@@ -149,7 +149,8 @@ def reading(now, **data):
 
 @pytest.mark.parametrize(("type_", "value", "unit"), [
     ("weight", 72.456, "kg"), ("height", 178.04, "cm"), ("glycemia", 0.95, "g/L"), ("temperature", 38.55, "°C"),
-    ("heart_rate", 61.6, "bpm"), ("oxygen_saturation", 97, "%"),
+    ("heart_rate", 61.6, "bpm"), ("oxygen_saturation", 97, "%"), ("hba1c", 6.14, "%"), ("hba1c", 2, "%"),
+    ("hba1c", 20, "%"),
 ])
 def test_each_type_has_its_unit_and_keeps_its_precision(clock, type_, value, unit):
     got = reading(clock(), type=type_, value=value)
@@ -166,6 +167,11 @@ def test_each_type_has_its_unit_and_keeps_its_precision(clock, type_, value, uni
     ({"type": "glycemia", "value": 5.5, "unit": "mmol/L"}, "unit", "« g/L »"),
     ({"type": "glycemia", "value": 55}, "value", "glycémie"),
     ({"type": "oxygen_saturation", "value": 101}, "value", "saturation"),
+    ({"type": "hba1c", "value": 43}, "value", "L'hémoglobine glyquée (HbA1c) est hors des valeurs physiologiques "
+                                             "(2 à 20 %)"),  # an IFCC value in mmol/mol
+    ({"type": "hba1c", "value": 0.061}, "value", "hémoglobine glyquée"),  # a fraction
+    ({"type": "hba1c", "value": 1.9}, "value", "hémoglobine glyquée"),
+    ({"type": "hba1c", "value": 6.1, "unit": "mmol/mol"}, "unit", "« % »"),
     ({"type": "weight", "value": "70"}, "value", "un nombre"),
     ({"type": "weight", "value": True}, "value", "un nombre"),
     ({"type": "weight"}, "value", "manquant"),

@@ -36,7 +36,7 @@ STATUS = {
     # the FHIR facade: XML asked, or a Binary as application/fhir+json over 4 MB (FHIR.md §2)
     "payload_too_large": 413,  # raised by chalicelib.bodies before any use case
     "unsupported_media_type": 415,
-    "unsupported_measurement": 422,  # FHIR PCH-01: BMI, HbA1c or another LOINC code mes does not store
+    "unsupported_measurement": 422,  # FHIR PCH-01: BMI or another LOINC code mes does not store
     "unsupported_transaction": 422,  # FHIR POST {base}: a transaction of resources no handler takes
     "patch_not_supported": 405,  # FHIR PATCH of an element other than /status or /securityLabel/0 (FHIR.md §6)
     "precondition_failed": 412,  # FHIR PATCH with If-Match: W/"n" on a document whose version has moved on

@@ -68,7 +68,7 @@ class ProfileSectionBody(RootModel[dict[str, Any]]):
 class MeasurementIn(Body):
     model_config = body_config({"type": "weight", "measured_at": "2026-03-01T08:30:00Z", "value": 68.5, "unit": "kg"})
     type: StrictStr = Field(max_length=32, description="weight (kg), height (cm), blood_pressure (mmHg), glycemia (g/L), "
-                                        "temperature (°C), heart_rate (bpm), oxygen_saturation (%)")
+                                        "temperature (°C), heart_rate (bpm), oxygen_saturation (%), hba1c (%)")
     measured_at: StrictStr = Field(max_length=40, description="ISO 8601 with a time zone; to the second; not in the future",
                                    json_schema_extra={"format": "date-time"})
     value: StrictFloat | StrictInt | None = Field(None, description="every type but blood_pressure")

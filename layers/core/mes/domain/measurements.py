@@ -31,6 +31,13 @@ KINDS: dict[str, Kind] = {
     "temperature": Kind("°C", "La température", 30, 45, 1),
     "heart_rate": Kind("bpm", "La fréquence cardiaque", 20, 250, 0),
     "oxygen_saturation": Kind("%", "La saturation en oxygène", 50, 100, 0),
+    # HbA1c (glycated haemoglobin) in % of total haemoglobin (NGSP/DCCT: the unit of French
+    # laboratory reports and the only one of the PCH-01 value set JDV-J163). Laboratory analysers
+    # report about 4 to 18 % (their measuring ranges); haemolysis or a recent transfusion reads
+    # lower, untreated diabetes seldom above 15 %. 2 to 20 % keeps real patients and catches the
+    # usual slips: a fraction (0.061 for 6.1 %) and, for all but the lowest, an IFCC value in
+    # mmol/mol (4 % is 20 mmol/mol, 6.1 % is 43).
+    "hba1c": Kind("%", "L'hémoglobine glyquée (HbA1c)", 2, 20, 1),
 }
 BLOOD_PRESSURE = "blood_pressure"
 SYSTOLIC = Kind("mmHg", "La pression systolique", 50, 300, 0)

@@ -13,6 +13,7 @@ export const MEASURE_TYPES: MeasureType[] = [
   { type: "temperature", label: "Température", unit: "°C", unitLabel: "°C", step: "0.1" },
   { type: "heart_rate", label: "Fréquence cardiaque", unit: "bpm", unitLabel: "battements par minute", step: "1" },
   { type: "oxygen_saturation", label: "Saturation en oxygène", unit: "%", unitLabel: "%", step: "1" },
+  { type: "hba1c", label: "HbA1c", unit: "%", unitLabel: "%", step: "0.1" },
 ];
 
 export function measureType(type: string): MeasureType {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SECTIONS, type SectionDef } from "./sections";
 import { humanDetail, place, toBody, toRow, toState } from "./values";
-import { measuredAt, parseNumber } from "./measures";
+import { byType, formatMeasure, measureType, measuredAt, parseNumber, type Measurement } from "./measures";
 import { actionLabel } from "../../format";
 
 const section = (name: string): SectionDef => SECTIONS.find((s) => s.name === name)!;
@@ -68,6 +68,16 @@ describe("measurements", () => {
     expect(parseNumber("68,5")).toBe(68.5);
     expect(parseNumber(" 70 ")).toBe(70);
     expect(parseNumber("soixante")).toBe("soixante");
+  });
+
+  it("show HbA1c as its own series in %, with its decimal", () => {
+    const reading = (at: string, value: number): Measurement =>
+      ({ id: `hba1c-${at}`, type: "hba1c", measured_at: at, unit: "%", recorded_at: at, value }) as Measurement;
+    expect(measureType("hba1c")).toMatchObject({ label: "HbA1c", unit: "%", step: "0.1" });
+    expect(formatMeasure(reading("2026-03-01T08:00:00Z", 6.1))).toBe("6,1 %");
+    const groups = byType([reading("2026-03-01T08:00:00Z", 7), reading("2026-02-01T08:00:00Z", 6.1)]);
+    expect([...groups.keys()]).toEqual(["hba1c"]);
+    expect(groups.get("hba1c")?.map((m) => m.value)).toEqual([6.1, 7]);
   });
 
   it("date a reading at the time of day, never in the future", () => {

@@ -11,8 +11,8 @@ ranges, units and the (type, measured_at) identity stay in the domain rules.
 | 85354-9 (components 8480-6 / 8462-4) | blood_pressure | mm[Hg] → mmHg |
 | 8867-4 | heart_rate | /min → bpm |
 | 2345-7 | glycemia | mg/dL ÷ 100, mmol/L × 0.1802, g/L → g/L |
+| 4548-4 | hba1c | % (of total haemoglobin, NGSP/DCCT) |
 | 39156-5 (BMI) | — refused: computed from weight and height, never posted |
-| 4548-4 (HbA1c) | — refused: the JSON API has no HbA1c series |
 """
 
 from __future__ import annotations
@@ -40,15 +40,16 @@ SINGLE: dict[str, tuple[str, dict[str, float]]] = {
     "8310-5": ("temperature", {"Cel": 1.0}),
     "8867-4": ("heart_rate", {"/min": 1.0}),
     GLUCOSE: ("glycemia", {"mg/dL": 0.01, "mmol/L": 0.1802, "g/L": 1.0}),
+    HBA1C: ("hba1c", {"%": 1.0}),
 }
 LOINC_OF = {mes_type: loinc for loinc, (mes_type, _) in SINGLE.items()} | {"blood_pressure": BLOOD_PRESSURE}
 UCUM_OF = {"weight": "kg", "height": "cm", "temperature": "Cel", "heart_rate": "/min", "glycemia": "g/L",
-           "blood_pressure": "mm[Hg]"}
+           "hba1c": "%", "blood_pressure": "mm[Hg]"}
 OBSERVATION_STATUSES = ("final", "amended", "corrected", "preliminary")
 
 
 class UnsupportedMeasurement(DomainError):
-    """A well-formed Observation mes does not store (BMI, HbA1c, another LOINC code): 422."""
+    """A well-formed Observation mes does not store (BMI, another LOINC code): 422."""
 
     code = "unsupported_measurement"
 
