@@ -365,7 +365,7 @@ def cmd_backfill_doc_refs(args: argparse.Namespace) -> int:
                   file=sys.stderr, flush=True)
     report = backfill_doc_refs(client, table, segments=args.segments, page_size=args.page_size, on_page=on_page)
     for label, value in (("segments", args.segments), ("items scanned", report.scanned),
-                         ("documents without doc_ref", report.missing), ("updated", report.updated),
+                         ("items without doc_ref", report.missing), ("updated", report.updated),
                          ("skipped", report.skipped), ("requests", report.requests)):
         print(f"{label}: {value}")
     return 0

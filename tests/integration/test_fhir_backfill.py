@@ -1,7 +1,8 @@
 """The one-off `doc_ref` backfill (issue 12; docs/deploy.md "Upgrading", docs/fhir.md "Reads by id"):
 documents written before the `by_document` index carry no `doc_ref`, so FHIR reads by id cannot
 find them; `mes backfill-doc-refs` (a parallel Scan, a conditional UpdateItem per document) makes
-them readable, never touches the quota and deposit-marker items, and a second run writes nothing."""
+them readable, gives the deposit markers theirs (PATCH ?identifier=), never touches the quota item, and a second
+run writes nothing."""
 
 from __future__ import annotations
 
@@ -83,21 +84,25 @@ def test_old_documents_become_readable_by_id_and_a_second_run_writes_nothing(api
                          body=json.dumps({"basis": "consent"})).status_code == 201
     outcome(api.http.get(f"/fhir/R4/DocumentReference/{ids[0]}", headers=doctor), 404, "not_found")
 
+    marker = "~deposit#" + "f" * 64
     first = run(capsys, "--segments", "3", "--page-size", "4")
-    assert (first["updated"], first["documents without doc_ref"], first["skipped"]) == (OLD_DOCUMENTS, OLD_DOCUMENTS, 0)
+    # every document, and the deposit marker (PATCH ?identifier= finds it on the index); never the quota
+    assert (first["updated"], first["items without doc_ref"], first["skipped"]) == (
+        OLD_DOCUMENTS + 1, OLD_DOCUMENTS + 1, 0)
     assert first["items scanned"] >= len(before) and first["segments"] == 3
     assert first["requests"] >= OLD_DOCUMENTS + 3  # one UpdateItem per document, one Scan page at least per segment
     for document_id in ids:
         resource = answer(api.http.get(f"/fhir/R4/DocumentReference/{document_id}", headers=doctor))
         assert resource["id"] == document_id
     after = items(aws, espace_id)
-    assert {k for k, item in after.items() if "doc_ref" in item} == set(ids)
-    assert all(after[k]["doc_ref"]["S"] == k for k in ids)
-    # nothing else changed: the quota and the marker as they were, each document's other attributes and version
+    assert {k for k, item in after.items() if "doc_ref" in item} == {*ids, marker}
+    assert all(after[k]["doc_ref"]["S"] == k for k in (*ids, marker))
+    assert aws.documents.deposit_of("f" * 64) == (espace_id, ids[-1])
+    # nothing else changed: the quota as it was, each item's other attributes and version
     assert all({n: v for n, v in after[k].items() if n != "doc_ref"} == before[k] for k in before)
 
     second = run(capsys)
-    assert (second["updated"], second["documents without doc_ref"], second["skipped"]) == (0, 0, 0)
+    assert (second["updated"], second["items without doc_ref"], second["skipped"]) == (0, 0, 0)
     assert second["requests"] == second["segments"] == 4  # one empty-filtered page per segment, no write
     assert items(aws, espace_id) == after
 

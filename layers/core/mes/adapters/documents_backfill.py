@@ -1,14 +1,15 @@
 """The one-off `doc_ref` backfill (issue 12): documents written before the sparse `by_document`
 index existed carry no `doc_ref` until their next save, so a FHIR read by id
-(`DocumentReference/{id}`, `Binary/{id}`) cannot find their espace. An operator runs it once
-after deploying (`mes backfill-doc-refs`, docs/deploy.md).
+(`DocumentReference/{id}`, `Binary/{id}`) cannot find their espace; ITI-65 deposit markers written
+before `PATCH ?identifier=` carry none either, so their author's own masterIdentifier cannot name
+the document. An operator runs it once after deploying (`mes backfill-doc-refs`, docs/deploy.md).
 
 A parallel Scan (segments) is acceptable here, and only here: this is a migration run once over
 the whole table, not a request path (every request path reads by key or index, never by Scan).
 
-- **Only documents**: the Scan's filter keeps items without `doc_ref` whose sort key is a document
-  id; the quota (`~quota`) and deposit-marker (`~deposit#…`) items start with `~` and are never
-  returned, so never written (the index stays sparse).
+- **Documents and deposit markers**: the Scan's filter keeps items without `doc_ref` whose sort key
+  is a document id or a deposit marker (`~deposit#…`); both get `doc_ref` = their own sort key, as
+  the current code writes them. The quota item (`~quota`) is never returned, so never written.
 - **Idempotent**: each write is a conditional `SET doc_ref = :id` where the item exists and has
   no `doc_ref` yet; a document saved (which sets `doc_ref`) or deleted meanwhile fails the
   condition and is counted as skipped. `version` is left alone: a concurrent save of that
@@ -26,9 +27,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-FILTER = "attribute_not_exists(doc_ref) AND NOT begins_with(document_id, :marker)"
+FILTER = "attribute_not_exists(doc_ref) AND (NOT begins_with(document_id, :other) OR begins_with(document_id, :marker))"
 CONDITION = "attribute_exists(espace_id) AND attribute_not_exists(doc_ref)"
-NON_DOCUMENT_PREFIX = "~"  # the quota and deposit-marker items (mes.adapters.documents_dynamo)
+NON_DOCUMENT_PREFIX = "~"  # items that are not documents (mes.adapters.documents_dynamo): the quota, the markers
+MARKER_PREFIX = "~deposit#"  # DEPOSIT_SK: a deposit marker, on the index by its own key
 MAX_SEGMENTS = 64
 
 
@@ -37,7 +39,7 @@ class BackfillReport:
     """Counts only (never an id): what the operator reads, `name: value`."""
 
     scanned: int = 0  # items the Scan read (ScannedCount), every kind
-    missing: int = 0  # documents without doc_ref the filter returned
+    missing: int = 0  # documents and deposit markers without doc_ref the filter returned
     updated: int = 0  # doc_ref set by this run
     skipped: int = 0  # the condition failed: saved (doc_ref set) or deleted meanwhile
     requests: int = 0  # Scan pages + UpdateItem calls
@@ -49,7 +51,7 @@ class BackfillReport:
 
 def backfill_doc_refs(client: Any, table: str, segments: int = 4, page_size: int | None = None,
                       on_page: Callable[[BackfillReport], None] | None = None) -> BackfillReport:
-    """Set `doc_ref` = `document_id` on every document item of `table` that has none: `segments`
+    """Set `doc_ref` = `document_id` on every document and deposit-marker item of `table` that has none: `segments`
     Scan segments in parallel threads (a boto3 client is thread-safe), one conditional UpdateItem
     per document found. `on_page` gets each page's counts (progress, from the worker threads)."""
     if not 1 <= segments <= MAX_SEGMENTS:
@@ -67,7 +69,7 @@ def _segment(client: Any, table: str, segment: int, segments: int, page_size: in
     params: dict[str, Any] = {
         "TableName": table, "Segment": segment, "TotalSegments": segments, "FilterExpression": FILTER,
         "ProjectionExpression": "espace_id, document_id",
-        "ExpressionAttributeValues": {":marker": {"S": NON_DOCUMENT_PREFIX}}}
+        "ExpressionAttributeValues": {":other": {"S": NON_DOCUMENT_PREFIX}, ":marker": {"S": MARKER_PREFIX}}}
     if page_size:
         params["Limit"] = page_size
     while True:
@@ -85,7 +87,8 @@ def _segment(client: Any, table: str, segment: int, segments: int, page_size: in
 
 def _set_doc_ref(client: Any, table: str, item: dict[str, Any]) -> BackfillReport:
     key = {"espace_id": item["espace_id"], "document_id": item["document_id"]}
-    if item["document_id"]["S"].startswith(NON_DOCUMENT_PREFIX):  # the filter already left them out
+    sort_key = item["document_id"]["S"]
+    if sort_key.startswith(NON_DOCUMENT_PREFIX) and not sort_key.startswith(MARKER_PREFIX):  # the filter left it out
         return BackfillReport()
     try:
         client.update_item(TableName=table, Key=key, UpdateExpression="SET doc_ref = :id",
