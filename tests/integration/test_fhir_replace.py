@@ -257,3 +257,20 @@ def test_a_masked_document_s_replacement_stays_masked(api, aws, clock, psc, pati
                           body=json.dumps({"masked": True})).status_code == 200
     new = answer(post(api, lab, bundle(nir, replacing(document(2, nir), old))))["entry"][1]["response"]["location"]
     assert aws.documents.get(patient["espace_id"], new.rsplit("/", 1)[1]).masked
+
+
+def test_the_holder_s_export_keeps_the_replaced_version_with_its_bytes(api, aws, clock, psc, patient):
+    """GDPR access: the replaced version leaves the holder's list but not their data (bytes kept)."""
+    from tests.integration.test_exports import download, request, run_exports
+    nir, lab = patient["row"]["nir"], token(psc, clock)
+    old = deposited(aws, api, clock, lab, nir)
+    new = answer(post(api, lab, bundle(nir, replacing(document(2, nir), old))))["entry"][1]["response"]["location"]
+    new = new.rsplit("/", 1)[1]
+    flows.scan(aws)
+    export_id = request(api, patient).json_body["export_id"]
+    assert run_exports(aws) == {"received": 1, "failed": 0}
+    archive = download(api.http.get(f"/espaces/me/exports/{export_id}", headers=patient["headers"]).json_body)
+    documents = {d["id"]: (d["status"], d["file"]) for d in json.loads(archive.read("documents.json"))}
+    assert documents == {new: ("available", f"documents/{new}/document-{new}"),
+                         old: ("replaced", f"documents/{old}/document-{old}")}
+    assert archive.read(f"documents/{old}/document-{old}") == PDF

@@ -211,6 +211,14 @@ def visible_to_holder(document: Document, as_representative: bool = False) -> bo
             or (document.status == DocStatus.REJECTED and uploaded_by_holder(document)))
 
 
+def exported_to_holder(document: Document, as_representative: bool = False) -> bool:
+    """The holder's export (GDPR access): what the holder sees, plus the earlier versions of those
+    documents — replaced ones keep their bytes (BR-24) — under the same hiding rules (BR-17, BR-26)."""
+    if document.status == DocStatus.REPLACED:
+        return not document.hidden_from_holder and not (as_representative and document.hidden_from_representatives)
+    return visible_to_holder(document, as_representative)
+
+
 def upload_abandoned(document: Document, now: datetime) -> bool:
     """Still `pending` well after its ticket expired (ABANDONED_UPLOAD_AFTER): its bytes may never come."""
     return document.status == DocStatus.PENDING and now - document.created_at > ABANDONED_UPLOAD_AFTER
