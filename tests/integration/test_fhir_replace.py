@@ -163,6 +163,12 @@ def test_another_professional_cannot_replace_and_a_document_it_may_not_see_is_no
                                        "content_type": "application/pdf", "size": 10, "replaces": old}))
     assert (r.status_code, r.json_body["code"]) == (403, "forbidden")
     outcome(post(api, lab, bundle(nir, replacing(document(6, nir), "0" * 32))), 404, "not_found")
+    # the lab's own document in another patient's espace: not this patient's document → 404
+    other = flows.holder(api, aws, clock, seed=95, email="replace.other@example.org", login="replace.other")
+    remember(other["row"]["nir"])
+    elsewhere = deposited(aws, api, clock, lab, other["row"]["nir"], 7)
+    outcome(post(api, lab, bundle(nir, replacing(document(8, nir), elsewhere))), 404, "not_found")
+    assert aws.documents.get(other["espace_id"], elsewhere).replaced_by is None
     # nothing was written: the old document is untouched, no other document exists
     saved = aws.documents.get(patient["espace_id"], old)
     assert (saved.status, saved.replaced_by) == ("available", None)

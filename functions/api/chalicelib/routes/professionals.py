@@ -41,8 +41,7 @@ def authorise(ps: ProIdentity, req: RequestRef, ins: str, body: AuthorisationReq
 @route(bp, "/pro/patients/{ins}/documents", "GET", auth="pro", query=ProDocumentListQuery, response=DocumentList,
        errors=(400, 401, 403, 404))
 def list_documents(ps: ProIdentity, req: RequestRef, ins: str, query: ProDocumentListQuery) -> DocumentList:
-    """Documents filtered by the access matrix, masking, hiding, blocks and authorisation; `status` to ask
-    for replaced documents (BR-24)."""
+    """Documents filtered by the access matrix, masking, hiding, blocks and authorisation (`status`: BR-24)."""
     page = pro.list_documents(deps(), ps, ins, category=query.category, limit=query.limit, cursor=query.cursor,
                               req=req, statuses=query.statuses)
     return DocumentList.from_domain(page)
@@ -59,8 +58,7 @@ def get_document(ps: ProIdentity, req: RequestRef, ins: str, document_id: str) -
 @route(bp, "/pro/patients/{ins}/documents", "POST", auth="pro", body=ProDocumentUploadRequest,
        response=DocumentCreated, status=201, errors=(400, 401, 403, 404, 409, 422, 429))
 def deposit(ps: ProIdentity, req: RequestRef, ins: str, body: ProDocumentUploadRequest) -> DocumentCreated:
-    """Deposit a document (no read authorisation needed), optionally hidden from the holder (BR-26), or the
-    replacement of one's own document (BR-24)."""
+    """Deposit a document (no read consent needed), hidden from the holder (BR-26), replacing one (BR-24)."""
     document, upload = pro.deposit(deps(), ps, ins, title=body.title, category=body.category,
                                    filename=body.filename, content_type=body.content_type, size=body.size,
                                    hidden_from_holder=body.hidden_from_holder, req=req,
