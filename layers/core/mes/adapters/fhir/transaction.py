@@ -79,12 +79,11 @@ def parse(body: Any, base: str, rpps: str) -> Transaction:
     """The ITI-65 Bundle, checked whole (nothing is written before this returns)."""
     entries = _entries(body)
     kinds = [e["resource"]["resourceType"] for e in entries]
-    updates = {i: target for i, e in enumerate(entries) if (target := _update_target(e)) is not None}
+    updates = _updates(entries)
     binaries = _binaries(entries, kinds, updates)
     lists = [i for i, k in enumerate(kinds) if k == "List"]
     nirs = {_subject_nir(entries[i]["resource"], f"Bundle.entry[{i}].resource.subject") for i in lists}
-    deposits = [_document(entries[i]["resource"], i, entries, binaries, base, rpps)
-                for i, kind in enumerate(kinds) if kind == "DocumentReference" and i not in updates]
+    deposits = _deposits(entries, kinds, updates, binaries, base, rpps)
     nirs |= {nir for nir, _ in deposits}
     _check_whole([d for _, d in deposits], nirs, binaries, lists)
     _check_updates(entries, updates, [d for _, d in deposits])
@@ -101,6 +100,19 @@ def _binaries(entries: list[JsonDict], kinds: list[str], updates: dict[int, str]
 UPDATE_METHODS = {"PUT": "DocumentReference", "PATCH": "Binary"}  # method → the entry's resource
 REFERENCE = "DocumentReference/"
 SUPERSEDE_PATCH = [{"op": "replace", "path": "/status", "value": "superseded"}]
+
+
+def _deposits(entries: list[JsonDict], kinds: list[str], updates: dict[int, str], binaries: dict[str, int],
+              base: str, rpps: str) -> list[tuple[str, DepositEntry]]:
+    """Every posted DocumentReference (not an UpdateDocumentRefs entry), read with its Binary."""
+    posted = [i for i, kind in enumerate(kinds) if kind == "DocumentReference" and i not in updates]
+    return [_document(entries[i]["resource"], i, entries, binaries, base, rpps) for i in posted]
+
+
+def _updates(entries: list[JsonDict]) -> dict[int, str]:
+    """The UpdateDocumentRefs entries: their index → the id of the document they update."""
+    targets = {i: _update_target(e) for i, e in enumerate(entries)}
+    return {i: target for i, target in targets.items() if target is not None}
 
 
 def _reference_id(url: Any) -> str | None:
