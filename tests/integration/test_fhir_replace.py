@@ -280,3 +280,22 @@ def test_the_holder_s_export_keeps_the_replaced_version_with_its_bytes(api, aws,
     assert documents == {new: ("available", f"documents/{new}/document-{new}"),
                          old: ("replaced", f"documents/{old}/document-{old}")}
     assert archive.read(f"documents/{old}/document-{old}") == PDF
+
+
+def test_a_hidden_document_replaced_by_a_hidden_one_gives_one_notice_and_one_release_mail(api, aws, clock, psc,
+                                                                                           patient):
+    """BR-26 with BR-24: the holder is told once of the document that waits (the latest version)."""
+    from datetime import timedelta
+
+    from mes.domain.documents import HIDDEN_RELEASE_AFTER
+    nir, lab, start = patient["row"]["nir"], token(psc, clock), clock()
+    old = deposited(aws, api, clock, lab, nir, labels=["INVISIBLE_PATIENT"])
+    answer(post(api, lab, bundle(nir, replacing(document(2, nir, labels=["INVISIBLE_PATIENT"]), old))))
+    flows.scan(aws)
+    assert aws.documents.get(patient["espace_id"], old).status == "replaced"
+    assert flows.scheduled("hidden_release", start + timedelta(days=14, minutes=1))["notified"] == 1
+    assert len(flows.sent(aws, "replace.patient@example.org", "hidden-document-notice")) == 1
+    released = flows.scheduled("hidden_release", start + HIDDEN_RELEASE_AFTER + timedelta(minutes=1))
+    assert released["released"] == 2
+    assert len(flows.sent(aws, "replace.patient@example.org", "new-document")) == 1
+    assert [i for i, _ in holder_ids(api, patient)] != [old] and len(holder_ids(api, patient)) == 1

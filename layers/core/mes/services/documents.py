@@ -370,6 +370,8 @@ def _send_hidden_notice(deps: DocumentDeps, document: Document, hidden_until: da
         deps.documents.save(document)  # first: a crash after this sends nothing twice
     except ConcurrentUpdate:
         return
+    if document.status == DocStatus.REPLACED:  # BR-24: its replacement, hidden too, has its own notice
+        return
     result.notified += 1
     if holder is None or not holder.settings.notifications.get("documents", True) or not holder.email:
         return
