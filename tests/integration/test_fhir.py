@@ -44,8 +44,8 @@ def authorise(api, ins, headers, basis="consent"):
     return r
 
 
-def add(aws, espace_id, clock, category, i=0, **fields):
-    document_id = new_document_id(clock() + timedelta(milliseconds=i))
+def add(aws, espace_id, clock, category, i=0, document_id=None, **fields):
+    document_id = document_id or new_document_id(clock() + timedelta(milliseconds=i))
     values = {"title": f"{category} {i}", "filename": "d.pdf", "content_type": "application/pdf", "size": 10,
               "author_type": AuthorType.PATIENT, "author_id": espace_id, "created_at": clock(),
               "status": DocStatus.AVAILABLE, **fields}
@@ -73,14 +73,20 @@ def seed_everything(aws, espace_id, clock):
         i += 1
         ids.setdefault("own", []).append(add(aws, espace_id, clock, "CPT_REND", i, status=status,
                                              author_type=AuthorType.PRACTITIONER, author_id=DOCTOR))
+    for category in CATEGORIES:  # BR-24: a replaced document and its replacement, in every category
+        i += 2
+        old, new = new_document_id(clock() + timedelta(milliseconds=i - 1)), new_document_id(clock() + timedelta(milliseconds=i))
+        ids.setdefault("replaced", []).append(add(aws, espace_id, clock, category, i - 1, document_id=old,
+                                                  status=DocStatus.REPLACED, replaced_by=new))
+        ids.setdefault("replacement", []).append(add(aws, espace_id, clock, category, i, document_id=new, replaces=old))
     return ids
 
 
-def json_ids(api, ins, headers, limit=7):
+def json_ids(api, ins, headers, limit=7, status=None):
     ids, cursor = [], None
     while True:
-        r = api.http.get(f"/pro/patients/{ins}/documents?limit={limit}" + (f"&cursor={quote(cursor)}" if cursor else ""),
-                         headers=headers)
+        r = api.http.get(f"/pro/patients/{ins}/documents?limit={limit}" + (f"&cursor={quote(cursor)}" if cursor else "")
+                         + (f"&status={status}" if status else ""), headers=headers)
         assert r.status_code == 200, r.body
         ids += [(d["id"], d["status"]) for d in r.json_body["items"]]
         cursor = r.json_body["next_cursor"]
@@ -92,9 +98,9 @@ def fhir_search(api, headers, query):
     return api.http.get(f"/fhir/R4/DocumentReference?{query}", headers=headers)
 
 
-def fhir_ids(api, ins, headers, count=7, extra=""):
+def fhir_ids(api, ins, headers, count=7, extra="", status="current"):
     """Every page, by following the absolute `next` links."""
-    ids, url = [], f"/fhir/R4/DocumentReference?patient.identifier={INS}|{ins}&status=current{extra}&_count={count}"
+    ids, url = [], f"/fhir/R4/DocumentReference?patient.identifier={INS}|{ins}&status={status}{extra}&_count={count}"
     while url:
         bundle = answer(api.http.get(url, headers=headers))
         assert bundle["type"] == "searchset"
@@ -122,8 +128,13 @@ def test_iti67_returns_exactly_what_the_json_route_returns_for_every_profession(
         from_fhir = fhir_ids(api, ins, ps)
         assert from_fhir == [i for i, status in from_json if status == "available"], profession
         allowed = matrix(CURRENT_MATRIX).get(profession, frozenset())
-        assert len(from_fhir) == 3 * len(allowed)  # plain, hidden from the holder, hidden from representatives
-        assert not set(from_fhir) & set(ids["masked"] + ids["withdrawn"] + ids["own"])
+        assert len(from_fhir) == 4 * len(allowed)  # plain, hidden from the holder, from representatives, replacements
+        assert not set(from_fhir) & set(ids["masked"] + ids["withdrawn"] + ids["own"] + ids["replaced"])
+        # BR-24: replaced documents only when asked for, the same on both routes (superseded = replaced)
+        both = fhir_ids(api, ins, ps, status="current,superseded")
+        assert both == [i for i, _ in json_ids(api, ins, ps, status="available,replaced")], profession
+        assert fhir_ids(api, ins, ps, status="superseded") == [i for i, _ in json_ids(api, ins, ps, status="replaced")]
+        assert set(both) - set(from_fhir) == {i for i, c in zip(ids["replaced"], CATEGORIES, strict=True) if c in allowed}
         if profession == "10":  # the doctor's own pending and rejected deposits: JSON only
             assert {i for i, s in from_json if s != "available"} == set(ids["own"])
         checked += 1

@@ -223,16 +223,19 @@ def test_documents_section_pages_and_exports_only_what_the_holder_sees():
                         status=status, **kw)
 
     docs = [doc(i) for i in range(150)] + [doc(900, hidden_from_holder=True), doc(901, status=DocStatus.REJECTED),
-                                           doc(902, status=DocStatus.PENDING)]
+                                           doc(902, status=DocStatus.PENDING), doc(903, status=DocStatus.REPLACED),
+                                           doc(904, status=DocStatus.REPLACED, hidden_from_holder=True)]
     listing = FakeDocumentList(docs)
     reader = FakeObjectReader({d.object_key: b"%PDF" for d in docs})
     section = DocumentsSection(listing, reader)
     metadata = section.export_espace("esp-1")
-    assert len(metadata) == 151 and listing.calls == 2  # 100 a page
-    assert {m["id"]: m["file"] for m in metadata}["0902"] is None  # pending: listed, no file
+    assert len(metadata) == 153 and listing.calls == 2  # 100 a page; not the two hidden from the holder
+    files_of = {m["id"]: m["file"] for m in metadata}
+    assert files_of["0902"] is None and files_of["0901"] is None  # pending, own rejected upload: listed, no file
+    assert files_of["0903"] == "documents/0903/f903.pdf"  # BR-24: a replaced version keeps its bytes
     files = section.export_files("esp-1")
-    assert len(files) == 150 and reader.opened == []  # opened lazily, one at a time, while zipping
-    path, opener = files[0]
+    assert len(files) == 151 and reader.opened == []  # opened lazily, one at a time, while zipping
+    path, opener = files[1]
     assert path == "documents/0149/f149.pdf" and opener().read() == b"%PDF"
 
 

@@ -44,6 +44,7 @@ def test_every_category_has_a_class_row_and_the_table_of_fhir_md():
 
 @pytest.mark.parametrize(("status", "fhir"), [(DocStatus.AVAILABLE, "current"),
                                               (DocStatus.ENTERED_IN_ERROR, "entered-in-error"),
+                                              (DocStatus.REPLACED, "superseded"),
                                               (DocStatus.PENDING, None), (DocStatus.REJECTED, None)])
 def test_statuses(status, fhir):
     assert codes.fhir_status(document(status=status)) == fhir

@@ -57,6 +57,7 @@ const ACTIONS: Record<string, string> = {
   list: "Consultation de la liste des documents",
   read: "Consultation d’un document",
   deposit: "Ajout d’un document",
+  replace: "Remplacement d’un document par une nouvelle version",
   delete: "Retrait d’un document",
   emergency: "Ouverture d’un accès en urgence",
   access_log: "Consultation de l’historique des accès",
@@ -78,6 +79,7 @@ const REFUSALS: Record<string, string> = {
   forbidden: "refusé : sans autorisation",
   not_found: "refusé : introuvable",
   emergency_refused: "refusé : vous avez refusé ce mode d’accès en urgence",
+  not_replaceable: "refusé : document déjà remplacé ou retiré",
 };
 
 /** On which ground an allowed access was made (the access log's `mode`); "authorisation" says nothing more. */

@@ -23,6 +23,7 @@ STATUS = {
     "code_used": 409,
     "deadline_passed": 409,
     "state_conflict": 409,
+    "not_replaceable": 409,  # BR-24: a replacement of a document that is not available, or already claimed
     "not_opposed": 409,  # GET /enrolment/opposition/receipt on an espace that is not opposed (BR-07)
     "login_taken": 409,
     "code_expired": 410,

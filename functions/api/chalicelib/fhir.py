@@ -116,7 +116,7 @@ def search_documents(deps: Any, ps: Any, req: Any, fhir: FhirRequest) -> dict[st
 
     criteria = search.parse(fhir.params, fhir.base)
     page = pro.list_documents(deps, ps, criteria.nir, category=criteria.single_category, limit=criteria.count,
-                              cursor=criteria.cursor, req=req)
+                              cursor=criteria.cursor, req=req, statuses=criteria.mes_statuses)
     found = [resources.document_reference(d, fhir.base, d.espace_id, criteria.nir) for d in page.items
              if search.matches(criteria, d, fhir.base)]
     next_url = search.page_url(fhir.base, criteria, page.next_key) if page.next_key else None
@@ -282,7 +282,7 @@ def deposit_transaction(deps: Any, ps: Any, req: Any, fhir: FhirRequest, body: A
 
     tx = iti65.parse(body, fhir.base, ps.rpps)
     items = [pro.InlineDeposit(d.title, d.category, d.content_type, d.content, d.master_identifier,
-                               d.hidden_from_holder, d.masked, f"Bundle.entry[{d.binary_index}]",
+                               d.hidden_from_holder, d.masked, f"Bundle.entry[{d.binary_index}]", d.replaces,
                                hidden_from_representatives=d.hidden_from_representatives,
                                label_field=f"Bundle.entry[{d.index}].resource.securityLabel") for d in tx.deposits]
     done = pro.deposit_inline(deps, ps, tx.nir, items, req)

@@ -196,14 +196,15 @@ class HolderDataStore(Protocol):
 class DocumentRepository(Protocol):
     """Document metadata and each espace's quota."""
 
-    def create(self, d: Document) -> None:
-        """Metadata first (`pending`) and the espace's quota, in one transaction."""
+    def create(self, d: Document, also: Document | None = None) -> None:
+        """Metadata first (`pending`) and the espace's quota, in one transaction (with `also`, the
+        document a replacement claims, on its version)."""
 
     def remove(self, d: Document, *, was_pending: bool) -> None:
         """Delete the metadata and give back the quota."""
 
-    def save(self, d: Document, *, validated: bool = False) -> None:
-        """Conditional on the version read (ConcurrentUpdate otherwise)."""
+    def save(self, d: Document, *, validated: bool = False, also: Document | None = None) -> None:
+        """Conditional on the version read (ConcurrentUpdate otherwise); `also` in the same transaction."""
 
     def get(self, espace_id: str, document_id: str) -> Document | None: ...
     def list(self, espace_id: str, *, category: str | None, limit: int, cursor: str | None, holder_only: bool,

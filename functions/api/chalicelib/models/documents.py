@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import Field, StrictBool, StrictStr
 
-from mes.domain.documents import ALLOWED_CONTENT_TYPES, CATEGORIES, HOLDER_MAX_BYTES, rejection_reason
+from mes.domain.documents import (
+    ALLOWED_CONTENT_TYPES,
+    CATEGORIES,
+    HOLDER_MAX_BYTES,
+    DocStatus,
+    rejection_reason,
+)
 from mes.services.auth import otp_channels
 
 from .common import Body, Cursor, Download, Limit, Out, WholeNumber, body_config, iso
@@ -70,6 +76,8 @@ class DocumentOut(Out):
     rejection_reason: str | None = Field(None, description="when `status` is `rejected`: the reason in French, "
                                                            "for the uploader (the only one who sees it)")
     hidden_from_representatives: bool = False  # BR-17
+    replaces: str | None = Field(None, description="BR-24: the id of the document this one replaces")
+    replaced_by: str | None = Field(None, description="when `status` is `replaced`: the id of its replacement")
 
     @classmethod
     def from_domain(cls, d: Document, **extra: Any) -> Self:
@@ -79,6 +87,7 @@ class DocumentOut(Out):
                    author_type=str(d.author_type), author_name=d.author_name,
                    author_profession=d.author_profession, created_at=iso(d.created_at), reject_reason=d.reject_reason,
                    rejection_reason=rejection_reason(d), hidden_from_representatives=d.hidden_from_representatives,
+                   replaces=d.replaces, replaced_by=d.replaced_by if d.status == DocStatus.REPLACED else None,
                    **extra)
 
 

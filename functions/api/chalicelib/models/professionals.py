@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, StrictBool, StrictStr
 
-from mes.domain.documents import PRO_MAX_BYTES
+from mes.domain.documents import PRO_MAX_BYTES, DocStatus
 
 from .common import Body, Out, WholeNumber, body_config, iso
-from .documents import DOCUMENT_EXAMPLE, DocumentUploadRequest
+from .documents import DOCUMENT_EXAMPLE, DocumentListQuery, DocumentUploadRequest
+
+_STATUS = "(?:" + "|".join(sorted(str(s) for s in DocStatus)) + ")"
+STATUS_PATTERN = f"^{_STATUS}(?:,{_STATUS})*$"
 
 if TYPE_CHECKING:
     from mes.ports import Page
@@ -33,6 +36,22 @@ class ProDocumentUploadRequest(DocumentUploadRequest):
                             json_schema_extra={"minimum": 1, "maximum": PRO_MAX_BYTES})
     hidden_from_holder: StrictBool = False
     hidden_from_representatives: StrictBool = False  # BR-17: a minor's document, not for their representatives
+    replaces: StrictStr | None = Field(None, pattern=r"^[0-9a-f]{32}$",
+                                       description="BR-24: the id of the author's own available document this "
+                                                   "one replaces; it becomes `replaced` once this one is validated "
+                                                   "(409 `not_replaceable` if it is not available or already "
+                                                   "claimed, 403 if another professional wrote it)")
+
+
+class ProDocumentListQuery(DocumentListQuery):
+    status: str | None = Field(None, max_length=60, pattern=STATUS_PATTERN,
+                               description="only these statuses, comma = OR (e.g. `available,replaced`); "
+                                           "without it: the latest versions (replaced documents are listed only "
+                                           "when asked, BR-24)")
+
+    @property
+    def statuses(self) -> frozenset[str] | None:
+        return frozenset(self.status.split(",")) if self.status else None
 
 
 class EmergencyRequest(Body):

@@ -11,13 +11,14 @@ from mes.services.professionals import RequestRef
 
 from ..models.access import AccessLog
 from ..models.common import ListQuery
-from ..models.documents import DocumentCreated, DocumentDetail, DocumentList, DocumentListQuery
+from ..models.documents import DocumentCreated, DocumentDetail, DocumentList
 from ..models.professionals import (
     AuthorisationOut,
     AuthorisationRequest,
     EmergencyOut,
     EmergencyRequest,
     Notices,
+    ProDocumentListQuery,
     ProDocumentUploadRequest,
 )
 from ..routing import get_container, route
@@ -37,12 +38,12 @@ def authorise(ps: ProIdentity, req: RequestRef, ins: str, body: AuthorisationReq
     return AuthorisationOut(basis=body.basis, first=first)
 
 
-@route(bp, "/pro/patients/{ins}/documents", "GET", auth="pro", query=DocumentListQuery, response=DocumentList,
+@route(bp, "/pro/patients/{ins}/documents", "GET", auth="pro", query=ProDocumentListQuery, response=DocumentList,
        errors=(400, 401, 403, 404))
-def list_documents(ps: ProIdentity, req: RequestRef, ins: str, query: DocumentListQuery) -> DocumentList:
-    """Documents filtered by the access matrix, masking, hiding, blocks and authorisation."""
+def list_documents(ps: ProIdentity, req: RequestRef, ins: str, query: ProDocumentListQuery) -> DocumentList:
+    """Documents filtered by the access matrix, masking, hiding, blocks and authorisation (`status`: BR-24)."""
     page = pro.list_documents(deps(), ps, ins, category=query.category, limit=query.limit, cursor=query.cursor,
-                              req=req)
+                              req=req, statuses=query.statuses)
     return DocumentList.from_domain(page)
 
 
@@ -55,13 +56,13 @@ def get_document(ps: ProIdentity, req: RequestRef, ins: str, document_id: str) -
 
 
 @route(bp, "/pro/patients/{ins}/documents", "POST", auth="pro", body=ProDocumentUploadRequest,
-       response=DocumentCreated, status=201, errors=(400, 401, 403, 404, 429))
+       response=DocumentCreated, status=201, errors=(400, 401, 403, 404, 409, 422, 429))
 def deposit(ps: ProIdentity, req: RequestRef, ins: str, body: ProDocumentUploadRequest) -> DocumentCreated:
-    """Deposit a document (no read authorisation needed), optionally hidden from the holder (BR-26)."""
+    """Deposit a document (no read consent needed), hidden from the holder (BR-26), replacing one (BR-24)."""
     document, upload = pro.deposit(deps(), ps, ins, title=body.title, category=body.category,
                                    filename=body.filename, content_type=body.content_type, size=body.size,
                                    hidden_from_holder=body.hidden_from_holder, req=req,
-                                   hidden_from_representatives=body.hidden_from_representatives)
+                                   hidden_from_representatives=body.hidden_from_representatives, replaces=body.replaces)
     return DocumentCreated.from_domain(document, upload)
 
 

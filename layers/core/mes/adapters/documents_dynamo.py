@@ -95,6 +95,8 @@ class DocumentModel(Model):
     real_size = NumberAttribute(null=True)
     validated_at = UnicodeAttribute(null=True)
     object_version = UnicodeAttribute(null=True)  # the S3 VersionId the validation checked (BR-23)
+    replaces = UnicodeAttribute(null=True)  # the document this one replaces (BR-24, FHIR relatesTo)
+    replaced_by = UnicodeAttribute(null=True)  # the replacement that claimed it (pending or validated)
     version = NumberAttribute(default=0)
     # quota item only
     pending_uploads = NumberAttribute(null=True)
@@ -134,7 +136,7 @@ class DynamoDocumentRepository:
             hidden_pk=f"hidden#{shard_of(d.document_id, HIDDEN_SHARDS)}" if hidden_due else None, hidden_due=hidden_due,
             reject_reason=d.reject_reason, detected_type=d.detected_type, real_size=d.real_size,
             validated_at=iso(d.validated_at) if d.validated_at else None, object_version=d.object_version,
-            version=version,
+            replaces=d.replaces, replaced_by=d.replaced_by, version=version,
             hidden_from_representatives=True if d.hidden_from_representatives else None)
 
     @staticmethod
@@ -150,7 +152,7 @@ class DynamoDocumentRepository:
             reject_reason=m.reject_reason, detected_type=m.detected_type,
             real_size=int(m.real_size) if m.real_size is not None else None, validated_at=from_iso(m.validated_at),
             version=int(m.version or 0), hidden_from_representatives=bool(m.hidden_from_representatives),
-            object_version=m.object_version)
+            object_version=m.object_version, replaces=m.replaces, replaced_by=m.replaced_by)
 
     def _deposit_marker(self, d: Document) -> DocumentModel:
         """`doc_ref` = the marker's own key on the sparse by_document index: a PATCH `?identifier=` (the
@@ -168,8 +170,9 @@ class DynamoDocumentRepository:
         return self.Doc(espace_id=espace_id, document_id=QUOTA_SK)
 
     # -- writes -----------------------------------------------------------------------------
-    def create(self, d: Document) -> None:
-        """Metadata first (`pending`) and the espace's quota, in one transaction [design quotas]."""
+    def create(self, d: Document, also: Document | None = None) -> None:
+        """Metadata first (`pending`) and the espace's quota, in one transaction [design quotas]; `also`:
+        the document a replacement claims, saved in the same transaction on the version read."""
         q = self.Doc
         pending = d.status == DocStatus.PENDING
         bytes_ok = q.total_bytes.does_not_exist() | (q.total_bytes <= MAX_TOTAL_BYTES - d.size)
@@ -184,12 +187,16 @@ class DynamoDocumentRepository:
                           condition=(pending_ok & bytes_ok) if pending else bytes_ok)
                 if d.deposit_key:
                     tx.save(self._deposit_marker(d), condition=q.document_id.does_not_exist())
+                if also is not None:
+                    tx.save(self._to_model(also, also.version + 1), condition=q.version == also.version)
         except TransactWriteError as exc:
             failed = failed_indexes(exc)
             if 1 in failed:
                 raise QuotaExceeded() from exc
             raise ConcurrentUpdate() from exc
         d.version = 1
+        if also is not None:
+            also.version += 1
 
     def remove(self, d: Document, *, was_pending: bool) -> None:
         """Delete the metadata and give back the quota (signing failed, or the holder deleted it); a
@@ -208,24 +215,35 @@ class DynamoDocumentRepository:
             if d.deposit_key:
                 tx.delete(self.Doc(espace_id=d.espace_id, document_id=DEPOSIT_SK + d.deposit_key))
 
-    def save(self, d: Document, *, validated: bool = False) -> None:
+    def save(self, d: Document, *, validated: bool = False, also: Document | None = None) -> None:
         """Conditional on the version read. `validated`: the pending upload leaves the quota's pending
-        count (and a rejected one gives its bytes back), in the same transaction."""
+        count (and a rejected one gives its bytes back), in the same transaction. `also`: another
+        document of the espace saved in the same transaction, on its own version (a replacement's
+        validation supersedes or releases the document it replaces)."""
         q = self.Doc
         item = self._to_model(d, d.version + 1)
         try:
-            if not validated:
+            if not validated and also is None:
                 item.save(condition=q.version == d.version)
             else:
-                quota_actions: list[Action] = [q.pending_uploads.add(-1)]
-                if d.status == DocStatus.REJECTED:
-                    quota_actions.append(q.total_bytes.add(-d.size))
                 with transaction(self._region) as tx:
                     tx.save(item, condition=q.version == d.version)
-                    tx.update(self._quota(d.espace_id), actions=quota_actions)
+                    if validated:
+                        tx.update(self._quota(d.espace_id), actions=self._validated_actions(d))
+                    if also is not None:
+                        tx.save(self._to_model(also, also.version + 1), condition=q.version == also.version)
         except (PutError, TransactWriteError) as exc:
             raise ConcurrentUpdate() from exc
         d.version += 1
+        if also is not None:
+            also.version += 1
+
+    def _validated_actions(self, d: Document) -> list[Action]:
+        q = self.Doc
+        quota_actions: list[Action] = [q.pending_uploads.add(-1)]
+        if d.status == DocStatus.REJECTED:
+            quota_actions.append(q.total_bytes.add(-d.size))
+        return quota_actions
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, espace_id: str, document_id: str) -> Document | None:

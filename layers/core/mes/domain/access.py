@@ -106,12 +106,16 @@ def require_read(decision: Decision) -> None:
 
 
 def visible_to_professional(ps: ProIdentity, document: Document, decision: Decision,
-                            version: str = CURRENT_MATRIX) -> bool:
+                            version: str = CURRENT_MATRIX, *, include_replaced: bool = False) -> bool:
     """BR-25/26/29: the author always sees their own deposits; otherwise the matrix, masking
-    (administrator and allowed emergencies see masked ones), and only available documents."""
+    (administrator and allowed emergencies see masked ones), and only available documents.
+    `include_replaced`: replaced documents too (BR-24), under the same rules — a read by id, or a
+    search that asks for them (FHIR `status=superseded`); never in a default list."""
+    if document.status == DocStatus.REPLACED and not include_replaced:
+        return False
     if document.author_type != "PATIENT" and document.author_id == ps.rpps:  # rejected: to learn why (BR-23)
-        return document.status in (DocStatus.AVAILABLE, DocStatus.PENDING, DocStatus.REJECTED)
-    if not decision.allowed or document.status != DocStatus.AVAILABLE:
+        return document.status in (DocStatus.AVAILABLE, DocStatus.PENDING, DocStatus.REJECTED, DocStatus.REPLACED)
+    if not decision.allowed or document.status not in (DocStatus.AVAILABLE, DocStatus.REPLACED):
         return False
     if document.category not in readable_categories(ps, version):
         return False
@@ -121,8 +125,9 @@ def visible_to_professional(ps: ProIdentity, document: Document, decision: Decis
 
 
 def filter_documents(ps: ProIdentity, documents: list[Document], decision: Decision,
-                     version: str = CURRENT_MATRIX) -> list[Document]:
-    return [d for d in documents if visible_to_professional(ps, d, decision, version)]
+                     version: str = CURRENT_MATRIX, *, include_replaced: bool = False) -> list[Document]:
+    return [d for d in documents if visible_to_professional(ps, d, decision, version,
+                                                            include_replaced=include_replaced)]
 
 
 def may_deposit(espace: Espace, grants: Grants) -> None:

@@ -3,7 +3,18 @@
 A document is `pending` until the validation function has checked the real bytes (size, magic
 bytes, malware verdict); then `available` or `rejected` (object removed; the uploader alone still
 sees it, with the reason, until they delete it). A PS's own deletion makes
-it `entered-in-error` (issue #4)."""
+it `entered-in-error` (issue #4).
+
+Replacement (BR-24, FHIR ITI-65 `relatesTo replaces`): the author of an `available` document
+deposits a new one that `replaces` it. The deposit *claims* the old document (`replaced_by` = the new
+id, in the same DynamoDB transaction as the new document): one replacement per document, a second
+one is a conflict. The old document stays `available` (FHIR `current`) while the new one is
+`pending`; it becomes `replaced` (FHIR `superseded`) only when the validation accepts the new one,
+in the same transaction as that acceptance. A rejected (or withdrawn, or abandoned) replacement
+releases the claim: the old document stays current and loses nothing. A replaced document keeps
+its bytes; it leaves every default list (the holder's, the professionals'), is never shown to the
+holder again, and is still found by professionals who ask for it (`status=superseded`, a read by
+id), under the same access policy."""
 
 from __future__ import annotations
 
@@ -14,7 +25,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from .errors import DomainError, Forbidden, NotFound, StateConflict, ValidationError
+from .errors import DomainError, Forbidden, NotFound, StateConflict, Unprocessable, ValidationError
 
 CATEGORIES = ("SYNTHESE", "ORD_SOIN", "RADIO_SC", "BIOLOGIE", "CPT_REND", "DEPISTAG", "CERT_MED", "AUTR_DOC",
               "DOC_ADM", "DIR_ANT", "CAR_VAC", "VDP", "REMB")  # BR-22
@@ -48,6 +59,7 @@ class DocStatus(StrEnum):
     AVAILABLE = "available"
     REJECTED = "rejected"
     ENTERED_IN_ERROR = "entered-in-error"
+    REPLACED = "replaced"  # superseded by a validated replacement (FHIR `superseded`): bytes kept
 
 
 class AuthorType(StrEnum):
@@ -148,6 +160,10 @@ class Document:
     object_version: str | None = None
     # FHIR ITI-65: "<author>|<masterIdentifier>" digest; created with the document, one per author (idempotency)
     deposit_key: str | None = None
+    # Replacement (see the module's docstring): the document this one replaces, and, on the old one, the
+    # replacement that claimed it (pending: the old one is still `available`; validated: `replaced`).
+    replaces: str | None = None
+    replaced_by: str | None = None
 
     @property
     def max_bytes(self) -> int:
@@ -195,6 +211,14 @@ def visible_to_holder(document: Document, as_representative: bool = False) -> bo
             or (document.status == DocStatus.REJECTED and uploaded_by_holder(document)))
 
 
+def exported_to_holder(document: Document, as_representative: bool = False) -> bool:
+    """The holder's export (GDPR access): what the holder sees, plus the earlier versions of those
+    documents — replaced ones keep their bytes (BR-24) — under the same hiding rules (BR-17, BR-26)."""
+    if document.status == DocStatus.REPLACED:
+        return not document.hidden_from_holder and not (as_representative and document.hidden_from_representatives)
+    return visible_to_holder(document, as_representative)
+
+
 def upload_abandoned(document: Document, now: datetime) -> bool:
     """Still `pending` well after its ticket expired (ABANDONED_UPLOAD_AFTER): its bytes may never come."""
     return document.status == DocStatus.PENDING and now - document.created_at > ABANDONED_UPLOAD_AFTER
@@ -229,6 +253,62 @@ def set_hidden_from_representatives(document: Document, hidden: bool) -> bool:
     if hidden:
         raise StateConflict("Un document visible des représentants légaux ne peut plus leur être caché.")
     document.hidden_from_representatives = False
+    return True
+
+
+# --- replacement (BR-24: a PS replaces its own documents) -----------------------------------------
+class NotReplaceable(DomainError):
+    code = "not_replaceable"
+    detail = "Seul un document disponible, qui n'a pas déjà été remplacé, peut être remplacé."
+
+
+def has_content(document: Document) -> bool:
+    """Bytes a reader may download: a validated document, current or replaced (its bytes are kept)."""
+    return document.status in (DocStatus.AVAILABLE, DocStatus.REPLACED)
+
+
+def check_replaceable(old: Document, rpps: str) -> None:
+    """The author's own (same RPPS; the caller found it in the same espace) `available` document that no
+    other replacement has claimed. A non-author is the caller's 403/404 (it decides with the policy)."""
+    if old.author_type == AuthorType.PATIENT or old.author_id != rpps:
+        raise Forbidden("Seul l'auteur d'un document peut le remplacer.")
+    if old.status != DocStatus.AVAILABLE:
+        raise NotReplaceable()
+    if old.replaced_by is not None:
+        raise NotReplaceable("Un remplacement de ce document est déjà en cours de vérification.")
+
+
+def check_replacement_labels(old: Document, hidden_from_holder: bool, hidden_from_representatives: bool) -> None:
+    """A replacement cannot hide from the holder (BR-26) or from the representatives (BR-17) what the
+    document it replaces already showed them: hiding applies to a new document only."""
+    if hidden_from_holder and not old.hidden_from_holder:
+        raise Unprocessable("Le document remplacé est visible du patient : son remplacement ne peut pas lui être "
+                            "invisible.", field="hidden_from_holder")
+    if hidden_from_representatives and not old.hidden_from_representatives:
+        raise Unprocessable("Le document remplacé est visible des représentants légaux : son remplacement ne peut "
+                            "pas leur être caché.", field="hidden_from_representatives")
+
+
+def claim(old: Document, new: Document) -> Document:
+    """The deposit of `new` claims `old` (saved with it, conditional on `old`'s version)."""
+    old.replaced_by = new.document_id
+    new.replaces = old.document_id
+    return old
+
+
+def supersede(old: Document, new: Document) -> bool:
+    """`new` was just accepted: `old`, still available and claimed by it, becomes `replaced`."""
+    if old.status != DocStatus.AVAILABLE or old.replaced_by != new.document_id:
+        return False
+    old.status = DocStatus.REPLACED
+    return True
+
+
+def release(old: Document, new_id: str) -> bool:
+    """The replacement `new_id` was rejected or withdrawn: `old` may be replaced again."""
+    if old.replaced_by != new_id or old.status != DocStatus.AVAILABLE:
+        return False
+    old.replaced_by = None
     return True
 
 

@@ -58,16 +58,34 @@ def request_upload(deps: DocumentDeps, claims: dict, espace_id: str, *, title: s
     return document, announce(deps.documents, deps.store, document)
 
 
-def announce(documents: DocumentRepository, store: DocumentStore, document: Document) -> dict:
-    """BR-23, for holders and professionals alike: the metadata first (`pending`, with the quota),
-    then a presigned upload limited to the author's maximum; if signing fails, no orphan metadata."""
-    documents.create(document)
+def announce(documents: DocumentRepository, store: DocumentStore, document: Document,
+             claimed: Document | None = None) -> dict:
+    """BR-23, for holders and professionals alike: the metadata first (`pending`, with the quota, and
+    the claim on the document a replacement replaces), then a presigned upload limited to the
+    author's maximum; if signing fails, no orphan metadata and no claim left."""
+    documents.create(document, claimed)
     try:
         return store.presign_upload(document.object_key, document.content_type, document.max_bytes,
                                     rules.UPLOAD_URL_TTL)
     except Exception:
         documents.remove(document, was_pending=True)
+        release_claim(documents, document)
         raise
+
+
+def release_claim(documents: DocumentRepository, document: Document) -> None:
+    """A replacement withdrawn or undone before its validation gives its claim back: the document it
+    would have replaced stays current and may be replaced again (BR-24)."""
+    replaces = document.replaces
+    if not replaces:
+        return
+
+    def attempt() -> None:
+        old = documents.get(document.espace_id, replaces)
+        if old is not None and rules.release(old, document.document_id):
+            documents.save(old)
+
+    retry_on_conflict(attempt)
 
 
 def list_documents(deps: DocumentDeps, claims: dict, espace_id: str, *, category: str | None, limit: int | None,
@@ -246,7 +264,7 @@ def _finish(deps: DocumentDeps, document: Document, detected: str | None, reason
     else:
         rules.reject(document, reason, now, size)
     try:
-        deps.documents.save(document, validated=True)
+        deps.documents.save(document, validated=True, also=_replaced(deps, document))
     except ConcurrentUpdate:
         current = deps.documents.get(document.espace_id, document.document_id)
         if current is None or current.status == DocStatus.PENDING:
@@ -261,6 +279,23 @@ def _finish(deps: DocumentDeps, document: Document, detected: str | None, reason
     logger.info("document validated", extra={"document_id": document.document_id, "status": str(document.status),
                                               "reason": str(reason) if reason else None})
     return ScanOutcome(document.document_id, str(document.status), str(reason) if reason else None)
+
+
+def _replaced(deps: DocumentDeps, document: Document) -> Document | None:
+    """A replacement's validation decides for the document it replaces (BR-24), in the same transaction
+    as its own status: accepted → the old one becomes `replaced`; rejected → the old one's claim is
+    released (it stays current, nothing is lost). None when there is nothing to change (no
+    replacement, or the old one was withdrawn meanwhile)."""
+    if not document.replaces:
+        return None
+    old = deps.documents.get(document.espace_id, document.replaces)
+    if old is None:
+        return None
+    if document.status == DocStatus.AVAILABLE:
+        changed = rules.supersede(old, document)
+    else:
+        changed = rules.release(old, document.document_id)
+    return old if changed else None
 
 
 def notify_new_document(deps: DocumentDeps, document: Document) -> None:
@@ -334,6 +369,8 @@ def _send_hidden_notice(deps: DocumentDeps, document: Document, hidden_until: da
     try:
         deps.documents.save(document)  # first: a crash after this sends nothing twice
     except ConcurrentUpdate:
+        return
+    if document.status == DocStatus.REPLACED:  # BR-24: its replacement, hidden too, has its own notice
         return
     result.notified += 1
     if holder is None or not holder.settings.notifications.get("documents", True) or not holder.email:

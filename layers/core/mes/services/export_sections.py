@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mes.domain.documents import DocStatus, Document, visible_to_holder
+from mes.domain.documents import Document, exported_to_holder, has_content
 from mes.domain.espace import Espace
 from mes.domain.exports import archive_name
 from mes.ports import EspaceRepository
@@ -47,8 +47,9 @@ class EspaceSection:
 
 
 class DocumentsSection:
-    """What the holder sees (BR-26: not the documents still hidden from them), with the bytes of the
-    available ones under documents/<id>/<file name>."""
+    """What the holder sees (BR-26: not the documents still hidden from them) and the earlier versions
+    of those documents (BR-24: replaced, bytes kept), with the bytes of the available and replaced
+    ones under documents/<id>/<file name>."""
 
     representative_aware = True
 
@@ -59,8 +60,8 @@ class DocumentsSection:
     def _all(self, espace_id: str, as_representative: bool = False) -> Iterator[Document]:
         cursor = None
         while True:
-            page = self.documents.list(espace_id, category=None, limit=PAGE, cursor=cursor, holder_only=True)
-            yield from (d for d in page.items if visible_to_holder(d, as_representative))  # BR-17
+            page = self.documents.list(espace_id, category=None, limit=PAGE, cursor=cursor, holder_only=False)
+            yield from (d for d in page.items if exported_to_holder(d, as_representative))  # BR-17, BR-24
             cursor = page.next_key
             if not cursor:
                 return
@@ -73,12 +74,12 @@ class DocumentsSection:
         return [{"id": d.document_id, "title": d.title, "category": d.category, "filename": d.filename,
                  "content_type": d.content_type, "size": d.real_size or d.size, "status": str(d.status),
                  "masked": d.masked, "author_type": str(d.author_type), "created_at": _iso(d.created_at),
-                 "file": self.path(d) if d.status == DocStatus.AVAILABLE else None}
+                 "file": self.path(d) if has_content(d) else None}
                 for d in self._all(espace_id, as_representative)]
 
     def export_files(self, espace_id: str, as_representative: bool = False) -> list:
         return [(self.path(d), (lambda key=d.object_key, version=d.object_version: self.reader.open(key, version)))
-                for d in self._all(espace_id, as_representative) if d.status == DocStatus.AVAILABLE]
+                for d in self._all(espace_id, as_representative) if has_content(d)]
 
 
 class AccessLogSection:

@@ -20,7 +20,7 @@ from mes.ports import AccessRepository, DocumentRepository, DocumentStore, Espac
 
 from .access_log import RequestRef, find_patient, log_access, notify_access, pro_identity
 from .children import log_for_representatives, require_minor_with_representatives
-from .documents import announce, object_key
+from .documents import announce, object_key, release_claim
 from .paging import page_limit
 
 _DOCUMENT_ID = re.compile(r"^[0-9a-f]{32}$")  # rules.new_document_id
@@ -76,24 +76,37 @@ def read_context(deps: ProDeps, ps: ProIdentity, ins: str, req: RequestRef, acti
 
 
 def list_documents(deps: ProDeps, ps: ProIdentity, ins: str, *, category: str | None, limit: int | None,
-                   cursor: str | None, req: RequestRef) -> Page:
-    """Authorisation + block + list + log: four requests, whatever the number of documents (BR-29/30)."""
+                   cursor: str | None, req: RequestRef, statuses: frozenset[str] | None = None) -> Page:
+    """Authorisation + block + list + log: four requests, whatever the number of documents (BR-29/30).
+    `statuses`: only documents in these statuses; asking for `replaced` is the only way a list shows
+    replaced documents (BR-24: the default list shows the latest versions)."""
     if category is not None and category not in rules.CATEGORIES:
         raise ValidationError("Catégorie de document inconnue.", field="category")
+    if statuses is not None and not statuses <= {str(s) for s in DocStatus}:
+        raise ValidationError("Statut de document inconnu.", field="status")
     espace, decision = read_context(deps, ps, ins, req, "list")
     limit = page_limit(limit)
     page = deps.documents.list(espace.espace_id, category=category, limit=limit, cursor=cursor, holder_only=False)
-    page.items = policy.filter_documents(ps, page.items, decision)
+    page.items = _visible(ps, page.items, decision, statuses)
     if log_access(deps, espace, ps, req, "list", "allowed", decision.mode, category):
         notify_access(deps, espace, req.at)
     return page
+
+
+def _visible(ps: ProIdentity, documents: list[Document], decision: policy.Decision,
+             statuses: frozenset[str] | None) -> list[Document]:
+    """The policy's filter, then the statuses asked for (replaced ones only when asked, BR-24)."""
+    if statuses is None:
+        return policy.filter_documents(ps, documents, decision)
+    visible = policy.filter_documents(ps, documents, decision, include_replaced=DocStatus.REPLACED in statuses)
+    return [d for d in visible if d.status in statuses]
 
 
 def get_document(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req: RequestRef
                  ) -> tuple[Document, dict | None]:
     document = read_document(deps, ps, find_patient(deps, ins), document_id, req)
     download = None
-    if document.status == DocStatus.AVAILABLE:
+    if rules.has_content(document):  # a replaced document keeps its bytes (BR-24)
         download = deps.store.presign_download(document.object_key, rules.download_filename(document), document.content_type,
                                                rules.DOWNLOAD_URL_TTL, document.object_version)
     return document, download
@@ -114,7 +127,7 @@ def read_document(deps: ProDeps, ps: ProIdentity, espace: Espace, document_id: s
     grants = deps.access.grants(espace.espace_id, ps.rpps)
     decision = policy.read_decision(ps, espace, grants, req.at)
     document = deps.documents.get(espace.espace_id, document_id)
-    if document is None or not policy.visible_to_professional(ps, document, decision):
+    if document is None or not policy.visible_to_professional(ps, document, decision, include_replaced=True):
         if grants.blocked:
             _refuse(deps, espace, ps, req, "read", policy.Blocked())
         log_access(deps, espace, ps, req, "read", "refused:not_found", decision.mode, document_id)
@@ -140,9 +153,10 @@ def lookup_patient(deps: ProDeps, ps: ProIdentity, ins: str, req: RequestRef) ->
 
 def deposit(deps: ProDeps, ps: ProIdentity, ins: str, *, title: str, category: str, filename: str,
             content_type: str, size: int, hidden_from_holder: bool, req: RequestRef,
-            hidden_from_representatives: bool = False) -> tuple[Document, dict]:
+            hidden_from_representatives: bool = False, replaces: str | None = None) -> tuple[Document, dict]:
     """BR-30/33: no read authorisation needed; BR-26: optionally hidden from the holder for a month;
-    BR-17: optionally hidden from the legal representatives of a minor."""
+    BR-17: optionally hidden from the legal representatives of a minor; BR-24: optionally the
+    replacement of the author's own available document (`replace_target`)."""
     rules.validate_upload(title, category, filename, content_type, size, rules.PRO_MAX_BYTES)
     espace = find_patient(deps, ins)
     if hidden_from_representatives:
@@ -152,19 +166,56 @@ def deposit(deps: ProDeps, ps: ProIdentity, ins: str, *, title: str, category: s
         policy.may_deposit(espace, grants)
     except DomainError as exc:
         _refuse(deps, espace, ps, req, "deposit", exc)
+    old = replace_target(deps, ps, espace, grants, replaces, req) if replaces is not None else None
+    if old is not None:
+        rules.check_replacement_labels(old, hidden_from_holder, hidden_from_representatives)
     document_id = rules.new_document_id(req.at)
     document = Document(
         espace_id=espace.espace_id, document_id=document_id, title=title.strip(), category=category,
         filename=filename, content_type=content_type, size=size, author_type=AuthorType.PRACTITIONER,
         author_id=ps.rpps, author_name=ps.name, author_profession=ps.profession,
         created_at=req.at, object_key=object_key(espace.espace_id, document_id),
-        masked=espace.settings.documents_masked_by_default and not hidden_from_holder,
-        hidden_from_holder=hidden_from_holder,
+        masked=_masked(espace, old, False, hidden_from_holder), hidden_from_holder=hidden_from_holder,
         hidden_until=req.at + rules.HIDDEN_RELEASE_AFTER if hidden_from_holder else None,
         hidden_from_representatives=hidden_from_representatives)
-    upload = announce(deps.documents, deps.store, document)
+    upload = announce(deps.documents, deps.store, document, rules.claim(old, document) if old else None)
     log_access(deps, espace, ps, req, "deposit", "allowed", target=document_id)
+    _log_replace(deps, espace, ps, req, document)
     return document, upload
+
+
+def _masked(espace: Espace, old: Document | None, asked: bool, hidden_from_holder: bool) -> bool:
+    """BR-25: masked when asked, by the holder's default, or — a replacement — when the holder masked the
+    document it replaces (the new version of a masked document stays masked); never when hidden (BR-26)."""
+    wanted = asked or espace.settings.documents_masked_by_default or (old is not None and old.masked)
+    return wanted and not hidden_from_holder
+
+
+def replace_target(deps: ProDeps, ps: ProIdentity, espace: Espace, grants: policy.Grants, document_id: str,
+                   req: RequestRef) -> Document:
+    """The document a deposit replaces (BR-24), in the same espace: the author's own `available`
+    document no other replacement claimed (else 409 `not_replaceable`); a document this PS may see
+    but did not write → 403 (as a PATCH by a non-author, FHIR.md §6); one it may not see → 404.
+    Each refusal is logged as a refused `replace` naming the document."""
+    old = deps.documents.get(espace.espace_id, document_id) if _DOCUMENT_ID.match(document_id) else None
+    error: DomainError = NotFound("Le document à remplacer est introuvable.")
+    if old is not None and old.author_type != AuthorType.PATIENT and old.author_id == ps.rpps:
+        try:
+            rules.check_replaceable(old, ps.rpps)
+            return old
+        except DomainError as exc:
+            error = exc
+    elif old is not None and policy.visible_to_professional(ps, old, policy.read_decision(ps, espace, grants, req.at),
+                                                             include_replaced=True):
+        error = Forbidden("Seul l'auteur d'un document peut le remplacer.")
+    log_access(deps, espace, ps, req, "replace", "refused:" + error.code, target=document_id)
+    raise error
+
+
+def _log_replace(deps: ProDeps, espace: Espace, ps: ProIdentity, req: RequestRef, document: Document) -> None:
+    """BR-35: a replacement is two records, the new document's `deposit` and the old one's `replace`."""
+    if document.replaces:
+        log_access(deps, espace, ps, req, "replace", "allowed", target=document.replaces)
 
 
 def deposit_context(deps: ProDeps, ps: ProIdentity, ins: str, req: RequestRef, action: str) -> Espace:
@@ -191,9 +242,12 @@ def withdraw(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req: Re
 def _withdraw(deps: ProDeps, ps: ProIdentity, espace: Espace, document: Document, req: RequestRef) -> None:
     if document.status == DocStatus.ENTERED_IN_ERROR:
         return
+    pending = document.status == DocStatus.PENDING
     document.status = DocStatus.ENTERED_IN_ERROR
     deps.documents.save(document)
     deps.store.delete(document.object_key)
+    if pending:  # a replacement withdrawn before its validation replaces nothing (BR-24)
+        release_claim(deps.documents, document)
     log_access(deps, espace, ps, req, "delete", "allowed", target=document.document_id)
 
 
@@ -335,7 +389,7 @@ def retrieve_document(deps: ProDeps, ps: ProIdentity, document_id: str, req: Req
     """`read_document` by id, then a short-lived presigned GET (never the bytes through the API), or,
     when the client asks for a FHIR Binary, the bytes of a document of 4 MB at most (406 beyond)."""
     document = read_document(deps, ps, find_document_espace(deps, document_id), document_id, req)
-    if document.status != DocStatus.AVAILABLE:
+    if not rules.has_content(document):
         raise NotFound("Ce document n'a pas de contenu disponible.")
     if not inline:
         link = deps.store.presign_download(document.object_key, rules.download_filename(document),
@@ -360,6 +414,7 @@ class InlineDeposit:
     hidden_from_holder: bool = False
     masked: bool = False
     source: str = ""  # where the bytes came from, for the error's field (e.g. "Bundle.entry[2]")
+    replaces: str | None = None  # FHIR relatesTo replaces: the author's own document it replaces (BR-24)
     hidden_from_representatives: bool = False  # BR-17: a minor's document, not for their legal representatives
     label_field: str = ""  # where that label was, for the error's field
 
@@ -395,20 +450,23 @@ def deposit_inline(deps: ProDeps, ps: ProIdentity, ins: str, items: list[InlineD
         check_inline(item, item.source or f"documents[{i}]")
     espace = find_patient(deps, ins)
     _check_representatives(espace, items, req)
+    grants = deps.access.grants(espace.espace_id, ps.rpps)
     try:
-        policy.may_deposit(espace, deps.access.grants(espace.espace_id, ps.rpps))
+        policy.may_deposit(espace, grants)
     except DomainError as exc:
         _refuse(deps, espace, ps, req, "deposit", exc)
+    olds = _inline_replacements(deps, ps, espace, grants, items, req)
     done: list[tuple[Document, bool]] = []
     try:
         for i, item in enumerate(items):
-            done.append(_deposit_one(deps, ps, espace, item, req, i))
+            done.append(_deposit_one(deps, ps, espace, item, req, i, olds.get(i)))
     except Exception:
         _undo(deps, [document for document, created in done if created])
         raise
     for document, created in done:
         if created:
             log_access(deps, espace, ps, req, "deposit", "allowed", target=document.document_id)
+            _log_replace(deps, espace, ps, req, document)
     return done
 
 
@@ -424,8 +482,21 @@ def _check_representatives(espace: Espace, items: list[InlineDeposit], req: Requ
                 raise Unprocessable(exc.detail, field=item.label_field or "securityLabel") from None
 
 
+def _inline_replacements(deps: ProDeps, ps: ProIdentity, espace: Espace, grants: policy.Grants,
+                         items: list[InlineDeposit], req: RequestRef) -> dict[int, Document]:
+    """The documents a transaction replaces, checked before anything is written. A deposit already made
+    (same masterIdentifier: a retry) is left out: it replaces nothing twice."""
+    olds: dict[int, Document] = {}
+    for i, item in enumerate(items):
+        if item.replaces is None or deps.documents.find_deposit(espace.espace_id, deposit_key(ps.rpps, item.master_identifier)):
+            continue
+        olds[i] = replace_target(deps, ps, espace, grants, item.replaces, req)
+        rules.check_replacement_labels(olds[i], item.hidden_from_holder, item.hidden_from_representatives)
+    return olds
+
+
 def _deposit_one(deps: ProDeps, ps: ProIdentity, espace: Espace, item: InlineDeposit, req: RequestRef,
-                 index: int) -> tuple[Document, bool]:
+                 index: int, old: Document | None = None) -> tuple[Document, bool]:
     key = deposit_key(ps.rpps, item.master_identifier)
     existing_id = deps.documents.find_deposit(espace.espace_id, key)
     existing = deps.documents.get(espace.espace_id, existing_id) if existing_id else None
@@ -437,11 +508,10 @@ def _deposit_one(deps: ProDeps, ps: ProIdentity, espace: Espace, item: InlineDep
         filename=f"document-{document_id}", content_type=item.content_type, size=len(item.content),
         author_type=AuthorType.PRACTITIONER, author_id=ps.rpps, author_name=ps.name,
         author_profession=ps.profession, created_at=req.at, object_key=object_key(espace.espace_id, document_id),
-        masked=(item.masked or espace.settings.documents_masked_by_default) and not item.hidden_from_holder,
-        hidden_from_holder=item.hidden_from_holder,
+        masked=_masked(espace, old, item.masked, item.hidden_from_holder), hidden_from_holder=item.hidden_from_holder,
         hidden_until=req.at + rules.HIDDEN_RELEASE_AFTER if item.hidden_from_holder else None,
         deposit_key=key, hidden_from_representatives=item.hidden_from_representatives)
-    deps.documents.create(document)
+    deps.documents.create(document, rules.claim(old, document) if old else None)
     try:
         deps.store.put(document.object_key, document.content_type, item.content)
     except Exception:
@@ -460,6 +530,7 @@ def _undo(deps: ProDeps, documents: list[Document]) -> None:
     for document in documents:
         deps.store.delete(document.object_key)
         deps.documents.remove(document, was_pending=True)
+        release_claim(deps.documents, document)
 
 
 # --- the FHIR facade's PATCH DocumentReference/{id}: the author's own deposit --------------------
@@ -475,7 +546,7 @@ def author_document(deps: ProDeps, ps: ProIdentity, document_id: str, req: Reque
     if document is not None and document.author_type != AuthorType.PATIENT and document.author_id == ps.rpps:
         return espace, document
     decision = policy.read_decision(ps, espace, grants, req.at)
-    if document is not None and policy.visible_to_professional(ps, document, decision):
+    if document is not None and policy.visible_to_professional(ps, document, decision, include_replaced=True):
         _refuse(deps, espace, ps, req, action, Forbidden("Seul l'auteur d'un document peut le modifier."))
     log_access(deps, espace, ps, req, action, "refused:not_found", target=document_id)
     raise NotFound()

@@ -90,10 +90,13 @@ describe("measurements", () => {
 describe("access-log labels", () => {
   it("name every action the back end logs, the reason of a refusal and the emergency mode", () => {
     for (const action of ["authorisation", "list", "read", "deposit", "delete", "emergency", "access_log", "block",
-      "reveal", "conversation_start", "conversation_read", "message", "conversation_close", "profile", "measurement", "consent"]) {
+      "reveal", "conversation_start", "conversation_read", "message", "conversation_close", "profile", "measurement", "consent",
+      "replace"]) {
       expect(actionLabel(action, "allowed")).not.toBe(action);
     }
     expect(actionLabel("read", "refused:blocked", "refused")).toBe("Consultation d’un document (refusé : professionnel bloqué)");
+    expect(actionLabel("replace", "refused:not_replaceable"))
+      .toBe("Remplacement d’un document par une nouvelle version (refusé : document déjà remplacé ou retiré)");
     expect(actionLabel("list", "allowed", "samu")).toBe("Consultation de la liste des documents — en urgence, par le SAMU");
     expect(actionLabel("authorisation", "allowed", null, "care_team")).toBe("Autorisation d’accès : membre de votre équipe de soins");
     expect(actionLabel("emergency", "refused:emergency_refused", "samu"))

@@ -48,9 +48,12 @@ assert set(CATEGORY_CLASSES) == set(CATEGORIES)  # noqa: S101 - a new category n
 # and rejected documents have none (MHD forbids docStatus) and are left out of the facade.
 STATUSES: dict[str, str] = {
     DocStatus.AVAILABLE: "current",
+    DocStatus.REPLACED: "superseded",  # BR-24: replaced by a validated replacement (relatesTo replaces)
     DocStatus.ENTERED_IN_ERROR: "entered-in-error",
 }
 FHIR_STATUSES = ("current", "superseded", "entered-in-error")
+MES_STATUSES = {fhir: mes for mes, fhir in STATUSES.items()}  # a search's `status` → the use case's statuses
+RELATES_REPLACES = "replaces"  # DocumentReference.relatesTo.code of a replacement (ITI-65, D transaction_td2.1)
 
 # Security labels (FHIR.md §3): TRE_A07 for each visibility rule that applies, else v3 `N`.
 MASKED, HIDDEN_FROM_HOLDER, HIDDEN_FROM_REPRESENTATIVES = "MASQUE_PS", "INVISIBLE_PATIENT", "INVISIBLE_REPRESENTANTS_LEGAUX"

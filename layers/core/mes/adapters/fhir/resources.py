@@ -81,6 +81,9 @@ def document_reference(document: Document, base: str, patient_id: str, nir: str 
     }
     if custodian:
         resource["custodian"] = custodian
+    if document.replaces:  # BR-24: the new version names the one it replaces (ITI-65 relatesTo)
+        resource["relatesTo"] = [{"code": codes.RELATES_REPLACES,
+                                  "target": {"reference": f"DocumentReference/{document.replaces}"}}]
     if document.version > 0:
         resource["meta"] = meta(document)
     return resource

@@ -66,6 +66,11 @@ class DocumentSearch:
     echo: list[tuple[str, str]] = field(default_factory=list)  # the criteria, for the paging links
 
     @property
+    def mes_statuses(self) -> frozenset[str]:
+        """The use case's statuses for the FHIR ones (`superseded` → `replaced`, BR-24)."""
+        return frozenset(codes.MES_STATUSES[s] for s in self.statuses)
+
+    @property
     def single_category(self) -> str | None:
         """The category the use case can list by (one Query on its index), when there is one."""
         return next(iter(self.categories)) if self.categories and len(self.categories) == 1 else None

@@ -1,14 +1,25 @@
 """ITI-65 (FHIR.md §2, §4, §6): a transaction Bundle — List SubmissionSet + DocumentReference 1..* +
 Binary with inline `data` — read into what the professionals' deposit needs, and its
 transaction-response. Everything is checked here before the use case writes anything: structure
-(400), the contained author against the token (403), required elements, category, labels (422)."""
+(400), the contained author against the token (403), required elements, category, labels (422).
+
+Replacement (FHIR.md §2, D`/pagecontent/transaction_td2.1.md`): a DocumentReference with
+`relatesTo [{code: "replaces", target: {reference: "DocumentReference/{old}"}}]` replaces the author's
+own document {old} (the use case decides: 403/404/409). The optional `UpdateDocumentRefs` entry that
+sets the old one to `superseded` — `PUT DocumentReference/{old}` with `{id, status: "superseded"}` (the
+ANS's example) or `PATCH DocumentReference/{old}` with a Binary JSON Patch
+`[{"op": "replace", "path": "/status", "value": "superseded"}]` — is accepted only when it names a
+`relatesTo` target of the same Bundle and asks for nothing but `superseded` (else 422); it is answered
+`200 OK` and changes nothing by itself: the old document becomes superseded when the replacement is
+validated (mes.domain.documents)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hashlib
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from mes.domain.documents import CATEGORIES
@@ -36,6 +47,7 @@ class DepositEntry:
     hidden_from_holder: bool
     masked: bool
     hidden_from_representatives: bool = False  # BR-17: TRE_A07 INVISIBLE_REPRESENTANTS_LEGAUX
+    replaces: str | None = None  # relatesTo replaces: the id of the document it replaces
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,7 @@ class Transaction:
     deposits: list[DepositEntry]
     kinds: list[str]  # resourceType of every entry, in order
     list_index: int | None
+    updates: dict[int, str] = field(default_factory=dict)  # UpdateDocumentRefs: entry index → replaced id
 
 
 def _list(value: Any) -> list[Any]:
@@ -67,19 +80,100 @@ def parse(body: Any, base: str, rpps: str) -> Transaction:
     """The ITI-65 Bundle, checked whole (nothing is written before this returns)."""
     entries = _entries(body)
     kinds = [e["resource"]["resourceType"] for e in entries]
-    binaries = _binaries(entries, kinds)
+    updates = _updates(entries)
+    binaries = _binaries(entries, kinds, updates)
     lists = [i for i, k in enumerate(kinds) if k == "List"]
     nirs = {_subject_nir(entries[i]["resource"], f"Bundle.entry[{i}].resource.subject") for i in lists}
-    deposits = [_document(entries[i]["resource"], i, entries, binaries, base, rpps)
-                for i, kind in enumerate(kinds) if kind == "DocumentReference"]
+    deposits = _deposits(entries, kinds, updates, binaries, base, rpps)
     nirs |= {nir for nir, _ in deposits}
     _check_whole([d for _, d in deposits], nirs, binaries, lists)
-    return Transaction(nirs.pop(), [d for _, d in deposits], kinds, next(iter(lists), None))
+    _check_updates(entries, updates, [d for _, d in deposits])
+    return Transaction(nirs.pop(), [d for _, d in deposits], kinds, next(iter(lists), None), updates)
 
 
-def _binaries(entries: list[JsonDict], kinds: list[str]) -> dict[str, int]:
-    """fullUrl → index of every Binary entry (what attachment.url points at)."""
-    return {e["fullUrl"]: i for i, e in enumerate(entries) if kinds[i] == "Binary" and isinstance(e.get("fullUrl"), str)}
+def _binaries(entries: list[JsonDict], kinds: list[str], updates: dict[int, str]) -> dict[str, int]:
+    """fullUrl → index of every Binary entry posted (what attachment.url points at)."""
+    return {e["fullUrl"]: i for i, e in enumerate(entries)
+            if kinds[i] == "Binary" and i not in updates and isinstance(e.get("fullUrl"), str)}
+
+
+# --- replacement: relatesTo and the optional UpdateDocumentRefs entry --------------------------------
+UPDATE_METHODS = {"PUT": "DocumentReference", "PATCH": "Binary"}  # method → the entry's resource
+REFERENCE = "DocumentReference/"
+SUPERSEDE_PATCH = [{"op": "replace", "path": "/status", "value": "superseded"}]
+
+
+def _deposits(entries: list[JsonDict], kinds: list[str], updates: dict[int, str], binaries: dict[str, int],
+              base: str, rpps: str) -> list[tuple[str, DepositEntry]]:
+    """Every posted DocumentReference (not an UpdateDocumentRefs entry), read with its Binary."""
+    posted = [i for i, kind in enumerate(kinds) if kind == "DocumentReference" and i not in updates]
+    return [_document(entries[i]["resource"], i, entries, binaries, base, rpps) for i in posted]
+
+
+def _updates(entries: list[JsonDict]) -> dict[int, str]:
+    """The UpdateDocumentRefs entries: their index → the id of the document they update."""
+    targets = {i: _update_target(e) for i, e in enumerate(entries)}
+    return {i: target for i, target in targets.items() if target is not None}
+
+
+def _reference_id(url: Any) -> str | None:
+    """`DocumentReference/{id}` → the id (None for anything else: a search, another type)."""
+    if not isinstance(url, str) or not url.startswith(REFERENCE):
+        return None
+    target = url[len(REFERENCE):]
+    return target if target and "/" not in target and "?" not in target else None
+
+
+def _update_target(entry: JsonDict) -> str | None:
+    """`PUT|PATCH DocumentReference/{id}` (UpdateDocumentRefs): the id; None for any other entry."""
+    request = _dict(entry.get("request"))
+    return _reference_id(request.get("url")) if request.get("method") in UPDATE_METHODS else None
+
+
+def _replaces(resource: JsonDict, at: str, base: str) -> str | None:
+    """relatesTo: nothing, or one `replaces` of `DocumentReference/{id}` (relative or on this base)."""
+    relates = _list(resource.get("relatesTo"))
+    if not relates:
+        return None
+    item = _dict(relates[0])
+    if len(relates) != 1 or item.get("code") != codes.RELATES_REPLACES:
+        raise Unprocessable("Seul le remplacement d'un document est pris en charge : un relatesTo de code "
+                            "« replaces ».", field=f"{at}.relatesTo")
+    reference = _dict(item.get("target")).get("reference")
+    target = _reference_id(reference.removeprefix(base + "/")) if isinstance(reference, str) else None
+    if target is None:
+        raise _missing("relatesTo[0].target.reference (DocumentReference/<id>)", f"{at}.relatesTo")
+    return target
+
+
+def _check_updates(entries: list[JsonDict], updates: dict[int, str], deposits: list[DepositEntry]) -> None:
+    """Each UpdateDocumentRefs entry asks `superseded` (nothing else) of a document a DocumentReference of
+    this Bundle replaces; two deposits never replace the same document."""
+    replaced = [d.replaces for d in deposits if d.replaces]
+    if len(replaced) != len(set(replaced)):
+        raise Unprocessable("Deux documents d'une transaction ne peuvent pas remplacer le même document.",
+                            field="Bundle.entry")
+    for i, target in updates.items():
+        at = f"Bundle.entry[{i}]"
+        if target not in replaced:
+            raise Unprocessable("Cette mise à jour ne correspond au relatesTo d'aucune DocumentReference de la "
+                                "transaction.", field=f"{at}.request.url")
+        if not _asks_superseded(_dict(entries[i].get("request")).get("method"), entries[i]["resource"], target):
+            raise Unprocessable("La mise à jour d'un document remplacé ne peut que le passer au statut "
+                                "« superseded ».", field=f"{at}.resource")
+
+
+def _asks_superseded(method: Any, resource: JsonDict, target: str) -> bool:
+    """PUT: `{resourceType, id, status: superseded}` (other elements are not applied); PATCH: a Binary
+    `application/json-patch+json` holding exactly the `/status` → `superseded` operation."""
+    if method == "PUT":
+        return resource.get("status") == "superseded" and resource.get("id", target) == target
+    if resource.get("contentType") != "application/json-patch+json" or not isinstance(resource.get("data"), str):
+        return False
+    try:
+        return bool(json.loads(base64.b64decode(resource["data"], validate=True)) == SUPERSEDE_PATCH)
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _check_whole(deposits: list[DepositEntry], nirs: set[str], binaries: dict[str, int], lists: list[int]) -> None:
@@ -111,6 +205,11 @@ def _check_entry(i: int, entry: JsonDict) -> None:
     if kind not in ("List", "DocumentReference", "Binary"):
         raise _bad("Une transaction ITI-65 ne contient que List, DocumentReference et Binary.",
                    f"Bundle.entry[{i}].resource")
+    if _update_target(entry) is not None:
+        if UPDATE_METHODS[request["method"]] != kind:
+            raise _bad(f"Bundle.entry[{i}] : « PUT DocumentReference/<id> » porte une DocumentReference, "
+                       "« PATCH DocumentReference/<id> » un Binary (JSON Patch).", f"Bundle.entry[{i}].resource")
+        return
     if request.get("method") != "POST" or request.get("url") != kind:
         raise _bad(f"Bundle.entry[{i}].request : « POST {kind} » attendu.", f"Bundle.entry[{i}].request")
 
@@ -127,8 +226,7 @@ def _document(resource: JsonDict, i: int, entries: list[JsonDict], binaries: dic
     at = f"Bundle.entry[{i}].resource"
     nir = _subject_nir(resource, f"{at}.subject")
     _check_author(resource, at, rpps)
-    if resource.get("relatesTo"):
-        raise Unprocessable("Le remplacement d'un document (relatesTo) n'est pas pris en charge.", field=f"{at}.relatesTo")
+    replaces = _replaces(resource, at, base)
     master = _dict(resource.get("masterIdentifier")).get("value")
     if not isinstance(master, str) or not master.strip() or len(master) > 256:
         raise _missing("masterIdentifier.value", f"{at}.masterIdentifier")
@@ -142,7 +240,7 @@ def _document(resource: JsonDict, i: int, entries: list[JsonDict], binaries: dic
         raise Unprocessable("Le contentType de la DocumentReference et celui du Binary diffèrent.", field=f"{at}.content")
     hidden, masked = _labels(resource, at)
     return nir, DepositEntry(i, binary_index, attachment["title"], category_of(resource, base, at), content_type,
-                             content, master, hidden, masked, _hidden_from_representatives(resource))
+                             content, master, hidden, masked, _hidden_from_representatives(resource), replaces)
 
 
 def _check_author(resource: JsonDict, at: str, rpps: str) -> None:
@@ -254,6 +352,8 @@ def response(tx: Transaction, base: str, results: list[tuple[str, bool]]) -> Jso
         status = "201 Created" if created else "200 OK"
         by_index[deposit.index] = (f"{base}/DocumentReference/{document_id}", status)
         by_index[deposit.binary_index] = (f"{base}/Binary/{document_id}", status)
+    for i, target in tx.updates.items():  # UpdateDocumentRefs: accepted; superseded at the validation
+        by_index[i] = (f"{base}/DocumentReference/{target}", "200 OK")
     if tx.list_index is not None:
         digest = hashlib.sha256("|".join(d for d, _ in results).encode()).hexdigest()[:32]
         any_created = any(created for _, created in results)
