@@ -120,7 +120,12 @@ def test_the_walkthrough_runs_as_written(stack: Stack, blocks, tmp_path: Path): 
                  "ITI-68 read: allowed channel fhir", "- measurement: allowed channel fhir",
                  "- authorisation: allowed channel api"):
         assert re.search(r"^\S+Z " + re.escape(line) + "$", audit, flags=re.MULTILINE), (line, audit)
-    _after(output, "HTTP 200", f"{document_id} entered-in-error", "HTTP 200", "still listed: False",
+    # the replacement: the old one superseded, the new one current and naming it; withdrawn at the end
+    new_id = re.findall(rf"^201 Created {re.escape(api)}/DocumentReference/([0-9a-f]{{32}})$", output,
+                        flags=re.MULTILINE)[1]
+    _after(output, f"{document_id} superseded", f"current replaces DocumentReference/{document_id}",
+           "transaction-response 201 Created")
+    _after(output, "HTTP 200", f"{new_id} entered-in-error", "HTTP 200", "still listed: False",
            "fhirclient: 4.0.1")
     # the holder's measurements show the reading: "<instant> 132/84 mmHg"
     assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ 132/84 mmHg$", output, flags=re.MULTILINE), output

@@ -288,3 +288,14 @@ def test_the_author_withdraws_and_relabels_its_deposit_by_patch(api, aws, clock,
     log = api.http.get("/espaces/me/access-log", headers=patient["headers"]).json_body["items"]
     assert (log[0]["action"], log[0]["decision"], log[0]["channel"], log[0]["target"]) == (
         "delete", "allowed", "fhir", hidden_id)
+
+
+def test_a_deposit_over_the_pending_quota_is_refused_as_such_and_writes_nothing(api, aws, clock, psc, patient):
+    """BR-23 quotas through ITI-65: the eleventh pending document of an espace is refused with the quota's
+    own code (429), not a 409 conflict (the deposit marker is written in the same transaction as the quota update:
+    the cancellation reason is read at the quota's place, `dynamo_kit.OrderedTransactWrite`)."""
+    nir, lab = patient["row"]["nir"], token(psc, clock)
+    answer(post(api, lab, bundle(nir, *(document(n, nir) for n in range(1, 11)))))  # 10 pending: the limit
+    before = stored(aws, patient["espace_id"])
+    outcome(post(api, lab, bundle(nir, document(11, nir))), 429, "quota_exceeded")
+    assert stored(aws, patient["espace_id"]) == before

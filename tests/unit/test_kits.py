@@ -67,7 +67,7 @@ def fake_transactions(monkeypatch: pytest.MonkeyPatch) -> list:
 
     @contextmanager
     def transaction(region: str):
-        yield object()
+        yield kit.OrderedTransactWrite(connection=None)  # nothing added: reasons read in their own order
         outcome = plan.pop(0) if plan else None
         if outcome is not None:
             raise outcome
@@ -109,7 +109,19 @@ def test_a_cancellation_without_reasons_is_raised_as_it_came(fake_transactions: 
 
 def test_failed_indexes_reads_the_cancellation_reasons() -> None:
     assert kit.failed_indexes(_cancelled(None, "ConditionalCheckFailed", "TransactionConflict",
-                                         "ConditionalCheckFailed")) == {1, 3}
+                                         "ConditionalCheckFailed"), kit.OrderedTransactWrite(connection=None)) == {1, 3}
+
+
+def test_failed_indexes_answer_in_the_order_the_operations_were_added() -> None:
+    """PynamoDB sends condition checks, deletes, puts, then updates: a document's create adds its put,
+    the quota update, the deposit marker's put and a replaced document's put, and sends put, put, put,
+    update. The quota's failure (reason 3) is the operation added second."""
+    tx = kit.OrderedTransactWrite(connection=None)
+    tx.kinds = ["save", "update", "save", "save"]
+    assert kit.failed_indexes(_cancelled(None, None, None, "ConditionalCheckFailed"), tx) == {1}
+    assert kit.failed_indexes(_cancelled(None, "ConditionalCheckFailed", None, None), tx) == {2}
+    tx.kinds = ["update", "delete"]  # the purge's tombstone, then the login's deletion: sent delete, update
+    assert kit.failed_indexes(_cancelled(None, "ConditionalCheckFailed"), tx) == {0}
 
 
 # -- cursors and timestamps ------------------------------------------------------------------------

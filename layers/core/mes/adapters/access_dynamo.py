@@ -104,7 +104,7 @@ class DynamoAccessRepository:
                 tx.save(item)
             return True
         except TransactWriteError as exc:
-            if 0 in failed_indexes(exc):
+            if 0 in failed_indexes(exc, tx):
                 return False
             raise
 

@@ -17,9 +17,15 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from mes.adapters.dynamo_kit import DUE_SHARDS, failed_indexes, iso, shard_of, transaction
+from mes.adapters.dynamo_kit import (
+    DUE_SHARDS,
+    OrderedTransactWrite,
+    failed_indexes,
+    iso,
+    shard_of,
+    transaction,
+)
 from mes.adapters.espace_models import CoreModels, EphemeralModel
 from mes.domain import closure as rules
 from mes.domain.errors import ConcurrentUpdate
@@ -59,7 +65,7 @@ class DynamoLifecycleRepository:
         self.espaces = espaces  # DynamoEspaceRepository: the domain mapping
         self._region = self.Espace.Meta.region
 
-    def _tx(self) -> TransactWrite:
+    def _tx(self) -> OrderedTransactWrite:
         return transaction(self._region)
 
     def _marker(self, espace: Espace, until: datetime) -> EphemeralModel:
@@ -114,7 +120,7 @@ class DynamoLifecycleRepository:
                     tx.delete(C(login=espace.login),
                               condition=C.login.does_not_exist() | (C.espace_id == espace.espace_id))
         except TransactWriteError as exc:
-            if 0 in failed_indexes(exc):
+            if 0 in failed_indexes(exc, tx):
                 return False
             raise
         return True

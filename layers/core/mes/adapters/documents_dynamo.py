@@ -190,7 +190,7 @@ class DynamoDocumentRepository:
                 if also is not None:
                     tx.save(self._to_model(also, also.version + 1), condition=q.version == also.version)
         except TransactWriteError as exc:
-            failed = failed_indexes(exc)
+            failed = failed_indexes(exc, tx)
             if 1 in failed:
                 raise QuotaExceeded() from exc
             raise ConcurrentUpdate() from exc

@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from mes.adapters.closure_dynamo import lifecycle_due
 from mes.adapters.dynamo_kit import (
     DUE_SHARDS,
+    OrderedTransactWrite,
     failed_indexes,
     from_iso,
     iso,
@@ -144,7 +144,7 @@ class DynamoEspaceRepository:
         """Conditional puts (the id must not exist), 100 per transaction: a known person is never
         overwritten, even by a concurrent import (a re-import cannot reset a notified person).
         Those that exist are dropped from the transaction, which is retried with the others."""
-        def write(tx: TransactWrite, chunk: list[Espace]) -> None:
+        def write(tx: OrderedTransactWrite, chunk: list[Espace]) -> None:
             for espace in chunk:
                 tx.save(self.to_model(espace, 1), condition=self.Espace.espace_id.does_not_exist())
 
@@ -164,7 +164,7 @@ class DynamoEspaceRepository:
         return Page(items=items, next_key=result.last_evaluated_key)
 
     def claim_for_wave(self, espaces: Sequence[Espace], batch: WaveBatch) -> list[str]:
-        def write(tx: TransactWrite, remaining: list[Espace]) -> None:
+        def write(tx: OrderedTransactWrite, remaining: list[Espace]) -> None:
             for espace in remaining:
                 tx.save(self.to_model(espace, espace.version + 1),
                         condition=(self.Espace.version == espace.version) & (self.Espace.status == "pending"))
@@ -193,7 +193,7 @@ class DynamoEspaceRepository:
     def mark_created(self, espace_ids: Sequence[str], now: datetime) -> int:
         E = self.Espace
 
-        def write(tx: TransactWrite, remaining: list[str]) -> None:
+        def write(tx: OrderedTransactWrite, remaining: list[str]) -> None:
             for espace_id in remaining:
                 tx.update(E(espace_id=espace_id), actions=[
                     E.status.set("created"), E.created_at.set(iso(now)), E.due_pk.remove(),
@@ -248,7 +248,7 @@ class DynamoCredentialRepository:
                     tx.delete(C(login=previous_login), condition=C.login.does_not_exist()
                               | (C.espace_id == credential.espace_id))
         except TransactWriteError as exc:
-            failed = failed_indexes(exc)
+            failed = failed_indexes(exc, tx)
             if 0 in failed:
                 raise LoginTaken() from exc
             raise ConcurrentUpdate() from exc
@@ -372,7 +372,7 @@ class DynamoEphemeralStore:
                           condition=self.Item.last_active_epoch == seen)
                 tx.save(self._session_item(new, expires_at), condition=self.Item.pk.does_not_exist())
         except TransactWriteError as exc:
-            failed_indexes(exc)  # re-raised when not a condition; a lost race or a conflict: the other wins
+            failed_indexes(exc, tx)  # re-raised when not a condition; a lost race or a conflict: the other wins
             return False
         return True
 

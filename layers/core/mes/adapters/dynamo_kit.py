@@ -95,22 +95,58 @@ def one_page(result: ResultIterator[M]) -> tuple[list[M], dict[str, Any] | None]
 
 
 # -- transactions -------------------------------------------------------------------------------
-def transaction(region: str | None) -> TransactWrite:
+SENT_ORDER = {"condition_check": 0, "delete": 1, "save": 2, "update": 3}
+
+
+class OrderedTransactWrite(TransactWrite):
+    """PynamoDB sends a transaction's condition checks first, then its deletes, puts and updates,
+    whatever order the code added them in, and DynamoDB's CancellationReasons follow the order sent.
+    This one records the order operations were added in, so `failed_indexes` answers in that order
+    (a document's quota update added second is not reason 1 when a put was added after it)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kinds: list[str] = []
+
+    def condition_check(self, *args: Any, **kwargs: Any) -> None:
+        self.kinds.append("condition_check")
+        super().condition_check(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> None:
+        self.kinds.append("delete")
+        super().delete(*args, **kwargs)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.kinds.append("save")
+        super().save(*args, **kwargs)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.kinds.append("update")
+        super().update(*args, **kwargs)
+
+    def added_position(self, sent: int) -> int:
+        """The position (in the order added) of the operation sent at index `sent`."""
+        order = sorted(range(len(self.kinds)), key=lambda i: (SENT_ORDER[self.kinds[i]], i))
+        return order[sent] if sent < len(order) else sent
+
+
+def transaction(region: str | None) -> OrderedTransactWrite:
     """A TransactWrite on its own connection (use it as a context manager)."""
-    return TransactWrite(connection=Connection(region=region))
+    return OrderedTransactWrite(connection=Connection(region=region))
 
 
-def failed_indexes(exc: TransactWriteError) -> set[int]:
-    """The positions of the items whose condition failed, read from the CancellationReasons; a
-    cancellation without reasons (not a condition) is re-raised as it came."""
+def failed_indexes(exc: TransactWriteError, tx: OrderedTransactWrite) -> set[int]:
+    """The positions, in the order `tx`'s operations were added, of those whose condition failed,
+    read from the CancellationReasons; a cancellation without reasons (not a condition) is re-raised
+    as it came."""
     reasons = exc.cancellation_reasons or []
-    failed = {i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"}
+    failed = {tx.added_position(i) for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"}
     if not reasons:
         raise exc
     return failed
 
 
-def transact_with_retry(region: str | None, items: Sequence[T], write: Callable[[TransactWrite, list[T]], None],
+def transact_with_retry(region: str | None, items: Sequence[T], write: Callable[[OrderedTransactWrite, list[T]], None],
                         tries: int = MAX_TRANSACTION_RETRIES) -> list[T]:
     """Write `items` in one transaction (`write(tx, items)` adds one operation per item, in order,
     and may add more after them). When it is cancelled, the items whose condition failed are
@@ -125,7 +161,7 @@ def transact_with_retry(region: str | None, items: Sequence[T], write: Callable[
             with transaction(region) as tx:
                 write(tx, remaining)
         except TransactWriteError as exc:
-            failed = failed_indexes(exc)
+            failed = failed_indexes(exc, tx)
             remaining = [item for i, item in enumerate(remaining) if i not in failed]
             continue
         return remaining

@@ -227,7 +227,7 @@ class DynamoMessageRepository:
                 for grant in self._grant_items(first):
                     tx.save(grant)
         except TransactWriteError as exc:
-            if request_key and 0 in failed_indexes(exc):
+            if request_key and 0 in failed_indexes(exc, tx):
                 raise self._duplicate(conversation.espace_id, request_key, exc) from exc
             raise ConcurrentUpdate() from exc
 
@@ -250,7 +250,7 @@ class DynamoMessageRepository:
                 for grant in self._grant_items(msg):
                     tx.save(grant)
         except TransactWriteError as exc:
-            failed = failed_indexes(exc)
+            failed = failed_indexes(exc, tx)
             if request_key and 0 in failed:
                 raise self._duplicate(conversation.espace_id, request_key, exc) from exc
             if first + 1 in failed:
