@@ -47,11 +47,18 @@ def last(to: str, field: str) -> str:
     return values[-1]
 
 
+# Children's first names are never a holder's (mes_local.population.FIRST): the page names each espace
+# « Espace de PRÉNOM », and a child named like its guardian would make two buttons of one name.
+CHILD_FIRST_NAMES = ["Timéo", "Lina", "Nolan", "Jade", "Maël", "Rose"]
+
+
 def minor(row: dict[str, str]) -> dict[str, str]:
-    """A child's birth date (2 to 15 years old: BR-16 attaches minors only) and a NIR that matches it."""
+    """A child's birth date (2 to 15 years old: BR-16 attaches minors only), a NIR that matches it and a
+    first name no holder has."""
     rng = random.Random(secrets.randbits(64))  # noqa: S311 - test data
     birth = date.today() - timedelta(days=rng.randint(2 * 366, 15 * 365))
-    return {"birth_date": birth.isoformat(), "nir": make_nir(rng, birth, row["department"])}
+    return {"birth_date": birth.isoformat(), "nir": make_nir(rng, birth, row["department"]),
+            "first_name": rng.choice(CHILD_FIRST_NAMES)}
 
 
 def person(guardian: tuple[str, str] | None = None) -> dict[str, Any]:
