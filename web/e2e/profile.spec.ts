@@ -138,6 +138,15 @@ test("profil médical: sections saved one at a time, an error next to its field,
   const pressure = page.getByRole("figure", { name: /^Tension artérielle \(mmHg\) : 1 mesure,/ });
   await expect(pressure.locator("canvas").first()).toBeVisible();
   await expect(pressure.getByRole("table")).toContainText("135/85 mmHg");
+
+  // HbA1c (issue 12: also what PCH-01 stores for LOINC 4548-4): a series in %, one decimal.
+  await addMeasure(page, "hba1c", "7,2", daysAgo(90));
+  await expect(page.getByText("Mesure enregistrée : HbA1c, 7,2 %.")).toBeVisible();
+  await addMeasure(page, "hba1c", "6,4", daysAgo(1));
+  const hba1c = page.getByRole("figure", { name: /^HbA1c \(%\) : 2 mesures/ });
+  await expect(hba1c.locator("canvas").first()).toBeVisible();
+  await expect(hba1c.getByRole("table").getByRole("row").nth(1)).toContainText("6,4 %");
+  await hba1c.screenshot({ path: path.join(E2E.screenshots, "profile-hba1c-chart.png") });
   await audit(page, "profile-measures");
 
   // The session expires while a section is being edited (the API answers 401 and the renewal fails):
