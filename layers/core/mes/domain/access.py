@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from .documents import DocStatus, Document
+from .documents import DocStatus, Document, deposited_by
 from .errors import DomainError, Forbidden
 from .espace import Espace, Status
 from .professionals import ProIdentity
@@ -113,7 +113,7 @@ def visible_to_professional(ps: ProIdentity, document: Document, decision: Decis
     search that asks for them (FHIR `status=superseded`); never in a default list."""
     if document.status == DocStatus.REPLACED and not include_replaced:
         return False
-    if document.author_type != "PATIENT" and document.author_id == ps.rpps:  # rejected: to learn why (BR-23)
+    if deposited_by(document, ps.rpps):  # rejected: to learn why (BR-23)
         return document.status in (DocStatus.AVAILABLE, DocStatus.PENDING, DocStatus.REJECTED, DocStatus.REPLACED)
     if not decision.allowed or document.status not in (DocStatus.AVAILABLE, DocStatus.REPLACED):
         return False

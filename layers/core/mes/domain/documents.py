@@ -170,6 +170,12 @@ class Document:
         return HOLDER_MAX_BYTES if self.author_type == AuthorType.PATIENT else PRO_MAX_BYTES
 
 
+def deposited_by(document: Document, rpps: str) -> bool:
+    """The professional `rpps` deposited this document: they always see it (even pending or rejected,
+    BR-23) and they alone withdraw, replace or relabel it (BR-24)."""
+    return document.author_type != AuthorType.PATIENT and document.author_id == rpps
+
+
 def download_filename(document: Document) -> str:
     """The name a download is saved under. A presigned GET carries it in its query string, which S3
     access logs and browser histories keep, so it is neutral: « document-<id>.<ext> », never the
@@ -270,7 +276,7 @@ def has_content(document: Document) -> bool:
 def check_replaceable(old: Document, rpps: str) -> None:
     """The author's own (same RPPS; the caller found it in the same espace) `available` document that no
     other replacement has claimed. A non-author is the caller's 403/404 (it decides with the policy)."""
-    if old.author_type == AuthorType.PATIENT or old.author_id != rpps:
+    if not deposited_by(old, rpps):
         raise Forbidden("Seul l'auteur d'un document peut le remplacer.")
     if old.status != DocStatus.AVAILABLE:
         raise NotReplaceable()

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import access as policy
-from .documents import DocStatus, Document, visible_to_holder
+from .documents import DocStatus, Document, deposited_by, visible_to_holder
 from .errors import DomainError, Forbidden, NotFound, ValidationError
 from .espace import Espace
 from .professionals import ProIdentity
@@ -209,7 +209,7 @@ def professional_attachment(document: Document | None, ps: ProIdentity, decision
     if not _sendable(document):
         raise InvalidAttachment("Pièce jointe introuvable ou non autorisée.")
     assert document is not None
-    own = document.author_type != "PATIENT" and document.author_id == ps.rpps
+    own = deposited_by(document, ps.rpps)
     if not own and not policy.visible_to_professional(ps, document, decision):
         raise InvalidAttachment("Pièce jointe introuvable ou non autorisée.")
     return Attachment.of(document)

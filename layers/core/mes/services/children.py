@@ -119,7 +119,7 @@ def reveal_to_representatives(deps: RevealDeps, ps: ProIdentity, ins: str, docum
 
     def attempt() -> tuple[rules.Document, bool]:
         document = deps.documents.get(espace.espace_id, document_id)
-        if document is None or document.author_type == rules.AuthorType.PATIENT or document.author_id != ps.rpps:
+        if document is None or not rules.deposited_by(document, ps.rpps):
             log_access(deps, espace, ps, req, "reveal", "refused:not_found", target=document_id)
             raise NotFound()
         if not rules.set_hidden_from_representatives(document, hidden):

@@ -199,7 +199,7 @@ def replace_target(deps: ProDeps, ps: ProIdentity, espace: Espace, grants: polic
     Each refusal is logged as a refused `replace` naming the document."""
     old = deps.documents.get(espace.espace_id, document_id) if _DOCUMENT_ID.match(document_id) else None
     error: DomainError = NotFound("Le document à remplacer est introuvable.")
-    if old is not None and old.author_type != AuthorType.PATIENT and old.author_id == ps.rpps:
+    if old is not None and rules.deposited_by(old, ps.rpps):
         try:
             rules.check_replaceable(old, ps.rpps)
             return old
@@ -233,7 +233,7 @@ def withdraw(deps: ProDeps, ps: ProIdentity, ins: str, document_id: str, req: Re
     """BR-24: a professional withdraws only its own deposit: `entered-in-error`, bytes deleted."""
     espace = find_patient(deps, ins)
     document = deps.documents.get(espace.espace_id, document_id)
-    if document is None or document.author_type == AuthorType.PATIENT or document.author_id != ps.rpps:
+    if document is None or not rules.deposited_by(document, ps.rpps):
         log_access(deps, espace, ps, req, "delete", "refused:not_found", target=document_id)
         raise NotFound()
     _withdraw(deps, ps, espace, document, req)
@@ -543,7 +543,7 @@ def author_document(deps: ProDeps, ps: ProIdentity, document_id: str, req: Reque
     if grants.blocked:
         _refuse(deps, espace, ps, req, action, policy.Blocked())
     document = deps.documents.get(espace.espace_id, document_id)
-    if document is not None and document.author_type != AuthorType.PATIENT and document.author_id == ps.rpps:
+    if document is not None and rules.deposited_by(document, ps.rpps):
         return espace, document
     decision = policy.read_decision(ps, espace, grants, req.at)
     if document is not None and policy.visible_to_professional(ps, document, decision, include_replaced=True):
