@@ -17,6 +17,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from mes.adapters.dynamo_kit import (
+    OrderedTransactWrite,
     bind,
     decode_cursor,
     encode_cursor,
@@ -188,7 +189,7 @@ class DynamoDocumentRepository:
                 if d.deposit_key:
                     tx.save(self._deposit_marker(d), condition=q.document_id.does_not_exist())
                 if also is not None:
-                    tx.save(self._to_model(also, also.version + 1), condition=q.version == also.version)
+                    self._save_on_version(tx, also)
         except TransactWriteError as exc:
             failed = failed_indexes(exc, tx)
             if 1 in failed:
@@ -220,23 +221,25 @@ class DynamoDocumentRepository:
         count (and a rejected one gives its bytes back), in the same transaction. `also`: another
         document of the espace saved in the same transaction, on its own version (a replacement's
         validation supersedes or releases the document it replaces)."""
-        q = self.Doc
-        item = self._to_model(d, d.version + 1)
         try:
             if not validated and also is None:
-                item.save(condition=q.version == d.version)
+                self._to_model(d, d.version + 1).save(condition=self.Doc.version == d.version)
             else:
                 with transaction(self._region) as tx:
-                    tx.save(item, condition=q.version == d.version)
+                    self._save_on_version(tx, d)
                     if validated:
                         tx.update(self._quota(d.espace_id), actions=self._validated_actions(d))
                     if also is not None:
-                        tx.save(self._to_model(also, also.version + 1), condition=q.version == also.version)
+                        self._save_on_version(tx, also)
         except (PutError, TransactWriteError) as exc:
             raise ConcurrentUpdate() from exc
         d.version += 1
         if also is not None:
             also.version += 1
+
+    def _save_on_version(self, tx: OrderedTransactWrite, d: Document) -> None:
+        """`d` at its next version, conditional on the version read (the caller adds 1 once committed)."""
+        tx.save(self._to_model(d, d.version + 1), condition=self.Doc.version == d.version)
 
     def _validated_actions(self, d: Document) -> list[Action]:
         q = self.Doc
@@ -285,10 +288,9 @@ class DynamoDocumentRepository:
     def deposit_of(self, deposit_key: str) -> tuple[str, str] | None:
         """(espace, document) an author's deposit key was created with, from the key alone: one Query on
         by_document (the marker's `doc_ref`; keys only), then the marker's GetItem (the document id)."""
-        for item in self.Doc.by_document.query(DEPOSIT_SK + deposit_key, limit=1):
-            document_id = self.find_deposit(str(item.espace_id), deposit_key)
-            return (str(item.espace_id), document_id) if document_id else None
-        return None
+        espace_id = self.espace_of(DEPOSIT_SK + deposit_key)
+        document_id = self.find_deposit(espace_id, deposit_key) if espace_id else None
+        return (espace_id, document_id) if espace_id and document_id else None
 
     def quota(self, espace_id: str) -> tuple[int, int]:
         try:
