@@ -32,9 +32,7 @@ def patient(api, aws, clock):
 
 
 def token(psc, clock, rpps, profession, **kw):
-    value = psc.issue(rpps, profession, now=clock(), **kw)
-    remember(value)
-    return {"Authorization": f"Bearer {value}"}
+    return flows.pro_headers(psc, clock, rpps, profession, **kw)
 
 
 def authorise(api, ins, headers, basis="consent"):

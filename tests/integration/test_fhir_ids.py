@@ -31,9 +31,7 @@ def patient(api, aws, clock):
 
 
 def _token(psc, clock, rpps, profession):
-    value = psc.issue(rpps, profession, now=clock())
-    remember(value)
-    return {"Authorization": f"Bearer {value}"}
+    return flows.pro_headers(psc, clock, rpps, profession)
 
 
 def _blood_pressure(nir, at, systolic):

@@ -32,9 +32,7 @@ def patient(api, aws, clock):
 
 
 def token(psc, clock, rpps=LAB, profession="10"):
-    value = psc.issue(rpps, profession, now=clock())
-    remember(value)
-    return {"Authorization": f"Bearer {value}", "Content-Type": "application/fhir+json"}
+    return {**flows.pro_headers(psc, clock, rpps, profession), "Content-Type": "application/fhir+json"}
 
 
 def document(n, nir, rpps=LAB, title="Bilan sanguin", labels=None, content_type="application/pdf",

@@ -28,9 +28,7 @@ def patient(api, aws, clock):
 
 
 def token(psc, clock, rpps, profession):
-    value = psc.issue(rpps, profession, now=clock())
-    remember(value)
-    return {"Authorization": f"Bearer {value}"}
+    return flows.pro_headers(psc, clock, rpps, profession)
 
 
 def obs(nir, loinc, at, quantity=None, components=None, note=None):

@@ -26,9 +26,7 @@ def patient(api, aws, clock):
 
 
 def token(psc, clock, rpps, profession="10", **kw):
-    value = psc.issue(rpps, profession, now=clock(), **kw)
-    remember(value)
-    return {"Authorization": f"Bearer {value}", "Content-Type": "application/json"}
+    return {**flows.pro_headers(psc, clock, rpps, profession, **kw), "Content-Type": "application/json"}
 
 
 def deposit(api, aws, ins, ps, title="Bilan sanguin du 2 mars"):

@@ -23,9 +23,7 @@ def patient(api, aws, clock):
 
 
 def token(psc, clock, rpps, profession, **kw):
-    value = psc.issue(rpps, profession, now=clock(), **kw)
-    remember(value)
-    return {"Authorization": f"Bearer {value}", "Content-Type": "application/json"}
+    return {**flows.pro_headers(psc, clock, rpps, profession, **kw), "Content-Type": "application/json"}
 
 
 def seed_documents(aws, espace_id, clock, *, masked=False, hidden=False, author=AuthorType.PATIENT, author_id=None):

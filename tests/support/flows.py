@@ -73,6 +73,14 @@ def read_letters(container: Any) -> list[dict[str, str]]:
     return rows
 
 
+def pro_headers(psc: Any, clock: Any, rpps: str, profession: str, **claims: Any) -> dict[str, str]:
+    """A Pro Santé Connect token from the local stand-in, as the Authorization header (remembered by the
+    log-leak check)."""
+    value = psc.issue(rpps, profession, now=clock(), **claims)
+    remember(value)
+    return {"Authorization": f"Bearer {value}"}
+
+
 def holder(api: Any, container: Any, clock: Any, *, seed: int, email: str, login: str,
            password: str = "une phrase de passe assez longue") -> dict[str, Any]:
     """An activated, logged-in holder, made only through the wave, the API and the outbox."""
